@@ -1,0 +1,59 @@
+// Draw the binary / ternary weights of one row (one input's outgoing weights) from the
+// int16 latent weights, packed 32 to a word: `pos` bit j = weight j is +1,
+// `neg` bit j = weight j is -1 (ternary only; binary weights are -1 where `pos` is 0).
+import { WEIGHT_ONE, WEIGHT_SHIFT, MODE_TC } from "../config";
+import { field, fieldWidth } from "../prng";
+
+/**
+ * Stochastic sampling (training). BC: +1 when r < (w + 1)/2, TC: sign(w) when r < |w|,
+ * r being a `fieldWidth()`-bit random field compared with the latent weight's top bits.
+ */
+export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): void {
+  let fb = fieldWidth();
+  let bcShift = (WEIGHT_SHIFT + 1) - fb;
+  let tcShift = WEIGHT_SHIFT - fb;
+  let end = w + (<usize>n << 1);
+  while (w < end) {
+    let p: u32 = 0, q: u32 = 0;
+    let count = <i32>((end - w) >> 1);
+    if (count > 32) count = 32;
+    for (let k = 0; k < count; k++) {
+      let v = <i32>load<i16>(w);
+      w += 2;
+      if (mode == MODE_TC) {
+        let m = v >> 31;                       // -1 for negative weights
+        let mag = (v ^ m) - m;
+        let hit = (<i32>field() - (mag >> tcShift)) >>> 31; // 1 when r < |w|
+        p |= (hit & ~m & 1) << k;
+        q |= (hit & m & 1) << k;
+      } else {
+        p |= ((<i32>field() - ((v + WEIGHT_ONE) >> bcShift)) >>> 31) << k;
+      }
+    }
+    store<u32>(pos, p); pos += 4;
+    if (mode == MODE_TC) { store<u32>(neg, q); neg += 4; }
+  }
+}
+
+/** Deterministic weights (inference, evaluation): BC sign(w); TC sign(w) where |w| > 1/2. */
+export function signRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): void {
+  let end = w + (<usize>n << 1);
+  let half = WEIGHT_ONE >> 1;
+  while (w < end) {
+    let p: u32 = 0, q: u32 = 0;
+    let count = <i32>((end - w) >> 1);
+    if (count > 32) count = 32;
+    for (let k = 0; k < count; k++) {
+      let v = <i32>load<i16>(w);
+      w += 2;
+      if (mode == MODE_TC) {
+        p |= <u32>(v > half) << k;
+        q |= <u32>(v < -half) << k;
+      } else {
+        p |= <u32>(v >= 0) << k;
+      }
+    }
+    store<u32>(pos, p); pos += 4;
+    if (mode == MODE_TC) { store<u32>(neg, q); neg += 4; }
+  }
+}

@@ -1,0 +1,9 @@
+// CRC-32 (IEEE 802.3, reflected, 0xEDB88320) of every frame. The wire protocol shares the
+// model's table (assembly/crc32.ts: built once with shifts and xors, no multiplications) so
+// the device holds one 1 KB table, not two.
+import { crc32 as crcContinue } from "../crc32";
+
+export function crc32(ptr: usize, len: i32): u32 { return crcContinue(0, ptr, <usize>len); }
+
+/** Extends a CRC over more bytes: crc32More(crc32(a), b) == crc32(a ++ b). */
+export function crc32More(crc: u32, ptr: usize, len: i32): u32 { return crcContinue(crc, ptr, <usize>len); }

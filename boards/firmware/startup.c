@@ -1,0 +1,51 @@
+/* Reset and vector table for Armv7-M (Cortex-M3/M4). No C library startup:
+ * copy .data, zero .bss, enable the FPU if we were compiled to use it, main(). */
+#include <stdint.h>
+
+#include "uart.h"
+
+extern uint32_t __data_load[], __data_start[], __data_end[], __bss_start[], __bss_end[];
+extern uint32_t __stack_top[];
+int main(void);
+
+void Reset_Handler(void) __attribute__((noreturn));
+void Reset_Handler(void) {
+#if defined(__ARM_FP)
+  /* -mfloat-abi=hard: FP instructions fault until CP10/CP11 are enabled,
+   * and the compiler may use them anywhere after this point. */
+  *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20; /* SCB->CPACR */
+  __asm__ volatile("dsb\n\tisb" ::: "memory");
+#endif
+  for (uint32_t *s = __data_load, *d = __data_start; d < __data_end;) *d++ = *s++;
+  for (uint32_t *d = __bss_start; d < __bss_end;) *d++ = 0;
+  /* .noinit (linear memory) and .ckpt (checkpoints) are deliberately left alone */
+  main();
+  for (;;) {
+  }
+}
+
+/* Wasm traps are caught in software, so a CPU fault is a firmware bug: say so on
+ * the UART (the host prints it) and stop, rather than reset and hide it. */
+static void Fault_Handler(void) {
+  uart_puts("FEWMUL-FAULT\n");
+  for (;;) {
+  }
+}
+
+typedef void (*vector_t)(void);
+
+__attribute__((section(".vectors"), used)) static const vector_t vectors[16] = {
+    (vector_t)(uintptr_t)__stack_top,
+    Reset_Handler,
+    Fault_Handler, /* NMI */
+    Fault_Handler, /* HardFault */
+    Fault_Handler, /* MemManage */
+    Fault_Handler, /* BusFault */
+    Fault_Handler, /* UsageFault */
+    0, 0, 0, 0,
+    Fault_Handler, /* SVCall */
+    Fault_Handler, /* DebugMonitor */
+    0,
+    Fault_Handler, /* PendSV */
+    Fault_Handler, /* SysTick */
+};

@@ -1,0 +1,16 @@
+/* Polled byte I/O on the board's console UART. Board-specific: uart.c is the
+ * CMSDK APB UART of the Arm MPS2 boards; a real board swaps this file only. */
+#ifndef FEWMUL_UART_H
+#define FEWMUL_UART_H
+
+#include <stdint.h>
+
+void uart_init(uint32_t baud);
+/* Block until one byte arrives. */
+uint8_t uart_getc(void);
+/* Non-blocking: 1 and *c set if a byte was waiting. */
+int uart_try_getc(uint8_t *c);
+void uart_write(const uint8_t *p, uint32_t n);
+void uart_puts(const char *s);
+
+#endif

@@ -1,0 +1,216 @@
+// Builds the wasm2c firmware for a board: module.wasm -> wasm2c -> C -> arm-none-eabi-gcc
+// -> fw.elf / fw.bin. Sources in boards/firmware/, layout in boards/firmware/README.md.
+import { execFile } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { UserError } from "../errors.ts";
+import { loadBoard, type BoardManifest } from "./manifest.ts";
+
+export const FIRMWARE_DIR = fileURLToPath(new URL("../../boards/firmware/", import.meta.url));
+
+export interface FirmwareBuild {
+  elf: string;
+  bin: string;
+  /** arm-none-eabi-size (Berkeley): text = code + rodata (the module's code and data
+   * segments included), data = initialised RAM, bss = zeroed/NOLOAD RAM: linear
+   * memory, stack and checkpoint area included. */
+  text: number;
+  data: number;
+  bss: number;
+  moduleBytes: number;
+  /** Largest stack frame of the generated code; sets the stack guard margin. */
+  maxFrame: number;
+}
+
+/** Debian package providing each tool, for the "not found" message. */
+const PACKAGES: Record<string, string> = {
+  "wasm2c": "wabt",
+  "arm-none-eabi-gcc": "gcc-arm-none-eabi",
+  "arm-none-eabi-objcopy": "binutils-arm-none-eabi",
+  "arm-none-eabi-size": "binutils-arm-none-eabi",
+};
+
+/** Compiler flags per manifest "cpu". Soft-float where there is no FPU (or only a
+ * single-precision one for f64: gcc then calls libgcc, still IEEE-exact). */
+const CPU_FLAGS: Record<string, string[]> = {
+  "cortex-m0": ["-mcpu=cortex-m0", "-mthumb", "-mfloat-abi=soft"],
+  "cortex-m0plus": ["-mcpu=cortex-m0plus", "-mthumb", "-mfloat-abi=soft"],
+  "cortex-m3": ["-mcpu=cortex-m3", "-mthumb", "-mfloat-abi=soft"],
+  "cortex-m4": ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=soft"],
+  "cortex-m4f": ["-mcpu=cortex-m4", "-mthumb", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"],
+  "cortex-m7f": ["-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16", "-mfloat-abi=hard"],
+};
+
+/** Board family -> linker script + UART driver. A new family adds a row (README). */
+function family(board: BoardManifest): { ld: string; sources: string[] } {
+  if (board.qemu?.machine.startsWith("mps2-")) return { ld: "mps2.ld", sources: ["uart.c"] };
+  throw new UserError(`board ${board.id}: no wasm2c firmware port yet (see boards/firmware/README.md)`, "E_BOARD");
+}
+
+/** Runtime-independent firmware + the wasm2c runtime, compiled for every board. */
+const COMMON_SOURCES = ["startup.c", "main.c", "flash.c", "wasm2c_glue.c", "wasm_rt_baremetal.c"];
+
+/** Exports main.c drives and imports wasm2c_glue.c provides (docs/device-abi.md). */
+const REQUIRED_EXPORTS = ["memory", "boot", "io_rx_ptr", "io_rx_cap", "io_feed", "io_tx_ptr"];
+const PROVIDED_IMPORTS = ["env.flash_size", "env.flash_read", "env.flash_write"];
+
+/** Room below the largest Wasm frame for what it may call that is not Wasm
+ * (imports, memcpy/memset, longjmp, libm), measured generously. */
+const NON_WASM_STACK = 512;
+
+function run(tool: string, args: string[], cwd?: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(tool, args, { cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (!err) return resolvePromise(stdout);
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+        return reject(new UserError(`${tool} not found: apt-get install ${PACKAGES[tool] ?? tool}`, "E_TOOLCHAIN"));
+      }
+      reject(new Error(`${tool} ${args.join(" ")} failed:\n${stderr || stdout || err.message}`));
+    });
+  });
+}
+
+/** wasm-rt.h of the same wabt as wasm2c: <prefix>/include next to <prefix>/bin/wasm2c.
+ * Copied into the build: -I/usr/include would shadow newlib's headers. */
+async function findWasmRtHeader(): Promise<string> {
+  const dirs = (process.env.PATH ?? "").split(":").filter(Boolean);
+  for (const dir of dirs) {
+    const bin = join(dir, "wasm2c");
+    if (!existsSync(bin)) continue;
+    const prefix = dirname(dirname(realpathSync(bin)));
+    for (const h of ["include/wasm-rt.h", "share/wabt/wasm2c/wasm-rt.h"]) {
+      if (existsSync(join(prefix, h))) return join(prefix, h);
+    }
+  }
+  throw new UserError("wasm-rt.h not found next to wasm2c: apt-get install wabt", "E_TOOLCHAIN");
+}
+
+/** The module must speak the byte-pump ABI and import nothing we do not provide. */
+function checkModule(bytes: Uint8Array, wasmPath: string): void {
+  let mod: WebAssembly.Module;
+  try {
+    mod = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e: any) {
+    throw new UserError(`${wasmPath}: not a valid WebAssembly module (${e?.message ?? e})`, "E_MODULE");
+  }
+  const exports = new Set(WebAssembly.Module.exports(mod).map((e) => e.name));
+  const missing = REQUIRED_EXPORTS.filter((e) => !exports.has(e));
+  if (missing.length) {
+    throw new UserError(`${wasmPath}: missing device ABI exports ${missing.join(", ")} (docs/device-abi.md)`, "E_MODULE");
+  }
+  const unknown = WebAssembly.Module.imports(mod)
+    .map((i) => `${i.module}.${i.name}`)
+    .filter((i) => !PROVIDED_IMPORTS.includes(i));
+  if (unknown.length) {
+    throw new UserError(`${wasmPath}: imports ${unknown.join(", ")} the firmware does not provide`, "E_MODULE");
+  }
+}
+
+/** Largest frame in gcc -fstack-usage output ("file:line:col:fn<TAB>bytes<TAB>qualifier"). */
+function maxStackFrame(suFiles: string[]): number {
+  let max = 0;
+  for (const file of suFiles) {
+    for (const line of readFileSync(file, "utf8").split("\n")) {
+      const [, bytes, kind] = line.split("\t");
+      if (!bytes) continue;
+      if (kind?.includes("dynamic") && !kind.includes("bounded")) {
+        throw new Error(`${file}: unbounded stack frame (${line}); the stack guard cannot cover it`);
+      }
+      max = Math.max(max, Number(bytes));
+    }
+  }
+  return max;
+}
+
+/**
+ * Builds the firmware for `board` (id or manifest) with the module at `wasmPath`
+ * into `outDir` (created; reused files are overwritten). Throws UserError for a
+ * missing tool, an unsupported board or a module without the device ABI.
+ */
+export async function buildFirmware(
+  board: BoardManifest | string,
+  wasmPath: string,
+  outDir: string,
+): Promise<FirmwareBuild> {
+  const b = typeof board === "string" ? loadBoard(board) : board;
+  if (b.runtime !== "wasm2c") throw new UserError(`board ${b.id} runs "${b.runtime}", not wasm2c firmware`, "E_BOARD");
+  const cpu = CPU_FLAGS[b.cpu];
+  if (!cpu) throw new UserError(`board ${b.id}: unsupported cpu "${b.cpu}" (${Object.keys(CPU_FLAGS).join(", ")})`, "E_BOARD");
+  const fam = family(b);
+
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(wasmPath);
+  } catch {
+    throw new UserError(`${wasmPath}: module not found (run npm run build)`, "E_MODULE");
+  }
+  checkModule(bytes, wasmPath);
+
+  const out = resolve(outDir);
+  mkdirSync(join(out, "include"), { recursive: true });
+
+  // Tools first, so a missing one is reported before any work.
+  await run("wasm2c", ["--version"]);
+  await run("arm-none-eabi-gcc", ["--version"]);
+  const libc = (await run("arm-none-eabi-gcc", [...cpu, "-print-file-name=libc.a"])).trim();
+  if (!libc.includes("/")) {
+    throw new UserError("newlib not found: apt-get install libnewlib-arm-none-eabi", "E_TOOLCHAIN");
+  }
+  copyFileSync(await findWasmRtHeader(), join(out, "include", "wasm-rt.h"));
+
+  // -n fewmul: fixed symbol prefix (Z_fewmul...) whatever the file is called.
+  await run("wasm2c", ["-n", "fewmul", resolve(wasmPath), "-o", join(out, "module.c")]);
+  if (!readFileSync(join(out, "module.h"), "utf8").includes("Z_fewmul_instantiate")) {
+    const version = (await run("wasm2c", ["--version"])).trim();
+    throw new UserError(
+      `wasm2c ${version} emits an API wasm2c_glue.c does not know (written for wabt 1.0.32)`,
+      "E_TOOLCHAIN",
+    );
+  }
+
+  const cflags = [
+    ...cpu,
+    "-Os", "-DNDEBUG", "-std=gnu11",
+    "-ffunction-sections", "-fdata-sections", "-fno-common",
+    // Wasm float semantics: no fused multiply-add (gcc fuses by default in GNU C),
+    // no errno, so sqrt becomes the FPU instruction. Keeps results bit-exact with V8.
+    "-ffp-contract=off", "-fno-math-errno",
+    "-fstack-usage",
+    `-I${FIRMWARE_DIR}`, `-I${join(out, "include")}`, `-I${out}`,
+    `-DBOARD_RAM=${b.ram}`, `-DBOARD_CHECKPOINT_BYTES=${b.checkpoint_bytes}`, `-DBOARD_BAUD=${b.baud}`,
+  ];
+  const compile = (src: string, extra: string[]) => {
+    const obj = join(out, src.replace(/^.*\//, "").replace(/\.c$/, ".o"));
+    return run("arm-none-eabi-gcc", [...cflags, ...extra, "-c", src, "-o", obj], out).then(() => obj);
+  };
+  const objects = await Promise.all([
+    // generated code: its config must precede wasm-rt.h; its warnings are not ours
+    compile(join(out, "module.c"), ["-include", "wasm_rt_baremetal.h", "-w"]),
+    ...[...COMMON_SOURCES, ...fam.sources].map((s) => compile(join(FIRMWARE_DIR, s), ["-Wall", "-Wextra"])),
+  ]);
+
+  // Stack guard margin: the largest Wasm frame must fit below the guard, plus the
+  // firmware code a Wasm function can call (imports, trap path) and libc.
+  const maxFrame = maxStackFrame([join(out, "module.su")]);
+  const firmwareFrame = maxStackFrame(
+    ["flash.su", "wasm2c_glue.su", "wasm_rt_baremetal.su"].map((f) => join(out, f)),
+  );
+  const margin = Math.ceil((maxFrame + firmwareFrame + NON_WASM_STACK) / 8) * 8;
+
+  const elf = join(out, "fw.elf");
+  const bin = join(out, "fw.bin");
+  await run("arm-none-eabi-gcc", [
+    ...cpu, "-nostartfiles", "--specs=nosys.specs",
+    "-T", join(FIRMWARE_DIR, fam.ld),
+    "-Wl,--gc-sections", `-Wl,--defsym=WASM_STACK_MARGIN=${margin}`, `-Wl,-Map=${join(out, "fw.map")}`,
+    ...objects, "-lm", "-lc", "-lgcc", "-o", elf,
+  ], out);
+  await run("arm-none-eabi-objcopy", ["-O", "binary", elf, bin]);
+
+  // Berkeley format: header line, then "text data bss dec hex filename"
+  const sizes = (await run("arm-none-eabi-size", ["-B", elf])).trim().split("\n")[1].trim().split(/\s+/);
+  const [text, data, bss] = sizes.slice(0, 3).map(Number);
+  return { elf, bin, text, data, bss, moduleBytes: statSync(wasmPath).size, maxFrame };
+}
+

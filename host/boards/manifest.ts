@@ -1,0 +1,63 @@
+// Board manifests: boards/<id>.json, schema in boards/schema.md.
+import { readFileSync, readdirSync } from "node:fs";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { UserError } from "../errors.ts";
+
+export const BOARDS_DIR = fileURLToPath(new URL("../../boards/", import.meta.url));
+
+export interface BoardManifest {
+  id: string;
+  name: string;
+  vendor: string;
+  mcu: string;
+  cpu: string;
+  /** Bytes available to the module's linear memory (memory.grow fails beyond). */
+  ram: number;
+  flash: number;
+  /** Bytes of checkpoint storage behind env.flash_* (flash_size()). */
+  checkpoint_bytes: number;
+  baud: number;
+  max_frame: number;
+  runtime: "node" | "wasm2c" | "wamr";
+  flasher: string;
+  qemu?: { machine: string; cpu: string; extra: string[] };
+  url: string;
+}
+
+const NUMBERS = ["ram", "flash", "checkpoint_bytes", "baud", "max_frame"] as const;
+const STRINGS = ["id", "name", "vendor", "mcu", "cpu", "runtime", "flasher", "url"] as const;
+
+/** Board ids available in boards/. */
+export function listBoards(): string[] {
+  return readdirSync(BOARDS_DIR).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
+}
+
+/** Loads boards/<id>.json (or a path to a manifest) and checks it against the schema. */
+export function loadBoard(idOrPath: string): BoardManifest {
+  const path = idOrPath.endsWith(".json") ? idOrPath : join(BOARDS_DIR, `${idOrPath}.json`);
+  let raw: any;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e: any) {
+    if (e?.code === "ENOENT") {
+      throw new UserError(`unknown board "${idOrPath}" (known: ${listBoards().join(", ")})`, "E_BOARD");
+    }
+    throw new UserError(`${path}: ${e?.message ?? e}`, "E_BOARD");
+  }
+  const bad = (what: string) => new UserError(`${path}: ${what}`, "E_BOARD");
+  for (const k of STRINGS) if (typeof raw?.[k] !== "string") throw bad(`"${k}" must be a string`);
+  for (const k of NUMBERS) {
+    if (!Number.isInteger(raw[k]) || raw[k] <= 0) throw bad(`"${k}" must be a positive integer`);
+  }
+  if (raw.id !== basename(path, ".json")) throw bad(`"id" must equal the file name`);
+  if (!["node", "wasm2c", "wamr"].includes(raw.runtime)) throw bad(`unknown runtime "${raw.runtime}"`);
+  if (raw.ram % 65536) throw bad(`"ram" must be a multiple of 65536 (Wasm pages)`);
+  if (raw.flasher === "qemu") {
+    const q = raw.qemu;
+    if (typeof q?.machine !== "string" || typeof q?.cpu !== "string" || !Array.isArray(q?.extra)) {
+      throw bad(`"qemu" must be { machine, cpu, extra: [] } when flasher is "qemu"`);
+    }
+  }
+  return raw as BoardManifest;
+}

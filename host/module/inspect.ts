@@ -1,0 +1,77 @@
+// Looks inside a compiled module (binaryen's text form): float instructions, multiplications
+// and where they sit, and an instrumented copy that counts executed multiplications.
+import binaryen from "binaryen";
+
+export interface ModuleReport {
+  bytes: number;
+  /** f32/f64 instructions, and float types in signatures or locals. */
+  floatInstructions: number;
+  /** i32.mul / i64.mul anywhere, and inside a `loop`. */
+  multiplications: number;
+  multiplicationsInLoops: number;
+  imports: string[];
+  exports: string[];
+}
+
+function text(wasm: Uint8Array): string {
+  const m = binaryen.readBinary(wasm);
+  try { return m.emitText(); } finally { m.dispose(); }
+}
+
+/** Walks the folded text, counting muls and those nested inside a loop. */
+export function inspectModule(wasm: Uint8Array): ModuleReport {
+  const t = text(wasm);
+  let depth = 0;
+  const loopDepths: number[] = [];
+  let muls = 0, mulsInLoops = 0;
+  for (const token of t.matchAll(/\(([a-z0-9_.]+)|\)/g)) {
+    if (token[0] === ")") {
+      if (loopDepths.length && loopDepths[loopDepths.length - 1] === depth) loopDepths.pop();
+      depth--;
+      continue;
+    }
+    depth++;
+    const op = token[1];
+    if (op === "loop") loopDepths.push(depth);
+    if (op === "i32.mul" || op === "i64.mul") { muls++; if (loopDepths.length) mulsInLoops++; }
+  }
+  return {
+    bytes: wasm.length,
+    floatInstructions: (t.match(/\b[fF](32|64)\b/g) ?? []).length,
+    multiplications: muls,
+    multiplicationsInLoops: mulsInLoops,
+    imports: [...t.matchAll(/\(import "([^"]+)" "([^"]+)"/g)].map((m) => `${m[1]}.${m[2]}`),
+    exports: [...t.matchAll(/\(export "([^"]+)"/g)].map((m) => m[1]),
+  };
+}
+
+const COUNTED = ["i32.mul", "i64.mul", "f32.mul", "f64.mul"] as const;
+
+/**
+ * A copy of the module in which every multiplication calls a counting helper; the export
+ * `__muls` (a mutable i64 global read through `__muls_get`) holds the number executed.
+ */
+export function countingModule(wasm: Uint8Array): Uint8Array {
+  let t = text(wasm);
+  const helpers: string[] = [];
+  for (const op of COUNTED) {
+    const ty = op.slice(0, 3);
+    const name = `$__count_${op.replace(".", "_")}`;
+    if (!t.includes(`(${op}`)) continue;
+    t = t.split(`(${op}\n`).join(`(call ${name}\n`).split(`(${op} `).join(`(call ${name} `);
+    helpers.push(`(func ${name} (param $a ${ty}) (param $b ${ty}) (result ${ty})
+      (global.set $__muls (i64.add (global.get $__muls) (i64.const 1)))
+      (${op} (local.get $a) (local.get $b)))`);
+  }
+  const tail = t.lastIndexOf(")");
+  t = t.slice(0, tail) + `(global $__muls (mut i64) (i64.const 0))
+    (func $__muls_get (result i32) (i32.wrap_i64 (global.get $__muls)))
+    (export "__muls_get" (func $__muls_get))
+    ${helpers.join("\n")}\n)`;
+  const m = binaryen.parseText(t);
+  try {
+    m.setFeatures(binaryen.Features.All);
+    if (!m.validate()) throw new Error("instrumented module does not validate");
+    return m.emitBinary();
+  } finally { m.dispose(); }
+}

@@ -1,0 +1,199 @@
+// A host's conversation with one device: typed commands over the reliable Link, with large
+// transfers (batches, state blobs) cut into frame-sized chunks that stream inside the window.
+import type { Transport } from "../transports/transport.ts";
+import { crc32 } from "./crc32.ts";
+import { ProtocolError } from "./errors.ts";
+import { Link, type LinkOptions, type Reply } from "./link.ts";
+import {
+  readDeviceInfo, readStats, readSummary, readTrainResult, Reader, Writer,
+  type DeviceInfo, type ModelSummary, type Stats, type TrainResult,
+} from "./messages.ts";
+import { Cmd, PROTOCOL_VERSION, REPLY_OVERHEAD, REQUEST_OVERHEAD, SPEC_BYTES } from "./opcodes.ts";
+import { decodeSpec } from "../module/spec.ts";
+import { Status } from "./status.ts";
+
+export type SessionOptions = LinkOptions;
+
+/** The batch area a spec implies: what BATCH_DATA offsets address. */
+interface BatchShape { batchSize: number; inputCount: number }
+
+function specShape(spec: Uint8Array): BatchShape {
+  const s = decodeSpec(spec);
+  return { batchSize: s.batch, inputCount: s.sizes[0] };
+}
+
+const NAMES: Record<number, string> = Object.fromEntries(Object.entries(Cmd).map(([k, v]) => [v, k]));
+const EMPTY = new Uint8Array(0);
+
+export class Session {
+  private readonly link: Link;
+  /** What the last hello() learned; undefined before it. */
+  device: DeviceInfo | undefined;
+  private shape: BatchShape | undefined;
+
+  constructor(private readonly transport: Transport, options: SessionOptions = {}) {
+    this.link = new Link(transport, options);
+  }
+
+  /** Frames written and retransmissions so far (diagnostics). */
+  get linkStats(): { framesSent: number; retransmissions: number } {
+    return { framesSent: this.link.framesSent, retransmissions: this.link.retransmissions };
+  }
+
+  /** Handshake: (re)starts the sequence and learns the device's limits and model summary. */
+  async hello(): Promise<DeviceInfo> {
+    const body = await this.call(Cmd.HELLO, new Writer(2).u16(PROTOCOL_VERSION).done(), { replyBytes: 128 });
+    const info = readDeviceInfo(body);
+    this.device = info;
+    this.shape = info.model.ready ? specShape(info.spec) : undefined;
+    this.link.setLimits({ window: info.window, replyBudget: info.replyBudget, maxFrame: info.maxFrame });
+    return info;
+  }
+
+  /** Allocates and seeds a fresh model from a 48-byte spec (host/module/spec.ts encodeSpec). */
+  async init(spec: Uint8Array, seed: bigint | number): Promise<ModelSummary> {
+    if (spec.length !== SPEC_BYTES) throw new RangeError(`spec must be ${SPEC_BYTES} bytes, got ${spec.length}`);
+    const s = BigInt.asUintN(64, BigInt(seed));
+    const body = new Writer(SPEC_BYTES + 8).raw(spec).u32(Number(s & 0xffffffffn)).u32(Number(s >> 32n)).done();
+    const summary = readSummary(new Reader(await this.call(Cmd.INIT, body, { slow: true })));
+    this.shape = specShape(spec);
+    return summary;
+  }
+
+  /**
+   * Uploads one full batch and trains on it under `batchId` (ids start at 1 and must grow).
+   * A batch id the device already holds is acknowledged with applied = false, not trained.
+   */
+  async train(batchId: number, inputs: Uint8Array, labels: Uint8Array): Promise<TrainResult> {
+    const { batchSize } = this.requireShape();
+    this.checkBatch(inputs, labels, batchSize);
+    const uploads = this.uploadBatch(inputs, labels);
+    const trainBody = new Writer(10).u32(batchId).u16(batchSize).u32(batchCrc(inputs, labels)).done();
+    const train = this.call(Cmd.TRAIN, trainBody, { slow: true });
+    const [, body] = await settleAll([uploads, train]);
+    return readTrainResult(body);
+  }
+
+  /** Number of the n <= batch size samples the deterministic network classifies right. */
+  async eval(inputs: Uint8Array, labels: Uint8Array): Promise<number> {
+    const n = labels.length;
+    this.checkBatch(inputs, labels, n);
+    if (n < 1 || n > this.requireShape().batchSize) throw new RangeError(`eval batch of ${n} samples`);
+    const uploads = this.uploadBatch(inputs, labels);
+    const evalReq = this.call(Cmd.EVAL, new Writer(6).u16(n).u32(batchCrc(inputs, labels)).done(), { slow: true });
+    const [, body] = await settleAll([uploads, evalReq]);
+    return new Reader(body).u16();
+  }
+
+  /** The whole model state blob (its header digest sealed), read in windowed chunks. */
+  async readState(): Promise<Uint8Array> {
+    const { stateLen } = await this.stats();
+    const blob = new Uint8Array(stateLen);
+    const chunk = this.maxFrame() - REPLY_OVERHEAD - 4;
+    const reads: Promise<void>[] = [];
+    for (let off = 0; off < stateLen; off += chunk) {
+      const n = Math.min(chunk, stateLen - off);
+      const req = new Writer(6).u32(off).u16(n).done();
+      reads.push(this.call(Cmd.STATE_READ, req, { replyBytes: REPLY_OVERHEAD + 4 + n }).then((body) => {
+        const r = new Reader(body);
+        if (r.u32() !== off) throw new ProtocolError(`state chunk for the wrong offset`);
+        blob.set(r.raw(n), off);
+      }));
+    }
+    await settleAll(reads);
+    return blob;
+  }
+
+  /**
+   * Replaces the device's state with `blob` (from readState of a device or a checkpoint) and
+   * records `lastBatchId` as the batches it holds. The device must be initialised with the
+   * blob's spec first (the state area is sized by it).
+   */
+  async writeState(blob: Uint8Array, lastBatchId: number): Promise<{ step: number; digest: number }> {
+    const chunk = this.maxFrame() - REQUEST_OVERHEAD - 4;
+    const writes: Promise<Uint8Array>[] = [];
+    for (let off = 0; off < blob.length; off += chunk) {
+      const part = blob.subarray(off, Math.min(off + chunk, blob.length));
+      writes.push(this.call(Cmd.STATE_WRITE, new Writer(4 + part.length).u32(off).raw(part).done()));
+    }
+    const commit = this.call(Cmd.STATE_COMMIT, new Writer(4).u32(lastBatchId).done(), { slow: true });
+    const [, body] = await settleAll([settleAll(writes), commit]);
+    const r = new Reader(body);
+    return { step: r.u32(), digest: r.u32() };
+  }
+
+  /** Saves state and last batch id to the device's flash; boot() restores them after a reset. */
+  async checkpoint(): Promise<{ bytes: number; digest: number }> {
+    const r = new Reader(await this.call(Cmd.CHECKPOINT, EMPTY, { slow: true }));
+    return { bytes: r.u32(), digest: r.u32() };
+  }
+
+  async stats(): Promise<Stats> {
+    return readStats(await this.call(Cmd.STATS, EMPTY));
+  }
+
+  /** Closes the session and its transport; pending requests reject flagged `canceled`. */
+  async close(): Promise<void> {
+    await this.link.close();
+    await this.transport.close();
+  }
+
+  /** One request; a negative status becomes a ProtocolError carrying it. */
+  private async call(cmd: number, body: Uint8Array, opts: { replyBytes?: number; slow?: boolean } = {}): Promise<Uint8Array> {
+    const reply: Reply = await this.link.request(cmd, body, opts);
+    if (reply.status !== Status.OK) throw ProtocolError.fromStatus(reply.status, NAMES[cmd] ?? `command ${cmd}`);
+    return reply.body;
+  }
+
+  private maxFrame(): number {
+    if (!this.device) throw new ProtocolError("call hello() first", { resync: true });
+    return this.device.maxFrame;
+  }
+
+  private requireShape(): BatchShape {
+    if (!this.shape) throw new ProtocolError("no model on the device: init() first", { status: Status.E_NOT_READY });
+    return this.shape;
+  }
+
+  private checkBatch(inputs: Uint8Array, labels: Uint8Array, n: number): void {
+    const { inputCount } = this.requireShape();
+    if (labels.length !== n || inputs.length !== n * inputCount) {
+      throw new RangeError(`batch needs ${n} labels and ${n * inputCount} input bytes, got ${labels.length} and ${inputs.length}`);
+    }
+  }
+
+  /**
+   * Queues BATCH_DATA chunks: inputs at offset 0, labels at batchSize * inputCount. The
+   * chunks and the TRAIN/EVAL after them stream in one window; the device runs them in order.
+   */
+  private uploadBatch(inputs: Uint8Array, labels: Uint8Array): Promise<unknown> {
+    const { batchSize, inputCount } = this.requireShape();
+    const chunk = this.maxFrame() - REQUEST_OVERHEAD - 4;
+    const parts: Promise<Uint8Array>[] = [];
+    const put = (base: number, data: Uint8Array) => {
+      for (let off = 0; off < data.length; off += chunk) {
+        const part = data.subarray(off, Math.min(off + chunk, data.length));
+        parts.push(this.call(Cmd.BATCH_DATA, new Writer(4 + part.length).u32(base + off).raw(part).done()));
+      }
+    };
+    put(0, inputs);
+    put(batchSize * inputCount, labels);
+    return settleAll(parts);
+  }
+}
+
+/** CRC-32 of inputs then labels: what TRAIN and EVAL check the uploaded batch against. */
+export function batchCrc(inputs: Uint8Array, labels: Uint8Array): number {
+  return crc32(labels, crc32(inputs));
+}
+
+/**
+ * Like Promise.all, but waits for every promise before throwing the first failure, so no
+ * rejection is left unhandled and no request outlives its caller's error.
+ */
+async function settleAll<T extends readonly unknown[]>(ps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(ps);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}

@@ -1,0 +1,125 @@
+/**
+ * Batch normalisation with a learned shift only (gamma fixed at 1), as used after every
+ * dense layer of the reference:
+ *   training:   y = (z - mean_B(z)) / sqrt(var_B(z) + eps) + beta   (biased batch variance)
+ *   evaluation: y = (z - runMean) / sqrt(runVar + eps) + beta
+ * Running statistics: run = (1 - momentum) run + momentum * batch, with the unbiased batch
+ * variance (n / (n - 1)) for runVar. Buffers are laid out [sample][unit], row-major.
+ */
+export const BN_EPS = 1e-4;
+export const BN_MOMENTUM = 0.1;
+
+export class BatchNorm {
+  readonly units: number;
+  readonly beta: Float32Array;
+  /** Gradient of the loss w.r.t. beta from the last `backward`. */
+  readonly gradBeta: Float32Array;
+  readonly runMean: Float32Array;
+  readonly runVar: Float32Array;
+  /** Normalised pre-shift values of the last training forward, [sample][unit]. */
+  readonly zhat: Float32Array;
+  /** 1 / sqrt(var + eps) per unit of the last training forward. */
+  readonly invStd: Float32Array;
+  private readonly acc1: Float64Array;
+  private readonly acc2: Float64Array;
+
+  constructor(units: number, maxBatch: number) {
+    this.units = units;
+    this.beta = new Float32Array(units);
+    this.gradBeta = new Float32Array(units);
+    this.runMean = new Float32Array(units);
+    this.runVar = new Float32Array(units).fill(1);
+    this.zhat = new Float32Array(units * maxBatch);
+    this.invStd = new Float32Array(units);
+    this.acc1 = new Float64Array(units);
+    this.acc2 = new Float64Array(units);
+  }
+
+  /** Batch statistics forward over n samples of z; writes y and updates the running statistics. */
+  forwardTrain(z: Float32Array, n: number, y: Float32Array, updateRunning = true): void {
+    const u = this.units;
+    const mean = this.acc1;
+    const sq = this.acc2;
+    mean.fill(0);
+    sq.fill(0);
+    for (let b = 0; b < n; b++) {
+      const o = b * u;
+      for (let j = 0; j < u; j++) mean[j] += z[o + j];
+    }
+    for (let j = 0; j < u; j++) mean[j] /= n;
+    for (let b = 0; b < n; b++) {
+      const o = b * u;
+      for (let j = 0; j < u; j++) {
+        const d = z[o + j] - mean[j];
+        sq[j] += d * d;
+      }
+    }
+    const invStd = this.invStd;
+    const unbias = n > 1 ? n / (n - 1) : 1;
+    for (let j = 0; j < u; j++) {
+      const v = sq[j] / n;
+      invStd[j] = 1 / Math.sqrt(v + BN_EPS);
+      if (updateRunning) {
+        this.runMean[j] = (1 - BN_MOMENTUM) * this.runMean[j] + BN_MOMENTUM * mean[j];
+        this.runVar[j] = (1 - BN_MOMENTUM) * this.runVar[j] + BN_MOMENTUM * v * unbias;
+      }
+    }
+    const zhat = this.zhat;
+    const beta = this.beta;
+    for (let b = 0; b < n; b++) {
+      const o = b * u;
+      for (let j = 0; j < u; j++) {
+        const h = (z[o + j] - mean[j]) * invStd[j];
+        zhat[o + j] = h;
+        y[o + j] = h + beta[j];
+      }
+    }
+  }
+
+  /** Running-statistics forward (evaluation); touches no training state. */
+  forwardEval(z: Float32Array, n: number, y: Float32Array): void {
+    const u = this.units;
+    const inv = this.acc1;
+    for (let j = 0; j < u; j++) inv[j] = 1 / Math.sqrt(this.runVar[j] + BN_EPS);
+    const mean = this.runMean;
+    const beta = this.beta;
+    for (let b = 0; b < n; b++) {
+      const o = b * u;
+      for (let j = 0; j < u; j++) y[o + j] = (z[o + j] - mean[j]) * inv[j] + beta[j];
+    }
+  }
+
+  /**
+   * Full batch-norm backward of the last training forward:
+   *   gradBeta_j = sum_b dy_bj
+   *   dz_bj = invStd_j (dy_bj - mean_b(dy_.j) - zhat_bj mean_b(dy_.j zhat_.j)).
+   * `dy` and `dz` may be the same buffer.
+   */
+  backward(dy: Float32Array, n: number, dz: Float32Array): void {
+    const u = this.units;
+    const s1 = this.acc1;
+    const s2 = this.acc2;
+    s1.fill(0);
+    s2.fill(0);
+    const zhat = this.zhat;
+    for (let b = 0; b < n; b++) {
+      const o = b * u;
+      for (let j = 0; j < u; j++) {
+        const g = dy[o + j];
+        s1[j] += g;
+        s2[j] += g * zhat[o + j];
+      }
+    }
+    const gb = this.gradBeta;
+    for (let j = 0; j < u; j++) {
+      gb[j] = s1[j];
+      s1[j] /= n;
+      s2[j] /= n;
+    }
+    const invStd = this.invStd;
+    for (let b = 0; b < n; b++) {
+      const o = b * u;
+      for (let j = 0; j < u; j++) dz[o + j] = invStd[j] * (dy[o + j] - s1[j] - zhat[o + j] * s2[j]);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+/** Options and variant names of the float reference (host/reference/). */
+
+/**
+ * - "float32": full precision, Glorot-uniform real weights, no clipping.
+ * - "float-bc" / "float-tc": stochastic binary / ternary connect, latent weights in W0 units.
+ * - "-qbp": additionally quantized backprop (power-of-two layer inputs in dW).
+ */
+export type Variant = "float32" | "float-bc" | "float-tc" | "float-bc-qbp" | "float-tc-qbp";
+
+export const VARIANTS: readonly Variant[] = ["float32", "float-bc", "float-tc", "float-bc-qbp", "float-tc-qbp"];
+
+/** Which weights `evaluate` uses. For "float32" both are the real weights. */
+export type WeightMode = "deterministic" | "latent";
+
+export interface ReferenceOptions {
+  /** Layer widths, input first, e.g. [784, 256, 10]. */
+  sizes: number[];
+  variant: Variant;
+  /** Maximum (and usual) minibatch size; buffers are sized for it. */
+  batch: number;
+  seed: number;
+  /** Learning rate decays exponentially from lrStart to lrEnd over `decaySteps` training steps, then stays at lrEnd. */
+  lrStart: number;
+  lrEnd: number;
+  decaySteps: number;
+  /** QBP exponent window size (number of exponents), default 8. */
+  window?: number;
+}
+
+export type WeightKind = "real" | "binary" | "ternary";
+
+export function weightKind(v: Variant): WeightKind {
+  if (v === "float32") return "real";
+  return v.startsWith("float-bc") ? "binary" : "ternary";
+}
+
+export function usesQbp(v: Variant): boolean {
+  return v.endsWith("-qbp");
+}

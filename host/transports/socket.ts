@@ -1,0 +1,68 @@
+// TCP transport to a board bridge or a remote emulator: `socket://host:port`.
+import { connect, type Socket } from "node:net";
+import { Listeners, PendingOps } from "./plumbing.ts";
+import { canceledError, TransportError, type Transport } from "./transport.ts";
+
+export interface SocketOptions {
+  /** Give up connecting after this many ms (default 5000). */
+  connectTimeoutMs?: number;
+}
+
+/** Parses `socket://host:port`; throws a TypeError naming what is wrong. */
+export function parseSocketUrl(url: string): { host: string; port: number } {
+  let u: URL;
+  try { u = new URL(url); } catch { throw new TypeError(`not a socket URL: "${url}" (expected socket://host:port)`); }
+  const port = Number(u.port);
+  if (u.protocol !== "socket:" || !u.hostname || !Number.isInteger(port) || port < 1) {
+    throw new TypeError(`not a socket URL: "${url}" (expected socket://host:port)`);
+  }
+  return { host: u.hostname.replace(/^\[|\]$/g, ""), port };
+}
+
+export class SocketTransport implements Transport {
+  private readonly listeners = new Listeners();
+  private readonly pending = new PendingOps();
+  private closed = false;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on("data", (buf: Buffer) => this.listeners.emit(buf));
+    socket.on("close", () => { void this.close(); });
+    socket.on("error", () => { /* reported through the pending write or close */ });
+  }
+
+  static open(url: string, options: SocketOptions = {}): Promise<SocketTransport> {
+    const { host, port } = parseSocketUrl(url);
+    const timeoutMs = options.connectTimeoutMs ?? 5000;
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port, noDelay: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new TransportError(`connecting to ${url}: no answer after ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once("connect", () => { clearTimeout(timer); resolve(new SocketTransport(socket)); });
+      socket.once("error", (err) => { clearTimeout(timer); reject(new TransportError(`connecting to ${url}: ${err.message}`, {}, { cause: err })); });
+    });
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    if (this.closed) return Promise.reject(canceledError("write"));
+    return this.pending.run<void>((resolve, reject) => {
+      this.socket.write(bytes, (err) => {
+        if (err) reject(this.closed ? canceledError("write") : new TransportError(`socket write: ${err.message}`, {}, { cause: err }));
+        else resolve();
+      });
+    });
+  }
+
+  onData(cb: (chunk: Uint8Array) => void): () => void {
+    return this.listeners.add(cb);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending.cancelAll(() => canceledError("write"));
+    this.listeners.close();
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,71 @@
+import test from "ava";
+import { ReferenceMlp } from "../../host/reference/mlp.ts";
+import type { Variant } from "../../host/reference/options.ts";
+import { Xorshift128 } from "../../host/reference/prng.ts";
+import { type OracleNet, oracleLoss } from "./oracle.ts";
+
+function tinyBatch(seed: number, n: number, features: number, classes: number) {
+  const rng = new Xorshift128(seed);
+  const images = new Uint8Array(n * features);
+  // Some exact zeros so the zero-skipping paths are exercised.
+  for (let k = 0; k < images.length; k++) images[k] = rng.nextFloat() < 0.3 ? 0 : rng.nextU32() & 255;
+  const labels = new Uint8Array(n);
+  for (let b = 0; b < n; b++) labels[b] = b % classes;
+  return { images, labels };
+}
+
+/**
+ * Central finite differences (float64 oracle, h = 1e-6) of the loss w.r.t. every
+ * propagated weight and every beta, against the model's analytic gradients.
+ */
+function checkGradients(t: import("ava").ExecutionContext, variant: Variant, sizes: number[], n: number) {
+  const model = new ReferenceMlp({ sizes, variant, batch: n, seed: 7, lrStart: 0.1, lrEnd: 0.1, decaySteps: 1 });
+  // Non-zero betas so the ReLUs cut at varied points.
+  const brng = new Xorshift128(3);
+  for (const bn of model.bn) for (let j = 0; j < bn.units; j++) bn.beta[j] = brng.nextFloat() - 0.5;
+  const { images, labels } = tinyBatch(11, n, sizes[0], sizes[sizes.length - 1]);
+  const r = model.computeGradients(images, labels, n);
+  const net: OracleNet = {
+    sizes,
+    weights: model.sampled.map((w) => Float64Array.from(w)),
+    betas: model.bn.map((bn) => Float64Array.from(bn.beta)),
+  };
+  const base = oracleLoss(net, images, labels, n);
+  t.true(Math.abs(base - r.loss) <= 1e-5 * Math.max(1, base), `loss ${r.loss} vs oracle ${base}`);
+  const h = 1e-6;
+  let worst = 0;
+  let checked = 0;
+  const compare = (arr: Float64Array, k: number, analytic: number) => {
+    const keep = arr[k];
+    arr[k] = keep + h;
+    const up = oracleLoss(net, images, labels, n);
+    arr[k] = keep - h;
+    const down = oracleLoss(net, images, labels, n);
+    arr[k] = keep;
+    const numeric = (up - down) / (2 * h);
+    const err = Math.abs(numeric - analytic) / Math.max(1e-2, Math.abs(numeric) + Math.abs(analytic));
+    worst = Math.max(worst, err);
+    checked++;
+  };
+  for (let l = 0; l < sizes.length - 1; l++) {
+    for (let k = 0; k < net.weights[l].length; k++) compare(net.weights[l], k, model.gradWeights[l][k]);
+    for (let j = 0; j < net.betas[l].length; j++) compare(net.betas[l], j, model.bn[l].gradBeta[j]);
+  }
+  t.true(worst < 2e-3, `worst relative gradient error ${worst} over ${checked} parameters`);
+}
+
+test("float32 gradients of a 6-5-3 net match finite differences of a float64 oracle", (t) => {
+  checkGradients(t, "float32", [6, 5, 3], 4);
+});
+
+test("float32 gradients of a 7-6-5-4 net (two hidden layers) match finite differences", (t) => {
+  checkGradients(t, "float32", [7, 6, 5, 4], 5);
+});
+
+test("binary-connect gradients are those of the sampled weights (straight-through)", (t) => {
+  checkGradients(t, "float-bc", [6, 5, 3], 4);
+});
+
+test("ternary-connect gradients are those of the sampled weights (straight-through)", (t) => {
+  checkGradients(t, "float-tc", [7, 6, 5, 4], 5);
+});
