@@ -161,7 +161,7 @@ export async function startQemu(
     return code;
   };
 
-  // Up when QEMU has printed the pty (pty mode) and the QMP socket exists.
+  // Wait for the pty name (pty mode) and the QMP socket.
   const deadline = Date.now() + (options.startTimeoutMs ?? 10000);
   let path: string | undefined;
   for (;;) {
@@ -181,6 +181,14 @@ export async function startQemu(
       await stop();
       throw new Error(`qemu-system-arm did not start in time: ${output.trim()}`);
     }
+  }
+
+  // QMP answers once the main loop runs, i.e. after every chardev (the TCP server too) exists
+  try {
+    await qmp(qmpSocket, "query-status");
+  } catch (e) {
+    await stop();
+    throw new Error(`qemu-system-arm did not come up (${(e as Error).message}): ${output.trim()}`);
   }
 
   return {

@@ -30,6 +30,8 @@ export class MemoryFlash implements Flash {
 export interface LoadOptions {
   /** Module file; default build/fewmul.wasm. */
   path?: string;
+  /** Module bytes, instead of a file (e.g. an instrumented copy). */
+  wasm?: Uint8Array;
   /** Maximum linear memory in bytes (the board's RAM); default 16 MiB. */
   ramBytes?: number;
   /** Checkpoint storage; default 1 MiB in memory. */
@@ -65,7 +67,9 @@ export function instantiate(options: LoadOptions = {}): LoadedModule {
   const path = options.path ?? RELEASE_MODULE;
   const flash = options.flash ?? new MemoryFlash(1 << 20);
   const ram = options.ramBytes ?? 16 << 20;
-  const module = compileModule(path, ram);
+  const module = options.wasm
+    ? new WebAssembly.Module(withMemoryMaximum(options.wasm, Math.floor(ram / 65536)))
+    : compileModule(path, ram);
   let memory: WebAssembly.Memory | undefined;
   const heap = () => new Uint8Array(memory!.buffer);
   const env = {

@@ -1,0 +1,138 @@
+// The device's byte pump driven directly (no session): framing, sequencing and refusals.
+import test from "ava";
+import { encodeFrame, FrameDecoder, type GoodFrame } from "../../host/protocol/frame.ts";
+import { Writer } from "../../host/protocol/messages.ts";
+import { Cmd, NAK, NakReason, REPLY_BIT } from "../../host/protocol/opcodes.ts";
+import { batchCrc } from "../../host/protocol/session.ts";
+import { Status } from "../../host/protocol/status.ts";
+import type { DeviceExports } from "../../host/transports/in-process.ts";
+import { BATCH, batch, INPUTS, openDevice, SPEC } from "./helpers.ts";
+
+/** Feeds bytes the way firmware does (at most io_rx_cap per call); returns the reply bytes. */
+function feed(dev: DeviceExports, bytes: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  for (let off = 0; off < bytes.length;) {
+    const n = Math.min(dev.io_rx_cap(), bytes.length - off);
+    new Uint8Array(dev.memory.buffer, dev.io_rx_ptr(), n).set(bytes.subarray(off, off + n));
+    const m = dev.io_feed(n);
+    out.push(...new Uint8Array(dev.memory.buffer, dev.io_tx_ptr(), m));
+    off += n;
+  }
+  return Uint8Array.from(out);
+}
+
+function replies(bytes: Uint8Array): GoodFrame[] {
+  const frames = new FrameDecoder().push(bytes);
+  return frames.map((f) => { if (!f.ok) throw new Error(`device sent a damaged frame (${f.reason})`); return f; });
+}
+
+const status = (f: GoodFrame) => (f.body[0] << 24) >> 24;
+const hello = (seq: number, version = 1) => encodeFrame(seq, Cmd.HELLO, new Writer(2).u16(version).done());
+const stats = (seq: number) => encodeFrame(seq, Cmd.STATS);
+const cat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
+
+async function device() {
+  const t = await openDevice();
+  return t.exports;
+}
+
+/** HELLO at seq 100, INIT at 101: the next seq is 102. */
+async function initialised() {
+  const dev = await device();
+  const init = new Writer(56).raw(SPEC).u32(1).u32(0).done();
+  const r = replies(feed(dev, cat(hello(100), encodeFrame(101, Cmd.INIT, init))));
+  if (r.length !== 2 || status(r[1]) !== 0) throw new Error("init failed");
+  return dev;
+}
+
+test("a frame split across io_feed calls at any byte is answered exactly once", async (t) => {
+  const dev = await device();
+  const wire = hello(7);
+  for (let cut = 1; cut < wire.length; cut++) {
+    const first = feed(dev, wire.subarray(0, cut));
+    t.is(first.length, 0);
+    const r = replies(feed(dev, wire.subarray(cut)));
+    t.is(r.length, 1);
+    t.like(r[0], { seq: 7, cmd: Cmd.HELLO | REPLY_BIT });
+  }
+});
+
+test("several frames in one call get their replies in order", async (t) => {
+  const dev = await device();
+  const r = replies(feed(dev, cat(hello(1), stats(2), stats(3), stats(4))));
+  t.deepEqual(r.map((f) => [f.seq, f.cmd, status(f)]), [[1, 0x81, 0], [2, 0x8a, 0], [3, 0x8a, 0], [4, 0x8a, 0]]);
+});
+
+test("a retransmitted TRAIN replays its cached reply and does not train again", async (t) => {
+  const dev = await initialised();
+  const { inputs, labels } = batch(1);
+  const data = new Writer(4 + inputs.length + labels.length).u32(0).raw(inputs).raw(labels).done();
+  const train = encodeFrame(103, Cmd.TRAIN, new Writer(10).u32(1).u16(BATCH).u32(batchCrc(inputs, labels)).done());
+  const first = feed(dev, cat(encodeFrame(102, Cmd.BATCH_DATA, data), train));
+  const again = feed(dev, train);
+  t.deepEqual(again, first.subarray(first.length - again.length), "byte-identical reply");
+  const [s] = replies(feed(dev, stats(104)));
+  t.is(new DataView(s.body.buffer, s.body.byteOffset).getUint32(3, true), 1, "one step");
+});
+
+test("frames ahead of a lost one are dropped; a damaged one is NAKed with its seq", async (t) => {
+  const dev = await initialised();
+  t.is(feed(dev, stats(103)).length, 0, "102 is missing: 103 is out of order");
+  const damaged = stats(102);
+  damaged[4] ^= 0x20;
+  const [nak] = replies(feed(dev, damaged));
+  t.like(nak, { seq: 102, cmd: NAK });
+  t.is(nak.body[0], NakReason.CRC);
+  const r = replies(feed(dev, cat(stats(102), stats(103))));
+  t.deepEqual(r.map((f) => f.seq), [102, 103]);
+});
+
+test("a frame larger than the device buffer is refused and the next one works", async (t) => {
+  const dev = await initialised();
+  const huge = encodeFrame(102, Cmd.BATCH_DATA, new Uint8Array(3000).fill(9));
+  const [nak] = replies(feed(dev, huge));
+  t.like(nak, { seq: 102, cmd: NAK });
+  t.is(nak.body[0], NakReason.TOO_LONG);
+  const [ok] = replies(feed(dev, stats(102)));
+  t.is(status(ok), 0);
+});
+
+test("random garbage never traps and only ever draws NAKs", async (t) => {
+  const dev = await initialised();
+  let x = 0x9e3779b9;
+  const rnd = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), x >>> 0);
+  for (let round = 0; round < 200; round++) {
+    const junk = Uint8Array.from({ length: 1 + (rnd() % 3000) }, () => (rnd() % 7 === 0 ? 0 : rnd() & 0xff));
+    for (const f of replies(feed(dev, junk))) t.is(f.cmd, NAK);
+  }
+  const [ok] = replies(feed(dev, stats(102)));
+  t.is(status(ok), 0);
+});
+
+test("refusals carry their status", async (t) => {
+  const dev = await initialised();
+  const [version] = replies(feed(dev, hello(50, 9)));
+  t.is(status(version), Status.E_PROTO_VERSION);
+  t.is(new DataView(version.body.buffer, version.body.byteOffset).getUint16(1, true), 1, "says which version it speaks");
+
+  const { inputs, labels } = batch(1);
+  const badCrc = new Writer(10).u32(1).u16(BATCH).u32(batchCrc(inputs, labels) ^ 1).done();
+  const r = replies(feed(dev, cat(
+    encodeFrame(102, 0x55),
+    encodeFrame(103, Cmd.STATS, Uint8Array.of(1)),
+    encodeFrame(104, Cmd.STATE_READ, new Writer(6).u32(1 << 20).u16(16).done()),
+    encodeFrame(105, Cmd.BATCH_DATA, new Writer(8).u32(BATCH * INPUTS + BATCH - 2).u32(0).done()),
+    encodeFrame(106, Cmd.TRAIN, badCrc),
+    encodeFrame(107, Cmd.TRAIN, new Writer(10).u32(5).u16(3).u32(0).done()),
+  )));
+  t.deepEqual(r.map(status), [Status.E_CMD, Status.E_LEN, Status.E_RANGE, Status.E_RANGE, Status.E_BATCH_CRC, Status.E_BATCH]);
+});
+
+test("a device that booted since the handshake answers E_NOSYNC until the next HELLO", async (t) => {
+  const dev = await device();
+  const [r] = replies(feed(dev, stats(5)));
+  t.is(status(r), Status.E_NOSYNC);
+  const [h, s] = replies(feed(dev, cat(hello(6), stats(7))));
+  t.is(status(h), 0);
+  t.is(status(s), 0);
+});

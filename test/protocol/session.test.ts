@@ -1,0 +1,174 @@
+import test from "ava";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { instantiate } from "../../host/module/loader.ts";
+import { ProtocolError } from "../../host/protocol/errors.ts";
+import { Session } from "../../host/protocol/session.ts";
+import { Status } from "../../host/protocol/status.ts";
+import { BATCH, batch, openDevice, SPEC, WASM } from "./helpers.ts";
+
+async function connected(options = {}) {
+  const transport = await openDevice(options);
+  const session = new Session(transport, { timeoutMs: 200 });
+  return { transport, session, info: await session.hello() };
+}
+
+async function trained(session: Session, ids: number[]) {
+  for (const id of ids) {
+    const { inputs, labels } = batch(id);
+    await session.train(id, inputs, labels);
+  }
+}
+
+test("handshake reports protocol, limits and an empty model", async (t) => {
+  const { session, info } = await connected();
+  t.like(info, { protocolVersion: 1, maxFrame: 1024, window: 8, bootStatus: 0 });
+  t.true(info.replyBudget >= 1024);
+  t.true(info.freeMemory > 0);
+  t.like(info.model, { ready: false, step: 0, lastBatchId: 0 });
+  await session.close();
+});
+
+test("commands before the handshake are refused with resync", async (t) => {
+  const transport = await openDevice();
+  const session = new Session(transport, { timeoutMs: 200 });
+  const err = await t.throwsAsync(session.stats(), { instanceOf: ProtocolError });
+  t.true(err!.resync);
+  t.is(err!.status, Status.E_NOSYNC);
+  await session.hello();
+  t.false((await session.stats()).ready);
+  await session.close();
+});
+
+test("init and train match the module trained directly through its exports", async (t) => {
+  const { session } = await connected();
+  const summary = await session.init(SPEC, 7);
+  t.like(summary, { ready: true, step: 0, lastBatchId: 0 });
+  const results = [];
+  for (let id = 1; id <= 4; id++) {
+    const { inputs, labels } = batch(id);
+    results.push(await session.train(id, inputs, labels));
+  }
+  t.deepEqual(results.map((r) => [r.applied, r.step, r.lastBatchId]), [[true, 1, 1], [true, 2, 2], [true, 3, 3], [true, 4, 4]]);
+  const stats = await session.stats();
+
+  // The same steps through the direct exports: the protocol must not change training.
+  const m = instantiate({ path: WASM }).exports;
+  new Uint8Array(m.memory.buffer, m.spec_ptr(), 48).set(SPEC);
+  t.is(m.init(7, 0), 0);
+  for (let id = 1; id <= 4; id++) {
+    const { inputs, labels } = batch(id);
+    new Uint8Array(m.memory.buffer, m.batch_inputs_ptr(), inputs.length).set(inputs);
+    new Uint8Array(m.memory.buffer, m.batch_labels_ptr(), labels.length).set(labels);
+    t.is(m.train(BATCH), results[id - 1].correct);
+  }
+  t.is(stats.digest, m.state_digest() >>> 0);
+  t.is(stats.step, 4);
+  await session.close();
+});
+
+test("a batch id already applied is acknowledged, not trained again", async (t) => {
+  const { session } = await connected();
+  await session.init(SPEC, 1);
+  await trained(session, [1, 2, 3]);
+  const before = await session.stats();
+  const { inputs, labels } = batch(2);
+  const again = await session.train(2, inputs, labels);
+  t.like(again, { applied: false, step: 3, lastBatchId: 3 });
+  const after = await session.stats();
+  t.is(after.digest, before.digest);
+  t.is(after.step, 3);
+  await session.close();
+});
+
+test("eval counts correct samples of a partial batch", async (t) => {
+  const { session } = await connected();
+  await session.init(SPEC, 1);
+  await trained(session, [1, 2]);
+  const { inputs, labels } = batch(99, 5);
+  const correct = await session.eval(inputs, labels);
+  t.true(correct >= 0 && correct <= 5);
+  t.is((await session.stats()).step, 2, "eval does not train");
+  await session.close();
+});
+
+test("state read and write round trip between two devices", async (t) => {
+  const a = await connected();
+  await a.session.init(SPEC, 11);
+  await trained(a.session, [1, 2, 3]);
+  const blob = await a.session.readState();
+  const sa = await a.session.stats();
+  t.is(blob.length, sa.stateLen);
+
+  const b = await connected();
+  await b.session.init(SPEC, 999);
+  t.not((await b.session.stats()).digest, sa.digest);
+  const committed = await b.session.writeState(blob, 3);
+  t.deepEqual(committed, { step: 3, digest: sa.digest });
+  t.like(await b.session.stats(), { lastBatchId: 3, digest: sa.digest, dirty: false });
+
+  // Both continue identically.
+  await trained(a.session, [4]);
+  await trained(b.session, [4]);
+  t.is((await b.session.stats()).digest, (await a.session.stats()).digest);
+  await a.session.close();
+  await b.session.close();
+});
+
+test("a corrupted state blob is refused and training waits for a good one", async (t) => {
+  const { session } = await connected();
+  await session.init(SPEC, 3);
+  const blob = await session.readState();
+  blob[blob.length - 1] ^= 0x40;
+  const err = await t.throwsAsync(session.writeState(blob, 0), { instanceOf: ProtocolError });
+  t.is(err!.status, Status.E_STATE_CRC);
+  const { inputs, labels } = batch(1);
+  const refused = await t.throwsAsync(session.train(1, inputs, labels), { instanceOf: ProtocolError });
+  t.true(refused!.status === Status.E_NOT_READY || refused!.status === Status.E_DIRTY);
+  await session.init(SPEC, 3);
+  t.true((await session.train(1, inputs, labels)).applied);
+  await session.close();
+});
+
+test("checkpoint survives a device reset and a new process (file-backed flash)", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "fewmul-flash-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const flashPath = join(dir, "flash.bin");
+  const { transport, session } = await connected({ flashPath });
+  await session.init(SPEC, 5);
+  await trained(session, [1, 2, 3]);
+  const saved = await session.checkpoint();
+  await trained(session, [4]);
+  t.true(saved.bytes > 72);
+
+  await transport.reset();
+  t.is(transport.bootStatus, 1);
+  const err = await t.throwsAsync(session.stats(), { instanceOf: ProtocolError });
+  t.true(err!.deviceReset && err!.resync);
+  const info = await session.hello();
+  t.like(info, { bootStatus: 1 });
+  t.like(info.model, { ready: true, step: 3, lastBatchId: 3, digest: saved.digest });
+  await session.close();
+
+  const again = await connected({ flashPath });
+  t.like(again.info.model, { ready: true, step: 3, lastBatchId: 3, digest: saved.digest });
+  await again.session.close();
+});
+
+test("a model larger than the RAM limit is refused with E_NOMEM", async (t) => {
+  const { session } = await connected({ maxPages: 1 });
+  const big = SPEC.slice();
+  new DataView(big.buffer).setUint16(18, 4000, true); // hidden layer of 4000 units
+  const err = await t.throwsAsync(session.init(big, 1), { instanceOf: ProtocolError });
+  t.is(err!.status, Status.E_NOMEM);
+  await session.close();
+});
+
+test("close cancels pending requests with the canceled flag", async (t) => {
+  const { session } = await connected({ baud: 9600 });
+  const pending = session.stats();
+  await session.close();
+  const err = await t.throwsAsync(pending);
+  t.true((err as ProtocolError).canceled);
+});
