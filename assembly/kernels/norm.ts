@@ -88,7 +88,7 @@ export function normForward(
  * (block floating point: value = d · 2^exponent). Updates the bias (stochastic rounding),
  * then maps d to the error w.r.t. z: subtract its batch mean (the mean's gradient), scale
  * unit j by 2^-k_j, and renormalise all units to one exponent with mantissas below
- * 2^DELTA_BITS. Returns the new exponent. The spread's own gradient term, which needs
+ * 2^DELTA_BITS (|d| <= 2^DELTA_BITS after rounding). Returns the new exponent. The spread's own gradient term, which needs
  * products, is dropped (straight-through).
  */
 export function normBackward(
@@ -118,8 +118,10 @@ export function normBackward(
       let m = v >> 31;
       big |= (v ^ m) - m;
     }
-    let width = (32 - clz(big)) + kMax - load<i32>(k + (<usize>j << 2));
-    if (width > widest) widest = width;
+    if (big != 0) { // an all-zero unit needs no room
+      let width = (32 - clz(big)) + kMax - load<i32>(k + (<usize>j << 2));
+      if (width > widest) widest = width;
+    }
   }
   let r = widest - DELTA_BITS;
   if (r < 0) r = 0;

@@ -11,7 +11,8 @@ export function stochasticShift(v: i32, s: i32): i32 {
     return v << s;
   }
   let r = -s;
-  if (r > 30) r = 30; // |v| < 2^30 here, so the result is -1 or 0 either way
+  // Beyond 30 bits, round in two unbiased stages (needs |v| < 2^30).
+  if (r > 30) { v = stochasticShift(v, 30 - r); r = 30; if (v == 0) return 0; }
   let dither = r <= 16 ? <i32>(half() >>> (16 - r)) : <i32>(half() << (r - 16));
   return (v + dither) >> r;
 }

@@ -9,9 +9,8 @@ import { field, fieldWidth } from "../prng";
  * r being a `fieldWidth()`-bit random field compared with the latent weight's top bits.
  */
 export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): void {
-  let fb = fieldWidth();
-  let bcShift = (WEIGHT_SHIFT + 1) - fb;
-  let tcShift = WEIGHT_SHIFT - fb;
+  // Thresholds on a 16-bit scale ((w + 1)/2 and |w|), cut to the field width.
+  let cut = 16 - fieldWidth();
   let end = w + (<usize>n << 1);
   while (w < end) {
     let p: u32 = 0, q: u32 = 0;
@@ -23,11 +22,11 @@ export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): 
       if (mode == MODE_TC) {
         let m = v >> 31;                       // -1 for negative weights
         let mag = (v ^ m) - m;
-        let hit = (<i32>field() - (mag >> tcShift)) >>> 31; // 1 when r < |w|
+        let hit = (<i32>field() - ((mag << (16 - WEIGHT_SHIFT)) >> cut)) >>> 31; // 1 when r < |w|
         p |= (hit & ~m & 1) << k;
         q |= (hit & m & 1) << k;
       } else {
-        p |= ((<i32>field() - ((v + WEIGHT_ONE) >> bcShift)) >>> 31) << k;
+        p |= ((<i32>field() - (((v + WEIGHT_ONE) << (15 - WEIGHT_SHIFT)) >> cut)) >>> 31) << k;
       }
     }
     store<u32>(pos, p); pos += 4;

@@ -4,13 +4,14 @@ import { OK, E_BATCH, E_NOT_READY } from "../errors";
 import {
   specPtr, initModel, isReady, inputsPtr, labelsPtr, batchSize, inputCount,
   trainBatch, lastLoss, evalBatch, statePtr, stateLen, stateCommit, stateDigest, stepCount, arenaEnd,
+  calibrateBatch,
 } from "./model-api";
 import {
   BUILD_ID, FRAME_MAX, MODULE_VERSION, PROTOCOL_VERSION, REPLY_BUDGET, WINDOW,
 } from "./config";
 import {
   CMD_BATCH_DATA, CMD_CHECKPOINT, CMD_EVAL, CMD_HELLO, CMD_INIT, CMD_STATE_COMMIT,
-  CMD_STATE_READ, CMD_STATE_WRITE, CMD_STATS, CMD_TRAIN,
+  CMD_STATE_READ, CMD_STATE_WRITE, CMD_STATS, CMD_TRAIN, CMD_CALIBRATE,
 } from "./opcodes";
 import { E_BATCH_CRC, E_CMD, E_DIRTY, E_LEN, E_PROTO_VERSION, E_RANGE } from "./status";
 import { bootStatus, dirty, lastBatchId, setDirty, setLastBatchId } from "./state";
@@ -40,6 +41,7 @@ function handle(cmd: u8, body: usize, len: i32): i32 {
     case CMD_STATE_COMMIT: return commit(body, len);
     case CMD_CHECKPOINT: return checkpoint(len);
     case CMD_STATS: return stats(len);
+    case CMD_CALIBRATE: return calibrate(body, len);
   }
   return E_CMD;
 }
@@ -152,6 +154,20 @@ function evaluate(body: usize, len: i32): i32 {
   if (n == 0 || n > batchSize()) return E_BATCH;
   if (batchCrc(n) != load<u32>(body, 2)) return E_BATCH_CRC;
   r = evalBatch(n);
+  if (r < 0) return r;
+  putU16(<u32>r);
+  return OK;
+}
+
+/** Re-estimates normalisation statistics on a full batch (changes the state, not the step). */
+function calibrate(body: usize, len: i32): i32 {
+  if (len != 7) return E_LEN;
+  let r = usable();
+  if (r != OK) return r;
+  let n = <i32>load<u16>(body);
+  if (n != batchSize()) return E_BATCH;
+  if (batchCrc(n) != load<u32>(body, 3)) return E_BATCH_CRC;
+  r = calibrateBatch(n, load<u8>(body, 2) != 0);
   if (r < 0) return r;
   putU16(<u32>r);
   return OK;

@@ -54,9 +54,11 @@ function frameEnd(): void {
   let body = FRAME + HEADER_LEN;
 
   if (cmd == CMD_HELLO) {
-    // HELLO (re)starts the sequence: whatever came before belongs to an old session.
+    // HELLO ends whatever session came before. Accepted, it starts a new sequence after its
+    // own seq; refused (another protocol version), the device waits for a HELLO it accepts.
     cacheClear();
-    if (execute(seq, cmd, body, bodyLen) == 0) { synced = true; expected = seq + 1; }
+    synced = execute(seq, cmd, body, bodyLen) == 0;
+    expected = seq + 1;
     return;
   }
   if (!synced) {

@@ -5,12 +5,12 @@ import { sealState, checkState } from "../state";
 import { arenaEnd } from "../arena";
 import {
   specPtr, initModel, isReady, inputsPtr, labelsPtr, batchSize, inputCount, trainBatch,
-  lastLoss, evalBatch, statePtr, stateLen, stepCount, adoptState, dropModel,
+  lastLoss, evalBatch, statePtr, stateLen, stepCount, adoptState, dropModel, calibrateBatch,
 } from "../model";
 
 export {
   specPtr, initModel, isReady, inputsPtr, labelsPtr, batchSize, inputCount, trainBatch,
-  lastLoss, evalBatch, statePtr, stateLen, stepCount, arenaEnd,
+  lastLoss, evalBatch, statePtr, stateLen, stepCount, arenaEnd, calibrateBatch,
 };
 
 /** CRC-32 of the state blob, also sealed into its header (so a copy of the blob is valid). */

@@ -80,8 +80,10 @@ export function instantiate(options: LoadOptions = {}): LoadedModule {
       heap().set(bytes, dst);
       return 0;
     },
-    flash_write: (offset: number, src: number, len: number) =>
-      flash.write(offset, heap().slice(src, src + len)) ? 0 : -1,
+    flash_write: (offset: number, src: number, len: number) => {
+      if (src + len > heap().length) throw new RangeError("flash_write: source outside linear memory");
+      return flash.write(offset, heap().slice(src, src + len)) ? 0 : -1;
+    },
     abort: () => { throw new Error("module aborted"); },
   };
   const instance = new WebAssembly.Instance(module, { env });

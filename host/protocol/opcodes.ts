@@ -14,6 +14,7 @@ export const Cmd = {
   STATE_COMMIT: 0x08,
   CHECKPOINT: 0x09,
   STATS: 0x0a,
+  CALIBRATE: 0x0b,
 } as const;
 export type CmdCode = (typeof Cmd)[keyof typeof Cmd];
 

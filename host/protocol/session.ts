@@ -85,6 +85,19 @@ export class Session {
     return new Reader(body).u16();
   }
 
+  /**
+   * Re-estimates the normalisation statistics with the deterministic weights on one full
+   * batch (`fresh`: restart them from this batch). Returns the number classified right.
+   */
+  async calibrate(inputs: Uint8Array, labels: Uint8Array, fresh: boolean): Promise<number> {
+    const { batchSize } = this.requireShape();
+    this.checkBatch(inputs, labels, batchSize);
+    const uploads = this.uploadBatch(inputs, labels);
+    const body = new Writer(7).u16(batchSize).u8(fresh ? 1 : 0).u32(batchCrc(inputs, labels)).done();
+    const [, reply] = await settleAll([uploads, this.call(Cmd.CALIBRATE, body, { slow: true })]);
+    return new Reader(reply).u16();
+  }
+
   /** The whole model state blob (its header digest sealed), read in windowed chunks. */
   async readState(): Promise<Uint8Array> {
     const { stateLen } = await this.stats();

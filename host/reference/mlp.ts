@@ -50,6 +50,7 @@ export class ReferenceMlp {
   readonly lrStart: number;
   readonly lrEnd: number;
   readonly decaySteps: number;
+  readonly betaLrScale: number;
   readonly kind: WeightKind;
   readonly qbp: boolean;
   /** Latent (BC/TC, W0 units) or real (float32) weights per layer, [input][output]. */
@@ -85,6 +86,7 @@ export class ReferenceMlp {
     this.lrStart = o.lrStart;
     this.lrEnd = o.lrEnd;
     this.decaySteps = o.decaySteps;
+    this.betaLrScale = o.betaLrScale ?? 1;
     this.kind = weightKind(o.variant);
     this.qbp = usesQbp(o.variant);
     this.rng = new Xorshift128(o.seed);
@@ -180,7 +182,8 @@ export class ReferenceMlp {
       }
       const beta = this.bn[l].beta;
       const gb = this.bn[l].gradBeta;
-      for (let j = 0; j < beta.length; j++) beta[j] -= lr * gb[j];
+      const lrBeta = lr * this.betaLrScale;
+      for (let j = 0; j < beta.length; j++) beta[j] -= lrBeta * gb[j];
     }
     this.step++;
   }
@@ -335,6 +338,7 @@ function validate(o: ReferenceOptions): void {
   if (!Number.isInteger(o.batch) || o.batch < 1) throw new RangeError(`batch must be a positive integer, got ${o.batch}`);
   if (!(o.lrStart > 0 && o.lrEnd > 0)) throw new RangeError("lrStart and lrEnd must be > 0");
   if (!(o.decaySteps >= 1)) throw new RangeError(`decaySteps must be >= 1, got ${o.decaySteps}`);
+  if (o.betaLrScale !== undefined && !(o.betaLrScale >= 0)) throw new RangeError("betaLrScale must be >= 0");
   const w = o.window ?? 8;
   if (!Number.isInteger(w) || w < 1 || w > 64) throw new RangeError(`window must be an integer in 1..64, got ${w}`);
   const variants = ["float32", "float-bc", "float-tc", "float-bc-qbp", "float-tc-qbp"];

@@ -25,6 +25,11 @@ export interface ReferenceOptions {
   decaySteps: number;
   /** QBP exponent window size (number of exponents), default 8. */
   window?: number;
+  /**
+   * Learning rate of the batch-norm betas relative to the weights' (default 1: the same
+   * learning rate). See schedule.ts for why BC/TC need a much smaller one.
+   */
+  betaLrScale?: number;
 }
 
 export type WeightKind = "real" | "binary" | "ternary";

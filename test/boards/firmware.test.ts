@@ -3,7 +3,7 @@
 // QEMU, talk over the pty, and check the replies against the same module in Node.
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -137,6 +137,20 @@ test("build reports text/data/bss of the firmware", (t) => {
     t.true(b.text > 1000 && b.text < 64 * 1024, "text: firmware + module code");
     t.true(b.data < 4096);
     t.true(b.bss >= board.ram + board.checkpoint_bytes, "bss holds linear memory and the checkpoint area");
+  }
+});
+
+// The real module, once it speaks the byte-pump ABI: it must at least build for both boards.
+const RELEASE = fileURLToPath(new URL("../../build/fewmul.wasm", import.meta.url));
+const releaseHasAbi = existsSync(RELEASE) && (() => {
+  const names = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(RELEASE))).map((e) => e.name);
+  return ["boot", "io_rx_ptr", "io_rx_cap", "io_feed", "io_tx_ptr"].every((n) => names.includes(n));
+})();
+(releaseHasAbi ? test : test.skip)("build/fewmul.wasm builds for both QEMU boards", async (t) => {
+  for (const id of BOARDS) {
+    const b = await buildFirmware(id, RELEASE, join(work, `release-${id}`));
+    t.log(`${id}: text ${b.text} data ${b.data} bss ${b.bss} (module ${b.moduleBytes} B, max frame ${b.maxFrame} B)`);
+    t.true(existsSync(b.elf));
   }
 });
 

@@ -105,15 +105,24 @@ test("random garbage never traps and only ever draws NAKs", async (t) => {
     const junk = Uint8Array.from({ length: 1 + (rnd() % 3000) }, () => (rnd() % 7 === 0 ? 0 : rnd() & 0xff));
     for (const f of replies(feed(dev, junk))) t.is(f.cmd, NAK);
   }
-  const [ok] = replies(feed(dev, stats(102)));
+  // The junk's unterminated tail would be glued onto the next frame: a delimiter flushes it.
+  const r = replies(feed(dev, cat(Uint8Array.of(0), stats(102))));
+  t.like(r.at(-1), { seq: 102, cmd: Cmd.STATS | REPLY_BIT });
+  t.is(status(r.at(-1)!), 0);
+});
+
+test("a HELLO of another protocol version is refused and ends the session", async (t) => {
+  const dev = await initialised();
+  const [version, after] = replies(feed(dev, cat(hello(50, 9), stats(51))));
+  t.is(status(version), Status.E_PROTO_VERSION);
+  t.is(new DataView(version.body.buffer, version.body.byteOffset).getUint16(1, true), 1, "says which version it speaks");
+  t.is(status(after), Status.E_NOSYNC);
+  const [ok] = replies(feed(dev, cat(hello(52), stats(53)))).slice(1);
   t.is(status(ok), 0);
 });
 
 test("refusals carry their status", async (t) => {
   const dev = await initialised();
-  const [version] = replies(feed(dev, hello(50, 9)));
-  t.is(status(version), Status.E_PROTO_VERSION);
-  t.is(new DataView(version.body.buffer, version.body.byteOffset).getUint16(1, true), 1, "says which version it speaks");
 
   const { inputs, labels } = batch(1);
   const badCrc = new Writer(10).u32(1).u16(BATCH).u32(batchCrc(inputs, labels) ^ 1).done();

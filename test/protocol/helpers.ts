@@ -13,16 +13,21 @@ export const BATCH = SPEC_FIELDS.batch;
 export const INPUTS = SPEC_FIELDS.sizes[0];
 
 /** A deterministic batch per id, so that any run can be replayed exactly. */
-export function batch(id: number, n = BATCH): Batch {
+export function batch(id: number, n = BATCH, inputCount = INPUTS, classes = 4): Batch {
   let x = (id * 2654435761) >>> 0 || 1;
   const rnd = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), x >>> 0);
-  const labels = Uint8Array.from({ length: n }, () => rnd() % 4);
-  const inputs = new Uint8Array(n * INPUTS);
+  const labels = Uint8Array.from({ length: n }, () => rnd() % classes);
+  const inputs = new Uint8Array(n * inputCount);
   labels.forEach((c, s) => {
-    for (let i = 0; i < INPUTS; i++) inputs[s * INPUTS + i] = (i % 4 === c ? 160 : 0) + (rnd() & 63);
+    for (let i = 0; i < inputCount; i++) inputs[s * inputCount + i] = (i % classes === c ? 160 : 0) + (rnd() & 63);
   });
   return { inputs, labels };
 }
+
+/** A model whose batches and state span many frames: exercises the window and the reply budget. */
+export const WIDE_FIELDS = { ...DEFAULT_SPEC, sizes: [300, 32, 10], batch: 16 };
+export const WIDE_SPEC = encodeSpec(WIDE_FIELDS);
+export const wideBatch = (id: number) => batch(id, 16, 300, 10);
 
 export function openDevice(options: InProcessOptions = {}): Promise<InProcessTransport> {
   return InProcessTransport.open({ wasmPath: WASM, ...options });

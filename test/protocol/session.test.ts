@@ -93,6 +93,30 @@ test("eval counts correct samples of a partial batch", async (t) => {
   await session.close();
 });
 
+test("calibrate re-estimates statistics on the device as the direct export does", async (t) => {
+  const { session } = await connected();
+  await session.init(SPEC, 2);
+  await trained(session, [1, 2]);
+  const before = await session.stats();
+  const { inputs, labels } = batch(50);
+  const correct = await session.calibrate(inputs, labels, true);
+  t.true(correct >= 0 && correct <= BATCH);
+  const after = await session.stats();
+  t.is(after.step, before.step);
+
+  const m = instantiate({ path: WASM }).exports;
+  new Uint8Array(m.memory.buffer, m.spec_ptr(), 48).set(SPEC);
+  m.init(2, 0);
+  for (const id of [1, 2, 50]) {
+    const b = batch(id);
+    new Uint8Array(m.memory.buffer, m.batch_inputs_ptr(), b.inputs.length).set(b.inputs);
+    new Uint8Array(m.memory.buffer, m.batch_labels_ptr(), b.labels.length).set(b.labels);
+    if (id === 50) t.is(m.calibrate(BATCH, 1), correct); else m.train(BATCH);
+  }
+  t.is(after.digest, m.state_digest() >>> 0);
+  await session.close();
+});
+
 test("state read and write round trip between two devices", async (t) => {
   const a = await connected();
   await a.session.init(SPEC, 11);

@@ -21,6 +21,7 @@ const model = new ReferenceMlp({
   sizes, variant: variant as Variant, batch, seed,
   lrStart: Number(lrS ?? 0.1), lrEnd: Number(lrE ?? 0.01), decaySteps,
   window: windowArg ? Number(windowArg) : undefined,
+  betaLrScale: process.env.BETA ? Number(process.env.BETA) : undefined,
 });
 let secs = 0;
 let det = 0;
@@ -37,7 +38,7 @@ for (let e = 0; e < epochs; e++) {
   );
 }
 console.log(JSON.stringify({
-  variant, sizes: sizes.join("-"), lrStart: Number(lrS), lrEnd: Number(lrE), epochs, seed, batch,
+  variant, sizes: sizes.join("-"), beta: model.betaLrScale, lrStart: Number(lrS), lrEnd: Number(lrE), epochs, seed, batch,
   det: +(100 * det).toFixed(2), latent: +(100 * lat).toFixed(2), trainErr: +(100 * r.trainError).toFixed(2),
   secPerEpoch: +(secs / epochs).toFixed(2),
 }));

@@ -1,0 +1,325 @@
+import test from "ava";
+import type { ExecutionContext } from "ava";
+import { Gen } from "./gen.ts";
+import {
+  BC, DELTA_LIMIT, HIDDEN_F, OUTPUT_F, TC, denseForward, normBackward, normForward, rngFor, scaleExponent,
+} from "./oracle.ts";
+import { alloc, fresh, getI32, getU8, k, put, rngState, sameArray } from "./wasm.ts";
+
+test.beforeEach(() => fresh());
+
+interface NormIn {
+  z: Int32Array; n: number; batch: number; log2Batch: number; F: number;
+  bias: Int32Array; runMean: Int32Array; runSpread: Int32Array; training: boolean; first: boolean; hidden: boolean;
+}
+
+function wasmNormForward(a: NormIn) {
+  const { n, batch } = a;
+  const z = put(a.z), mean = put(a.runMean), spread = put(a.runSpread), kp = alloc(n * 4);
+  const act = a.hidden ? alloc(batch * n) : 0;
+  if (a.hidden) new Uint8Array(k.memory.buffer, act, batch * n).fill(0xA5);
+  k.norm_forward(z, n, batch, a.log2Batch, a.F, put(a.bias), mean, spread, kp, a.training ? 1 : 0, a.first ? 1 : 0, act);
+  return {
+    y: a.hidden ? getU8(act, batch * n) : getI32(z, batch * n),
+    k: getI32(kp, n), runMean: getI32(mean, n), runSpread: getI32(spread, n),
+  };
+}
+
+function compareNormForward(t: ExecutionContext, a: NormIn, label: string) {
+  const got = wasmNormForward(a);
+  const want = normForward(a.z, a.n, a.batch, a.log2Batch, a.F, a.bias, a.runMean, a.runSpread, a.training, a.first, a.hidden);
+  sameArray(t, got.y, want.y, `y ${label}`, a.n);
+  sameArray(t, got.k, want.k, `k ${label}`);
+  sameArray(t, got.runMean, want.runMean, `running mean ${label}`);
+  sameArray(t, got.runSpread, want.runSpread, `running spread ${label}`);
+  return want;
+}
+
+// z[b] = [col0[b], col1[b]] with col0 = 10, 20, 30, 40 and col1 = -7, 0, 0, 1000 (batch 4, b = 2).
+// col0: mean 100 >> 2 = 25; spread (15 + 5 + 5 + 15) >> 2 = 10; v = 12 = 0b1100, f = 3, bit 2 = 1: k = 4.
+// col1: mean 993 >> 2 = 248; spread (255 + 248 + 248 + 752) >> 2 = 375; v = 375 + 93 = 468
+//       = 0b111010100, f = 8, bit 7 = 1: k = 9.
+const Z = Int32Array.from([10, -7, 20, 0, 30, 0, 40, 1000]);
+const base = { z: Z, n: 2, batch: 4, log2Batch: 2 };
+
+test("norm_forward hidden, first training step: batch statistics, rounding and clamping by hand", (t) => {
+  // Hidden (F = 4), bias [250, 20].
+  // col0: shift 4 - 4 = 0: z - 25 + 250 = 235, 245, 255, 265 -> clamped to 255.
+  // col1: shift 4 - 9 = -5: ((z - 248) + 16) >> 5 = floor(-239/32) = -8, floor(-232/32) = -8,
+  //       768/32 = 24; + 20 = 12, 12, 12, 44. Running statistics copied: [25, 248], [10, 375].
+  const got = wasmNormForward({
+    ...base, F: HIDDEN_F, bias: Int32Array.from([250, 20]), runMean: Int32Array.from([-99, -99]),
+    runSpread: Int32Array.from([-99, -99]), training: true, first: true, hidden: true,
+  });
+  t.deepEqual(Array.from(got.y), [235, 12, 245, 12, 255, 12, 255, 44]);
+  t.deepEqual(Array.from(got.k), [4, 9]);
+  t.deepEqual(Array.from(got.runMean), [25, 248]);
+  t.deepEqual(Array.from(got.runSpread), [10, 375]);
+});
+
+test("norm_forward later training steps move the running statistics by (batch - r) >> 4", (t) => {
+  // mean: 9 + (25 - 9) >> 4 = 10; 0 + 248 >> 4 = 15. spread: 100 + (-90 >> 4 = -6) = 94; 375 + 0.
+  const got = wasmNormForward({
+    ...base, F: HIDDEN_F, bias: Int32Array.from([250, 20]), runMean: Int32Array.from([9, 0]),
+    runSpread: Int32Array.from([100, 375]), training: true, first: false, hidden: true,
+  });
+  t.deepEqual(Array.from(got.y), [235, 12, 245, 12, 255, 12, 255, 44]);
+  t.deepEqual(Array.from(got.runMean), [10, 15]);
+  t.deepEqual(Array.from(got.runSpread), [94, 375]);
+});
+
+test("norm_forward output layer writes int32 scores in place, by hand", (t) => {
+  // F = 8, bias [0, -3]. col0: shift 4: (z - 25) · 16 = -240, -80, 80, 240.
+  // col1: shift -1: (z - 248 + 1) >> 1 = -127, floor(-123.5) = -124, 376; - 3 = -130, -127, -127, 373.
+  const got = wasmNormForward({
+    ...base, F: OUTPUT_F, bias: Int32Array.from([0, -3]), runMean: new Int32Array(2), runSpread: new Int32Array(2),
+    training: true, first: true, hidden: false,
+  });
+  t.deepEqual(Array.from(got.y), [-240, -130, -80, -127, 80, -127, 240, 373]);
+});
+
+test("norm_forward inference uses the running statistics and leaves them alone, by hand", (t) => {
+  // Hidden, running mean [20, 0], spread [3, 0]: k = [2 (v = 3: f = 1 + bit 0), 0].
+  // col0: (z - 20) · 4 = -40 -> 0, 0, 40, 80; col1: z · 16 = -112 -> 0, 0, 0, 16000 -> 255.
+  const hidden = wasmNormForward({
+    ...base, F: HIDDEN_F, bias: new Int32Array(2), runMean: Int32Array.from([20, 0]), runSpread: Int32Array.from([3, 0]),
+    training: false, first: false, hidden: true,
+  });
+  t.deepEqual(Array.from(hidden.y), [0, 0, 0, 0, 40, 0, 80, 255]);
+  t.deepEqual(Array.from(hidden.k), [2, 0]);
+  t.deepEqual(Array.from(hidden.runMean), [20, 0]);
+  t.deepEqual(Array.from(hidden.runSpread), [3, 0]);
+  // Output, running mean [25, 0], spread [10, 0], bias [1, 2]: col0 (z - 25) · 16 + 1,
+  // col1 z · 256 + 2.
+  const out = wasmNormForward({
+    ...base, F: OUTPUT_F, bias: Int32Array.from([1, 2]), runMean: Int32Array.from([25, 0]), runSpread: Int32Array.from([10, 0]),
+    training: false, first: true, hidden: false,
+  });
+  t.deepEqual(Array.from(out.y), [-239, -1790, -79, 2, 81, 2, 241, 256002]);
+});
+
+test("scale_exponent rounds log2(1.25 · spread) as the document's bit rule, by hand", (t) => {
+  // spread -> v = spread + spread >> 2 -> k: 0 -> 0 -> 0; 1 -> 1 -> 0; 2 -> 2 -> 1; 3 -> 3 -> 2;
+  // 4 -> 5 (0b101) -> 2; 5 -> 6 (0b110) -> 3; 10 -> 12 -> 4; 375 -> 468 -> 9;
+  // 2^30 -> 2^30 + 2^28 -> 30; 1.5e9 -> 1.875e9 (bit 29 set) -> 31.
+  const cases: [number, number][] = [[0, 0], [1, 0], [2, 1], [3, 2], [4, 2], [5, 3], [10, 4], [375, 9], [2 ** 30, 30], [1.5e9, 31]];
+  for (const [spread, want] of cases) {
+    t.is(k.scale_exponent(spread), want, `spread ${spread}`);
+    t.is(scaleExponent(spread), want, `oracle spread ${spread}`);
+  }
+});
+
+test("scale_exponent matches the oracle on every spread below 2^17 and random ones up to 2^31 / 1.25", (t) => {
+  const got: number[] = [], want: number[] = [];
+  for (let s = 0; s < 2 ** 17; s++) { got.push(k.scale_exponent(s)); want.push(scaleExponent(s)); }
+  const g = new Gen(30);
+  for (let i = 0; i < 20000; i++) {
+    const s = i < 62 ? 2 ** (i >> 1) - (i & 1) : g.int(0, 1717986918);
+    got.push(k.scale_exponent(s));
+    want.push(scaleExponent(s));
+  }
+  got.push(k.scale_exponent(1717986918));
+  want.push(scaleExponent(1717986918));
+  sameArray(t, got, want, "k");
+});
+
+function randomZ(g: Gen, batch: number, n: number, scale: number): Int32Array {
+  const z = new Int32Array(batch * n);
+  for (let j = 0; j < n; j++) {
+    const kind = g.int(0, 4); // columns with all-equal values, tiny spreads, wide ones
+    const centre = g.int(-scale, scale);
+    for (let b = 0; b < batch; b++) {
+      z[b * n + j] = kind === 0 ? centre : kind === 1 ? centre + g.int(-2, 2) : g.int(-scale, scale);
+    }
+  }
+  return z;
+}
+
+test("norm_forward matches the oracle on random shapes, training (first or not) and inference", (t) => {
+  const g = new Gen(31);
+  for (const n of [10, 33, 70]) {
+    for (const log2Batch of [0, 2, 5]) {
+      const batch = 2 ** log2Batch;
+      for (const hidden of [true, false]) {
+        for (const mode of ["first", "later", "inference"] as const) {
+          for (const scale of [3, 300, 200000]) {
+            const F = hidden ? HIDDEN_F : OUTPUT_F;
+            const a: NormIn = {
+              z: randomZ(g, batch, n, scale), n, batch, log2Batch, F,
+              bias: Int32Array.from({ length: n }, () => g.int(-600, 600)),
+              runMean: Int32Array.from({ length: n }, () => g.int(-scale, scale)),
+              runSpread: Int32Array.from({ length: n }, () => g.int(0, scale)),
+              training: mode !== "inference", first: mode === "first", hidden,
+            };
+            compareNormForward(t, a, `${hidden ? "hidden" : "output"} ${mode} n ${n} batch ${batch} scale ${scale}`);
+          }
+        }
+      }
+    }
+  }
+});
+
+test("norm_forward at MNIST size (256 units of 784-input sums, batch 32) matches the oracle", (t) => {
+  const g = new Gen(32);
+  const x = g.pixels(32 * 784), w = g.weights(784 * 256);
+  const { z } = denseForward(rngFor(1, 2, 8), x, 784, 32, w, 256, TC, true);
+  const bias = Int32Array.from({ length: 256 }, () => g.int(-40, 40));
+  const first = compareNormForward(t, {
+    z, n: 256, batch: 32, log2Batch: 5, F: HIDDEN_F, bias, runMean: new Int32Array(256), runSpread: new Int32Array(256),
+    training: true, first: true, hidden: true,
+  }, "first step");
+  const { z: z2 } = denseForward(rngFor(3, 4, 8), g.pixels(32 * 784), 784, 32, w, 256, BC, true);
+  compareNormForward(t, {
+    z: z2, n: 256, batch: 32, log2Batch: 5, F: HIDDEN_F, bias, runMean: first.runMean, runSpread: first.runSpread,
+    training: true, first: false, hidden: true,
+  }, "second step");
+  compareNormForward(t, {
+    z: z2, n: 256, batch: 32, log2Batch: 5, F: OUTPUT_F, bias, runMean: first.runMean, runSpread: first.runSpread,
+    training: false, first: false, hidden: false,
+  }, "inference");
+});
+
+// ---------------------------------------------------------------------------------------------
+
+interface BackIn {
+  d: Int32Array; n: number; batch: number; log2Batch: number; k: Int32Array; bias: Int32Array;
+  exponent: number; F: number; lrShift: number;
+}
+
+function wasmNormBackward(a: BackIn) {
+  const d = put(a.d), bias = put(a.bias), means = alloc(a.n * 4);
+  const e = k.norm_backward(d, a.n, a.batch, a.log2Batch, put(a.k), bias, a.exponent, a.F, a.lrShift, means);
+  return { d: getI32(d, a.batch * a.n), bias: getI32(bias, a.n), means: getI32(means, a.n), exponent: e };
+}
+
+function compareNormBackward(t: ExecutionContext, a: BackIn, seed: [number, number], label: string) {
+  k.rng_seed(...seed);
+  const got = wasmNormBackward(a);
+  const o = rngFor(...seed);
+  const want = normBackward(o, a.d, a.n, a.batch, a.log2Batch, a.k, a.bias, a.exponent, a.F, a.lrShift);
+  sameArray(t, got.d, want.d, `d ${label}`, a.n);
+  sameArray(t, got.bias, want.bias, `bias ${label}`);
+  sameArray(t, got.means, want.means, `means ${label}`);
+  t.is(got.exponent, want.exponent, `exponent ${label}`);
+  t.deepEqual(rngState(), o.gen.state(), `generator ${label}`);
+  return want;
+}
+
+test("norm_backward steps the bias, removes the mean and scales by 2^(kmax - k), by hand", (t) => {
+  // n = 2, batch 2, k = [3, 1] (kmax 3), d = [[10, -4], [6, 12]], e = -8, F = 8, s = 2:
+  // bias shift -8 + 8 - 2 - 1 = -3; sums 16, 8 -> (16 + dither < 8) >> 3 = 2, (8 + dither) >> 3 = 1
+  // whatever the dither: bias [100, -50] -> [98, -51]. Means 8, 4; d - mean = [2, -2], [-8, 8];
+  // widths 2 + 0 and 4 + 2 -> r = 0; d = [2, -2] · 1 and [-8, 8] · 4; exponent -8 - 3 + 0.
+  k.rng_seed(1, 1);
+  const got = wasmNormBackward({
+    d: Int32Array.from([10, -4, 6, 12]), n: 2, batch: 2, log2Batch: 1, k: Int32Array.from([3, 1]),
+    bias: Int32Array.from([100, -50]), exponent: -8, F: 8, lrShift: 2,
+  });
+  t.deepEqual(Array.from(got.d), [2, -32, -2, 32]);
+  t.deepEqual(Array.from(got.bias), [98, -51]);
+  t.deepEqual(Array.from(got.means), [8, 4]);
+  t.is(got.exponent, -11);
+});
+
+test("norm_backward renormalises below 2^14 with r = widest - 14 and rounds half up, by hand", (t) => {
+  // As above with d col1 = [-40000, 40008] (sum 8, mean 4): d - mean = ±40004, 16 bits + 2 = 18
+  // -> r = 4. col0 shift -4: (2 + 8) >> 4 = 0, (-2 + 8) >> 4 = 0; col1 shift -2:
+  // (-40004 + 2) >> 2 = floor(-10000.5) = -10001, (40004 + 2) >> 2 = 10001. Exponent -8 - 3 + 4.
+  k.rng_seed(1, 1);
+  const got = wasmNormBackward({
+    d: Int32Array.from([10, -40000, 6, 40008]), n: 2, batch: 2, log2Batch: 1, k: Int32Array.from([3, 1]),
+    bias: Int32Array.from([100, -50]), exponent: -8, F: 8, lrShift: 2,
+  });
+  t.deepEqual(Array.from(got.d), [0, -10001, 0, 10001]);
+  t.deepEqual(Array.from(got.bias), [98, -51]);
+  t.is(got.exponent, -7);
+});
+
+test("norm_backward bias step with a positive shift saturates at 2^30 - 1 and draws nothing", (t) => {
+  // n = 1, batch 2, d = [2^23, 2^23]: sum 2^24, shift 0 + 8 - 0 - 1 = 7 -> 2^31 -> 2^30 - 1.
+  // d - mean = 0 everywhere: r = 0, d = 0, exponent 0 - 0 + 0.
+  k.rng_seed(5, 5);
+  const before = rngState();
+  const got = wasmNormBackward({
+    d: Int32Array.from([2 ** 23, 2 ** 23]), n: 1, batch: 2, log2Batch: 1, k: Int32Array.from([0]),
+    bias: Int32Array.from([0]), exponent: 0, F: 8, lrShift: 0,
+  });
+  t.deepEqual(Array.from(got.bias), [-(2 ** 30 - 1)]);
+  t.deepEqual(Array.from(got.d), [0, 0]);
+  t.is(got.exponent, 0);
+  t.deepEqual(rngState(), before);
+});
+
+test("norm_backward leaves every renormalised |d| at most 2^14, as the document states", (t) => {
+  // n = 1, batch 2, k = [0], d = [32767, -32767] (mean 0): 15 bits -> r = 1, and
+  // (32767 + 1) >> 1 = 16384 = 2^14: the half-up rounding can land on 2^14 itself, no further.
+  k.rng_seed(1, 1);
+  const got = wasmNormBackward({
+    d: Int32Array.from([32767, -32767]), n: 1, batch: 2, log2Batch: 1, k: Int32Array.from([0]),
+    bias: Int32Array.from([0]), exponent: 0, F: 8, lrShift: 0,
+  });
+  const worst = Math.max(...Array.from(got.d, Math.abs));
+  t.is(worst, DELTA_LIMIT);
+  t.true(worst <= DELTA_LIMIT, `max |d| = ${worst} (d = [${Array.from(got.d)}], exponent ${got.exponent})`);
+});
+
+test("norm_backward does not enlarge the renormalising shift for a unit whose error is constant over the batch", (t) => {
+  // n = 2, batch 2, k = [20, 0] (kmax 20), d col0 = [100, -100], col1 = [5, 5]; e = -8, F = 8,
+  // s = 0: bias shift -1, sums 0 and 10 -> bias steps 0 and (10 + dither < 2) >> 1 = 5.
+  // col1 - mean = 0: scaled by anything it stays 0, so only col0 (7 bits, shift 0) limits r:
+  // r = 0, d = [[100, 0], [-100, 0]], exponent -8 - 20 + 0 = -28.
+  k.rng_seed(1, 1);
+  const got = wasmNormBackward({
+    d: Int32Array.from([100, 5, -100, 5]), n: 2, batch: 2, log2Batch: 1, k: Int32Array.from([20, 0]),
+    bias: Int32Array.from([0, 0]), exponent: -8, F: 8, lrShift: 0,
+  });
+  t.deepEqual(Array.from(got.bias), [0, -5]);
+  t.deepEqual({ d: Array.from(got.d), exponent: got.exponent }, { d: [100, 0, -100, 0], exponent: -28 });
+});
+
+/**
+ * Units whose error minus its batch mean is zero everywhere get k = kmax, so that the general
+ * comparison does not trip over the case tested on its own above.
+ */
+function withoutIdleUnits(a: BackIn): void {
+  const kmax = Math.max(...a.k);
+  for (let j = 0; j < a.n; j++) {
+    let constant = true;
+    for (let b = 1; b < a.batch; b++) if (a.d[b * a.n + j] !== a.d[j]) constant = false;
+    if (constant) a.k[j] = kmax;
+  }
+}
+
+test("norm_backward matches the oracle on random shapes, exponents and learning-rate shifts", (t) => {
+  const g = new Gen(33);
+  for (const n of [10, 33, 70]) {
+    for (const log2Batch of [0, 2, 5]) {
+      const batch = 2 ** log2Batch;
+      for (const bits of [4, 9, 14, 15, 20]) {
+        for (let rep = 0; rep < 2; rep++) {
+          const a: BackIn = {
+            d: g.deltas(batch * n, bits), n, batch, log2Batch,
+            k: Int32Array.from({ length: n }, () => (rep === 0 ? g.int(0, 20) : g.int(0, 2))),
+            bias: Int32Array.from({ length: n }, () => g.int(-(2 ** 20), 2 ** 20)),
+            exponent: g.int(-40, 0), F: g.pick([HIDDEN_F, OUTPUT_F]), lrShift: g.int(-8, 30),
+          };
+          withoutIdleUnits(a);
+          compareNormBackward(t, a, [g.u32(), g.u32()], `n ${n} batch ${batch} |d| < 2^${bits} rep ${rep}`);
+        }
+      }
+    }
+  }
+});
+
+test("norm_backward at MNIST size (256 units, batch 32) matches the oracle", (t) => {
+  const g = new Gen(34);
+  for (const F of [HIDDEN_F, OUTPUT_F]) {
+    const a: BackIn = {
+      d: g.deltas(32 * 256, 14), n: 256, batch: 32, log2Batch: 5,
+      k: Int32Array.from({ length: 256 }, () => g.int(8, 18)),
+      bias: Int32Array.from({ length: 256 }, () => g.int(-300, 300)),
+      exponent: -12, F, lrShift: 3,
+    };
+    compareNormBackward(t, a, [g.u32(), g.u32()], `F ${F}`);
+  }
+});

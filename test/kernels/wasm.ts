@@ -1,0 +1,141 @@
+/**
+ * Loads build/fewmul-testing.wasm (the kernels exported one by one, see assembly/testing.ts)
+ * and moves typed arrays in and out of its memory. Every test file runs in its own process
+ * (workerThreads: false), so each gets its own module instance; `fresh()` resets the bump
+ * allocator at the start of a test.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ExecutionContext } from "ava";
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const wasmPath = resolve(repoRoot, "build/fewmul-testing.wasm");
+
+/** The exports of the test build; pointers are i32 addresses in `memory`, bool is 0/1. */
+export interface Kernels {
+  memory: WebAssembly.Memory;
+  alloc(bytes: number): number;
+  reset(): void;
+  rng_seed(lo: number, hi: number): void;
+  rng_next(): number;
+  rng_save(p: number): void;
+  rng_load(p: number): void;
+  rng_field_bits(bits: number): void;
+  rng_field(): number;
+  rng_byte(): number;
+  rng_half(): number;
+  sample_row(w: number, n: number, mode: number, pos: number, neg: number): void;
+  sign_row(w: number, n: number, mode: number, pos: number, neg: number): void;
+  dense_forward(
+    x: number, nIn: number, batch: number, w: number, nOut: number, mode: number, stochastic: number,
+    z: number, rowPos: number, rowNeg: number, keep: number,
+  ): void;
+  dense_backward(
+    d: number, nOut: number, batch: number, kept: number, nIn: number, mode: number, act: number, dPrev: number,
+  ): void;
+  norm_forward(
+    z: number, n: number, batch: number, log2Batch: number, outShift: number,
+    beta: number, runMean: number, runSpread: number, k: number,
+    training: number, first: number, act: number,
+  ): void;
+  norm_backward(
+    d: number, n: number, batch: number, log2Batch: number, k: number, beta: number,
+    exponent: number, outShift: number, lrShift: number, means: number,
+  ): number;
+  scale_exponent(spread: number): number;
+  quantize_exponent(x: number, lo: number, hi: number): number;
+  stochastic_shift(v: number, s: number): number;
+  dense_update(
+    x: number, nIn: number, batch: number, d: number, nOut: number, w: number, acc: number,
+    qbp: number, lo: number, hi: number, shift: number,
+  ): void;
+  hinge_backward(y: number, labels: number, n: number, batch: number): void;
+  count_correct(y: number, labels: number, n: number, batch: number): number;
+  last_loss_sum(): number;
+  crc32(crc: number, ptr: number, len: number): number;
+}
+
+function instantiate(): Kernels {
+  const module = new WebAssembly.Module(readFileSync(wasmPath));
+  // The testing target is built with `abort=` (no import), but stay correct if that changes.
+  const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.kind !== "function") throw new Error(`unexpected ${imp.kind} import ${imp.module}.${imp.name}`);
+    const ns = (imports[imp.module] ??= {});
+    if (imp.name === "abort") {
+      ns[imp.name] = (msg: number, file: number, line: number, col: number) => {
+        throw new Error(`wasm abort at ${line}:${col} (msg ptr ${msg}, file ptr ${file})`);
+      };
+    } else if (imp.name.startsWith("flash_")) {
+      ns[imp.name] = () => 0;
+    } else {
+      ns[imp.name] = () => { throw new Error(`unexpected import ${imp.module}.${imp.name} called`); };
+    }
+  }
+  return new WebAssembly.Instance(module, imports).exports as unknown as Kernels;
+}
+
+export const k: Kernels = instantiate();
+
+/** Frees every buffer of the previous test. */
+export function fresh(): void { k.reset(); }
+
+type Typed = Uint8Array | Int16Array | Int32Array | Uint32Array;
+
+/** Allocates `bytes` zeroed bytes. */
+export function alloc(bytes: number): number {
+  const p = k.alloc(Math.max(bytes, 4));
+  new Uint8Array(k.memory.buffer, p, Math.max(bytes, 4)).fill(0);
+  return p;
+}
+
+/** Copies a typed array into fresh module memory, returns its address. */
+export function put(a: Typed): number {
+  const p = alloc(a.byteLength);
+  new Uint8Array(k.memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  return p;
+}
+
+export function getU8(p: number, n: number): Uint8Array { return new Uint8Array(k.memory.buffer, p, n).slice(); }
+export function getI16(p: number, n: number): Int16Array { return new Int16Array(k.memory.buffer, p, n).slice(); }
+export function getI32(p: number, n: number): Int32Array { return new Int32Array(k.memory.buffer, p, n).slice(); }
+export function getU32(p: number, n: number): Uint32Array { return new Uint32Array(k.memory.buffer, p, n).slice(); }
+
+/** The module's four xorshift128 words (x, y, z, w). */
+export function rngState(): number[] {
+  const p = alloc(16);
+  k.rng_save(p);
+  return Array.from(getU32(p, 4));
+}
+
+/** Loads the four xorshift128 words (and empties the three streams). */
+export function rngLoad(words: number[]): void {
+  k.rng_load(put(Uint32Array.from(words)));
+}
+
+/**
+ * Exact element-wise comparison that stays fast and readable on 200k-element arrays:
+ * reports the number of mismatches and the first few, with (row, col) when `cols` is given.
+ */
+export function sameArray(
+  t: ExecutionContext, got: ArrayLike<number>, want: ArrayLike<number>, label: string, cols?: number,
+): void {
+  if (got.length !== want.length) {
+    t.fail(`${label}: length ${got.length}, expected ${want.length}`);
+    return;
+  }
+  const bad: string[] = [];
+  let count = 0;
+  for (let i = 0; i < want.length; i++) {
+    if (got[i] !== want[i]) {
+      count++;
+      if (bad.length < 8) {
+        const at = cols ? `[${Math.floor(i / cols)}][${i % cols}]` : `[${i}]`;
+        bad.push(`${at} got ${got[i]} want ${want[i]}`);
+      }
+    }
+  }
+  if (count === 0) t.pass();
+  else t.fail(`${label}: ${count}/${want.length} differ: ${bad.join("; ")}`);
+}
