@@ -40,3 +40,6 @@ export function state_commit(): i32 {
   if (status == OK) model.adoptState(); else model.dropModel();
   return status;
 }
+
+// Byte pump for firmware and emulators (docs/device-abi.md, docs/protocol.md).
+export { boot, io_rx_ptr, io_rx_cap, io_feed, io_tx_ptr } from "./protocol/exports";

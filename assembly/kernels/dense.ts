@@ -47,8 +47,18 @@ export function denseForward(
   for (let b = 0; b < batch; b++) { zero32(zp, nOut); zp += zStride; }
 
   let wRow = w;
+  let xEnd = x;
+  for (let b = 0; b < batch; b++) xEnd += nIn;
   for (let i = 0; i < nIn; i++) {
-    if (stochastic) sampleRow(wRow, nOut, mode, rowPos, rowNeg);
+    // An input that is zero in every sample needs no weights: its row is not drawn.
+    let used = false;
+    for (let q = x + i; q < xEnd; q += nIn) if (load<u8>(q) != 0) { used = true; break; }
+    if (!used) {
+      for (let k = 0; k < words; k++) {
+        store<u32>(rowPos + (<usize>k << 2), 0);
+        if (mode == MODE_TC) store<u32>(rowNeg + (<usize>k << 2), 0);
+      }
+    } else if (stochastic) sampleRow(wRow, nOut, mode, rowPos, rowNeg);
     else signRow(wRow, nOut, mode, rowPos, rowNeg);
     wRow += <usize>nOut << 1;
     if (keep != 0) {

@@ -4,6 +4,7 @@
 import { WEIGHT_ONE } from "../config";
 import { quantizeExponent } from "./qbp";
 import { stochasticShift } from "./round";
+import { half } from "../prng";
 
 // @ts-ignore: decorator
 @inline function addShifted(acc: usize, d: usize, n: i32, sh: i32): void {
@@ -20,6 +21,9 @@ export function denseUpdate(
 ): void {
   let dStride = <usize>nOut << 2;
   let accEnd = acc + dStride;
+  let right = -shift;
+  let fast = right >= 1 && right <= 16;
+  let ditherCut = 16 - right;
   let wRow = w;
   for (let i = 0; i < nIn; i++) {
     for (let p = acc; p < accEnd; p += 4) store<i32>(p, 0);
@@ -45,7 +49,9 @@ export function denseUpdate(
       for (let p = acc; p < accEnd; p += 4) {
         let g = load<i32>(p);
         if (g != 0) {
-          let nw = <i32>load<i16>(wp) - stochasticShift(g, shift);
+          // The common case of stochasticShift (right shift of up to 16 bits), inlined.
+          let step = fast ? (g + <i32>(half() >>> ditherCut)) >> right : stochasticShift(g, shift);
+          let nw = <i32>load<i16>(wp) - step;
           nw = nw > WEIGHT_ONE ? WEIGHT_ONE : (nw < -WEIGHT_ONE ? -WEIGHT_ONE : nw);
           store<i16>(wp, <i16>nw);
         }

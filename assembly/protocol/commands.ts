@@ -1,5 +1,6 @@
 // Command handlers: each parses its body, checks it completely before touching the model,
 // and writes its reply body only on success (docs/protocol.md lists every layout).
+import { product } from "../arith";
 import { OK, E_BATCH, E_NOT_READY } from "../errors";
 import {
   specPtr, initModel, isReady, inputsPtr, labelsPtr, batchSize, inputCount,
@@ -123,7 +124,7 @@ function batchData(body: usize, len: i32): i32 {
 
 /** CRC-32 of the first n rows of inputs followed by the first n labels. */
 function batchCrc(n: i32): u32 {
-  return crc32More(crc32(inputsPtr(), n * inputCount()), labelsPtr(), n);
+  return crc32More(crc32(inputsPtr(), product(n, inputCount())), labelsPtr(), n);
 }
 
 function train(body: usize, len: i32): i32 {

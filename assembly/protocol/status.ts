@@ -10,7 +10,7 @@ export const E_BATCH_CRC: i32 = -38;     // uploaded batch data does not match T
 export const E_DIRTY: i32 = -39;         // state partly overwritten (or restore failed): STATE_COMMIT or INIT first
 export const E_FLASH: i32 = -40;         // flash_read/flash_write reported an error
 export const E_FLASH_SIZE: i32 = -41;    // checkpoint larger than the board's flash
-export const E_CHECKPOINT: i32 = -42;    // checkpoint in flash is valid but does not fit the model it names
+export const E_CHECKPOINT: i32 = -42;    // checkpoint in flash damaged (header/blob CRC) or not fitting its model
 
 // NAK reasons: a NAK names the seq it could read from a damaged frame (which may be wrong).
 export const NAK_CRC: u8 = 1;      // checksum mismatch

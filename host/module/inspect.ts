@@ -14,8 +14,12 @@ export interface ModuleReport {
 }
 
 function text(wasm: Uint8Array): string {
+  return read(wasm).text;
+}
+
+function read(wasm: Uint8Array): { text: string; features: number } {
   const m = binaryen.readBinary(wasm);
-  try { return m.emitText(); } finally { m.dispose(); }
+  try { return { text: m.emitText(), features: m.getFeatures() }; } finally { m.dispose(); }
 }
 
 /** Walks the folded text, counting muls and those nested inside a loop. */
@@ -52,7 +56,7 @@ const COUNTED = ["i32.mul", "i64.mul", "f32.mul", "f64.mul"] as const;
  * `__muls` (a mutable i64 global read through `__muls_get`) holds the number executed.
  */
 export function countingModule(wasm: Uint8Array): Uint8Array {
-  let t = text(wasm);
+  let { text: t, features } = read(wasm);
   const helpers: string[] = [];
   for (const op of COUNTED) {
     const ty = op.slice(0, 3);
@@ -70,7 +74,9 @@ export function countingModule(wasm: Uint8Array): Uint8Array {
     ${helpers.join("\n")}\n)`;
   const m = binaryen.parseText(t);
   try {
-    m.setFeatures(binaryen.Features.All);
+    // What AssemblyScript emits by default; the binary does not record its features.
+    const F = binaryen.Features as Record<string, number>;
+    m.setFeatures(features | F.BulkMemory | (F.BulkMemoryOpt ?? 0) | F.SignExt | F.MutableGlobals | F.NontrappingFPToInt);
     if (!m.validate()) throw new Error("instrumented module does not validate");
     return m.emitBinary();
   } finally { m.dispose(); }

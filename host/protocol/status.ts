@@ -37,7 +37,7 @@ const MESSAGES: Record<number, string> = {
   [Status.E_DIRTY]: "device state partly overwritten: commit a state or init first",
   [Status.E_FLASH]: "device flash read or write failed",
   [Status.E_FLASH_SIZE]: "checkpoint does not fit the device flash",
-  [Status.E_CHECKPOINT]: "checkpoint in flash does not fit its model",
+  [Status.E_CHECKPOINT]: "checkpoint in flash is damaged or does not fit its model",
 };
 
 export function statusMessage(status: number): string {

@@ -223,6 +223,47 @@ export class ReferenceMlp {
     out.set(this.y[this.layers - 1].subarray(0, n * outs));
   }
 
+  /**
+   * Not part of the paper's method, an option for evaluation: replace every layer's running
+   * BN statistics by the population statistics of n samples (mean and unbiased variance of
+   * z over all of them) computed with the given test-time weights, layer by layer (layer l
+   * is measured after layers < l have been recalibrated). Training collects the statistics
+   * with sampled weights, which differ from the deterministic / latent weights used at test
+   * time. The statistics serve one weight mode: recalibrate again before evaluating another.
+   */
+  recalibrate(images: Uint8Array, n: number, weights: WeightMode): void {
+    if (n < 1 || images.length < n * this.sizes[0]) {
+      throw new RangeError(`recalibrate: need n >= 1 images of ${this.sizes[0]} bytes`);
+    }
+    const ws = this.weightsFor(weights);
+    const f = this.sizes[0];
+    for (let l = 0; l < this.layers; l++) {
+      const outs = this.sizes[l + 1];
+      const sum = new Float64Array(outs);
+      const sq = new Float64Array(outs);
+      const z = this.z[l];
+      for (let s = 0; s < n; s += this.batch) {
+        const m = Math.min(this.batch, n - s);
+        this.loadInputs(images.subarray(s * f, (s + m) * f), m);
+        this.forward(ws, m, false, l);
+        denseForward(this.acts[l], m, this.sizes[l], ws[l], outs, z, this.idx, this.val);
+        for (let b = 0; b < m; b++) {
+          for (let j = 0; j < outs; j++) {
+            const v = z[b * outs + j];
+            sum[j] += v;
+            sq[j] += v * v;
+          }
+        }
+      }
+      const bn = this.bn[l];
+      for (let j = 0; j < outs; j++) {
+        const mean = sum[j] / n;
+        bn.runMean[j] = mean;
+        bn.runVar[j] = n > 1 ? Math.max(0, (sq[j] - n * mean * mean) / (n - 1)) : 0;
+      }
+    }
+  }
+
   private weightsFor(mode: WeightMode): Float32Array[] {
     if (this.kind === "real" || mode === "latent") return this.weights;
     if (mode !== "deterministic") throw new RangeError(`unknown weight mode ${String(mode)}`);
@@ -253,9 +294,10 @@ export class ReferenceMlp {
     for (let k = 0; k < len; k++) x[k] = images[k] * INPUT_SCALE;
   }
 
-  private forward(ws: Float32Array[], n: number, training: boolean): void {
+  /** Forward through the first `upto` layers (all by default). */
+  private forward(ws: Float32Array[], n: number, training: boolean, upto = this.layers): void {
     const L = this.layers;
-    for (let l = 0; l < L; l++) {
+    for (let l = 0; l < upto; l++) {
       const ins = this.sizes[l];
       const outs = this.sizes[l + 1];
       const z = this.z[l];

@@ -219,8 +219,11 @@ export function denseForward(
 ): { z: Int32Array; s: number[][] } {
   const s: number[][] = [];
   for (let i = 0; i < nIn; i++) {
+    // An input that is zero in every sample: its row is not drawn (all-zero, no randoms).
+    let used = false;
+    for (let b = 0; b < batch; b++) if (x[b * nIn + i] !== 0) used = true;
     const wi = row(w, i, nOut);
-    s.push(stochastic ? sampleRow(rng!, wi, mode) : signRow(wi, mode));
+    s.push(!used ? new Array(nOut).fill(0) : stochastic ? sampleRow(rng!, wi, mode) : signRow(wi, mode));
   }
   const z = new Int32Array(batch * nOut);
   for (let b = 0; b < batch; b++) {

@@ -23,7 +23,7 @@ async function trained(session: Session, ids: number[]) {
 
 test("handshake reports protocol, limits and an empty model", async (t) => {
   const { session, info } = await connected();
-  t.like(info, { protocolVersion: 1, maxFrame: 1024, window: 8, bootStatus: 0 });
+  t.like(info, { protocolVersion: 1, maxFrame: 512, window: 8, bootStatus: 0 });
   t.true(info.replyBudget >= 1024);
   t.true(info.freeMemory > 0);
   t.like(info.model, { ready: false, step: 0, lastBatchId: 0 });
@@ -178,6 +178,26 @@ test("checkpoint survives a device reset and a new process (file-backed flash)",
   const again = await connected({ flashPath });
   t.like(again.info.model, { ready: true, step: 3, lastBatchId: 3, digest: saved.digest });
   await again.session.close();
+});
+
+test("a damaged checkpoint is refused at boot and the device waits for INIT", async (t) => {
+  const { transport, session } = await connected();
+  await session.init(SPEC, 5);
+  await trained(session, [1]);
+  await session.checkpoint();
+  const byte = transport.flash.read(200, 1)!;
+  transport.flash.write(200, Uint8Array.of(byte[0] ^ 1));
+  await transport.reset();
+  t.is(transport.bootStatus, Status.E_CHECKPOINT);
+  const info = await session.hello();
+  t.is(info.bootStatus, Status.E_CHECKPOINT);
+  t.true(info.model.dirty, "fresh weights are not the checkpoint's: marked untrusted");
+  const { inputs, labels } = batch(2);
+  const err = await t.throwsAsync(session.train(2, inputs, labels), { instanceOf: ProtocolError });
+  t.is(err!.status, Status.E_DIRTY);
+  await session.init(SPEC, 5);
+  t.true((await session.train(1, inputs, labels)).applied);
+  await session.close();
 });
 
 test("a model larger than the RAM limit is refused with E_NOMEM", async (t) => {

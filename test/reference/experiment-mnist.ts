@@ -37,8 +37,16 @@ for (let e = 0; e < epochs; e++) {
       `test det ${(100 * det).toFixed(2)}% latent ${(100 * lat).toFixed(2)}% (${r.seconds.toFixed(2)} s)\n`,
   );
 }
+let recal = {};
+if (process.env.RECAL) {
+  model.recalibrate(train.images, train.count, "deterministic");
+  const rdet = testError(model, test, "deterministic");
+  model.recalibrate(train.images, train.count, "latent");
+  const rlat = testError(model, test, "latent");
+  recal = { recalDet: +(100 * rdet).toFixed(2), recalLatent: +(100 * rlat).toFixed(2) };
+}
 console.log(JSON.stringify({
   variant, sizes: sizes.join("-"), beta: model.betaLrScale, lrStart: Number(lrS), lrEnd: Number(lrE), epochs, seed, batch,
   det: +(100 * det).toFixed(2), latent: +(100 * lat).toFixed(2), trainErr: +(100 * r.trainError).toFixed(2),
-  secPerEpoch: +(secs / epochs).toFixed(2),
+  secPerEpoch: +(secs / epochs).toFixed(2), ...recal,
 }));
