@@ -51,6 +51,8 @@ export class ReferenceMlp {
   readonly lrEnd: number;
   readonly decaySteps: number;
   readonly betaLrScale: number;
+  /** Per-layer multipliers of the weights' learning rate. */
+  readonly layerLrScales: readonly number[];
   readonly kind: WeightKind;
   readonly qbp: boolean;
   /** Latent (BC/TC, W0 units) or real (float32) weights per layer, [input][output]. */
@@ -87,6 +89,7 @@ export class ReferenceMlp {
     this.lrEnd = o.lrEnd;
     this.decaySteps = o.decaySteps;
     this.betaLrScale = o.betaLrScale ?? 1;
+    this.layerLrScales = resolveLayerScales(o.sizes, o.layerLrScales);
     this.kind = weightKind(o.variant);
     this.qbp = usesQbp(o.variant);
     this.rng = new Xorshift128(o.seed);
@@ -172,13 +175,14 @@ export class ReferenceMlp {
     for (let l = 0; l < this.layers; l++) {
       const w = this.weights[l];
       const g = this.gradWeights[l];
+      const lrw = lr * this.layerLrScales[l];
       if (clip) {
         for (let k = 0; k < w.length; k++) {
-          const v = w[k] - lr * g[k];
+          const v = w[k] - lrw * g[k];
           w[k] = v > 1 ? 1 : v < -1 ? -1 : v;
         }
       } else {
-        for (let k = 0; k < w.length; k++) w[k] -= lr * g[k];
+        for (let k = 0; k < w.length; k++) w[k] -= lrw * g[k];
       }
       const beta = this.bn[l].beta;
       const gb = this.bn[l].gradBeta;
@@ -370,6 +374,19 @@ function argmax(y: Float32Array, o: number, len: number): number {
     }
   }
   return best;
+}
+
+function resolveLayerScales(sizes: number[], s: ReferenceOptions["layerLrScales"]): number[] {
+  const L = sizes.length - 1;
+  if (s === undefined) return new Array<number>(L).fill(1);
+  if (s === "glorot") {
+    const first = sizes[0] + sizes[1];
+    return Array.from({ length: L }, (_, l) => (sizes[l] + sizes[l + 1]) / first);
+  }
+  if (!Array.isArray(s) || s.length !== L || !s.every((v) => v >= 0)) {
+    throw new RangeError(`layerLrScales must be "glorot" or ${L} numbers >= 0, got ${JSON.stringify(s)}`);
+  }
+  return [...s];
 }
 
 function validate(o: ReferenceOptions): void {

@@ -30,6 +30,13 @@ export interface ReferenceOptions {
    * learning rate). See schedule.ts for why BC/TC need a much smaller one.
    */
   betaLrScale?: number;
+  /**
+   * Per-layer multipliers of the weights' learning rate (default all 1). "glorot" gives
+   * layer l the factor (ins_l + outs_l) / (ins_0 + outs_0): the paper updates real-valued
+   * weights, and in W0 units (W0 = sqrt(1.5 / (ins + outs))) that is a per-layer learning
+   * rate proportional to 1 / W0^2. See schedule.ts.
+   */
+  layerLrScales?: number[] | "glorot";
 }
 
 export type WeightKind = "real" | "binary" | "ternary";

@@ -83,7 +83,7 @@ export async function runTraining(session: Session, job: TrainJob): Promise<RunR
   };
 
   /** Handshake; the next batch id: the device's own progress, the host checkpoint's, or 1. */
-  const connect = async (resuming: boolean): Promise<number> => {
+  const handshake = async (resuming: boolean): Promise<number> => {
     const info = await session.hello();
     const m = info.model;
     const host = resuming && job.checkpointPath ? loadCheckpoint(job.checkpointPath) : undefined;
@@ -96,14 +96,31 @@ export async function runTraining(session: Session, job: TrainJob): Promise<RunR
       await session.writeState(host.state, host.lastBatchId);
       return host.lastBatchId + 1;
     }
-    if (resuming && recoveries > 0) throw new UserError("the device lost its model and no checkpoint exists to resume from", "E_RESUME");
+    // Nothing to resume from: start over. Batches are deterministic, so the end is the same.
     await session.init(spec, job.seed);
     return 1;
   };
 
+  /** The handshake again after each link failure it survives. */
+  const connect = async (resuming: boolean): Promise<number> => {
+    for (;;) {
+      try { return await handshake(resuming); } catch (e) {
+        if (!recoverable(e) || ++recoveries > 100) throw e;
+        resuming = true;
+      }
+    }
+  };
+
   let next = await connect(job.resume);
-  while (next <= total) {
+  for (;;) {
     try {
+      if (next > total) {
+        // Done, unless a reset rolled the device back meanwhile (then this fails and we resume).
+        const s = await session.stats();
+        if (s.lastBatchId < total) { next = s.lastBatchId + 1; continue; }
+        const state = await session.readState();
+        return { state, digest: s.digest >>> 0, step: s.step, lastBatchId: s.lastBatchId, samples: s.lastBatchId * job.spec.batch, testAccuracy, recoveries };
+      }
       const inFlight: Promise<void>[] = [];
       for (let id = next; id <= total; id++) {
         const { images, labels } = source.get(id);
@@ -133,7 +150,4 @@ export async function runTraining(session: Session, job: TrainJob): Promise<RunR
       job.onRecover?.((e as Error).message, next);
     }
   }
-  const state = await session.readState();
-  const s = await session.stats();
-  return { state, digest: s.digest >>> 0, step: s.step, lastBatchId: s.lastBatchId, samples: s.lastBatchId * job.spec.batch, testAccuracy, recoveries };
 }

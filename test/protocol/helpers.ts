@@ -2,7 +2,8 @@
 import { RELEASE_MODULE } from "../../host/module/loader.ts";
 import { DEFAULT_SPEC, encodeSpec } from "../../host/module/spec.ts";
 import { InProcessTransport, type InProcessOptions } from "../../host/transports/in-process.ts";
-import type { Batch } from "../../host/protocol/resume.ts";
+/** One batch of a replayable run. */
+export interface Batch { inputs: Uint8Array; labels: Uint8Array }
 
 /** The device module under test; FEWMUL_WASM overrides (e.g. a build with extra exports). */
 export const WASM = process.env.FEWMUL_WASM ?? RELEASE_MODULE;

@@ -22,6 +22,7 @@ const model = new ReferenceMlp({
   lrStart: Number(lrS ?? 0.1), lrEnd: Number(lrE ?? 0.01), decaySteps,
   window: windowArg ? Number(windowArg) : undefined,
   betaLrScale: process.env.BETA ? Number(process.env.BETA) : undefined,
+  layerLrScales: process.env.LAYERS === "glorot" ? "glorot" : process.env.LAYERS ? process.env.LAYERS.split(",").map(Number) : undefined,
 });
 let secs = 0;
 let det = 0;
@@ -46,7 +47,7 @@ if (process.env.RECAL) {
   recal = { recalDet: +(100 * rdet).toFixed(2), recalLatent: +(100 * rlat).toFixed(2) };
 }
 console.log(JSON.stringify({
-  variant, sizes: sizes.join("-"), beta: model.betaLrScale, lrStart: Number(lrS), lrEnd: Number(lrE), epochs, seed, batch,
+  variant, sizes: sizes.join("-"), beta: model.betaLrScale, layers: model.layerLrScales.map((v) => +v.toFixed(3)).join(","), lrStart: Number(lrS), lrEnd: Number(lrE), epochs, seed, batch,
   det: +(100 * det).toFixed(2), latent: +(100 * lat).toFixed(2), trainErr: +(100 * r.trainError).toFixed(2),
   secPerEpoch: +(secs / epochs).toFixed(2), ...recal,
 }));

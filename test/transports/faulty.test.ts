@@ -1,14 +1,26 @@
 import test from "ava";
-import { trainResumable, type ResumableRun } from "../../host/protocol/resume.ts";
+import { runTraining, type TrainJob } from "../../host/training/run.ts";
+import { decodeSpec } from "../../host/module/spec.ts";
+import type { Dataset } from "../../host/datasets/dataset.ts";
 import { Session } from "../../host/protocol/session.ts";
 import { FaultyTransport, type FaultCounts, type FaultOptions } from "../../host/transports/faulty.ts";
 import { batch, openDevice, SPEC, WIDE_SPEC, wideBatch } from "../protocol/helpers.ts";
 
-const RUN: ResumableRun = { spec: SPEC, seed: 21, batches: 24, batch, checkpointEvery: 4 };
+/** Deterministic batches laid end to end, as a dataset for the CLI's training loop. */
+function syntheticDataset(spec: Uint8Array, batches: number, make = batch, classes = 4): Dataset {
+  const fields = decodeSpec(spec);
+  const parts = Array.from({ length: batches }, (_, i) => make(i + 1));
+  const images = new Uint8Array(parts.reduce((n, p) => n + p.inputs.length, 0));
+  const labels = new Uint8Array(parts.reduce((n, p) => n + p.labels.length, 0));
+  parts.forEach((p, i) => { images.set(p.inputs, i * p.inputs.length); labels.set(p.labels, i * p.labels.length); });
+  return { name: "synthetic", images, labels, count: labels.length, features: fields.sizes[0], width: fields.sizes[0], height: 1, channels: 1, classes };
+}
+const RUN: TrainJob = { spec: decodeSpec(SPEC), seed: 21, epochs: 1, train: syntheticDataset(SPEC, 24), checkpointEvery: 4, resume: false };
+
 
 async function cleanDigest(): Promise<number> {
   const session = new Session(await openDevice(), { timeoutMs: 200 });
-  const r = await trainResumable(session, RUN);
+  const r = await runTraining(session, RUN);
   t0Retransmissions = session.linkStats.retransmissions;
   await session.close();
   return r.digest;
@@ -26,9 +38,9 @@ for (const seed of [1, 2, 3, 4]) {
     const device = await openDevice();
     const faulty = new FaultyTransport(device, { seed, ...FAULTS });
     const session = new Session(faulty, { timeoutMs: 40, slowTimeoutMs: 200, maxRetries: 30 });
-    const r = await trainResumable(session, RUN);
+    const r = await runTraining(session, RUN);
     t.is(r.digest, await reference);
-    t.is(r.step, RUN.batches, "every batch trained exactly once in the final state");
+    t.is(r.step, 24, "every batch trained exactly once in the final state");
     t.log(`faults ${JSON.stringify(faulty.counts)}, device resets ${device.resets}, recoveries ${r.recoveries}, retransmissions ${session.linkStats.retransmissions}`);
     for (const k of Object.keys(seen) as (keyof FaultCounts)[]) seen[k] += faulty.counts[k];
     await session.close();
@@ -42,15 +54,15 @@ test.serial("the runs above met every kind of fault; the clean run needed no ret
 
 test.serial("multi-frame batches and state transfers through faults match the clean run", async (t) => {
   // The last batch is checkpointed, so a reset after training does not roll the state back.
-  const run: ResumableRun = { spec: WIDE_SPEC, seed: 3, batches: 9, batch: wideBatch, checkpointEvery: 3 };
+  const run = { spec: decodeSpec(WIDE_SPEC), seed: 3, epochs: 1, train: syntheticDataset(WIDE_SPEC, 9, wideBatch, 10), checkpointEvery: 3, resume: false, batches: 9 };
   const clean = new Session(await openDevice(), { timeoutMs: 200 });
-  const want = await trainResumable(clean, run);
+  const want = await runTraining(clean, run);
   const wantBlob = await clean.readState();
   await clean.close();
 
   const faulty = new FaultyTransport(await openDevice(), { seed: 9, ...FAULTS, bitErrorRate: 0.0002, resetRate: 0.005 });
   const session = new Session(faulty, { timeoutMs: 40, slowTimeoutMs: 200, maxRetries: 30 });
-  const got = await trainResumable(session, run);
+  const got = await runTraining(session, run);
   t.is(got.digest, want.digest);
   t.true(wantBlob.length > 8 * 1024, "state spans many frames");
   // Reads and writes are retried whole on a resync: a reset between chunks must not mix states.
