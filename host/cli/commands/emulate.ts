@@ -1,7 +1,36 @@
 import { defineCommand } from "citty";
-import { UserError } from "../../errors.ts";
+import { board, deviceArgs } from "../common.ts";
+import { logger } from "../output.ts";
+import { hasSocat, startEmulator } from "../../emulator/server.ts";
 
 export default defineCommand({
-  meta: { name: "emulate", description: "(not yet available)" },
-  run() { throw new UserError("fewmul emulate is not implemented yet", "E_TODO"); },
+  meta: { name: "emulate", description: "Serve an emulated board (the device module in this process) on a pty or a TCP port until interrupted" },
+  args: {
+    board: deviceArgs.board,
+    listen: { type: "string", description: "pty (through socat) or socket://HOST:PORT (0 = any free port); default pty when socat is installed, else socket://127.0.0.1:0" },
+    flash: { type: "string", description: "Flash file (checkpoints survive restarts); default .fewmul/<board>.flash" },
+    paced: { type: "boolean", description: "Pace bytes at the board's baud rate, like a real UART", default: false },
+    json: { type: "boolean", description: "First line of stdout as a JSON object {port, board}", default: false },
+  },
+  async run({ args }) {
+    const b = board(args.board);
+    const listen = args.listen ?? (hasSocat() ? "pty" : "socket://127.0.0.1:0");
+    const emulator = await startEmulator({ board: b, listen, flashFile: args.flash, paced: args.paced });
+    // Register for the signals before announcing the port: a client may stop us at once.
+    let stop!: (signal: string) => void;
+    const stopped = new Promise<string>((resolve) => { stop = resolve; });
+    const onSignal = (signal: NodeJS.Signals) => stop(signal);
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    try {
+      process.stdout.write(args.json ? `${JSON.stringify({ port: emulator.port, board: b.id })}\n` : `${emulator.port}\n`);
+      logger.info(`emulating ${b.id} (${b.ram / 1024} KiB RAM${args.paced ? `, ${b.baud} baud` : ""}) on ${emulator.port}; Ctrl-C stops`);
+      const signal = await stopped;
+      logger.info(`${signal}: closing the emulator`);
+    } finally {
+      process.removeListener("SIGINT", onSignal);
+      process.removeListener("SIGTERM", onSignal);
+      await emulator.close();
+    }
+  },
 });

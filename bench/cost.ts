@@ -1,0 +1,82 @@
+// npm run bench:cost [-- --json] [-- --quick]
+// Multiplications executed per training sample (counted on instrumented copies of the
+// compiled modules), training throughput in Node of the integer module, the float32 module
+// (same network, same compiler) and TensorFlow.js, module size, and linear memory per model.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { countingModule, inspectModule } from "../host/module/inspect.ts";
+import { DeviceModel } from "../host/module/device-model.ts";
+import { RELEASE_MODULE } from "../host/module/loader.ts";
+import { parseSpec } from "../host/module/spec.ts";
+import { mnistDigits } from "../host/datasets/mnist-package.ts";
+import { epochBatches } from "../host/training/batches.ts";
+import { json, quick, say } from "./lib/args.ts";
+import { tfjsBackend, tfjsSamplesPerSecond } from "./lib/tfjs-mlp.ts";
+
+const FLOAT_MODULE = fileURLToPath(new URL("../build/fewmul-float32.wasm", import.meta.url));
+const ARCH = "784-256-10";
+const BATCH = 32;
+const INT_SPEC = parseSpec(`${ARCH}:tc,batch=${BATCH}`);
+const FLOAT_SPEC = parseSpec(`${ARCH},batch=${BATCH},lr=3,lrend=8`);
+
+const { train } = mnistDigits();
+const batches = [...epochBatches(train, BATCH, 7, 0)];
+const steps = quick ? 40 : batches.length;
+
+function mulsPerSample(path: string, spec = INT_SPEC): number {
+  const m = new DeviceModel({ wasm: countingModule(readFileSync(path)) });
+  m.init(spec, 1);
+  const before = m.mod.exports.__muls_get() >>> 0;
+  const n = 8;
+  for (let s = 0; s < n; s++) m.train(batches[s].images, batches[s].labels);
+  return ((m.mod.exports.__muls_get() >>> 0) - before) / (n * BATCH);
+}
+
+function samplesPerSecond(path: string, spec: typeof INT_SPEC): number {
+  const m = new DeviceModel({ path });
+  m.init(spec, 1);
+  m.train(batches[0].images, batches[0].labels); // warm-up (tier-up)
+  const t0 = performance.now();
+  for (let s = 0; s < steps; s++) m.train(batches[s].images, batches[s].labels);
+  return (steps * BATCH) / ((performance.now() - t0) / 1000);
+}
+
+const muls = { int: mulsPerSample(RELEASE_MODULE), float32: mulsPerSample(FLOAT_MODULE, FLOAT_SPEC) };
+say(`multiplications per training sample (${ARCH}, batch ${BATCH}): int ${muls.int}, float32 ${Math.round(muls.float32)}`);
+
+// Interleaved rounds so that machine load affects all three alike; the median is reported.
+const backend = await tfjsBackend();
+const allImages = new Uint8Array(steps * BATCH * 784), allLabels = new Uint8Array(steps * BATCH);
+for (let s = 0; s < steps; s++) { allImages.set(batches[s].images, s * BATCH * 784); allLabels.set(batches[s].labels, s * BATCH); }
+const rounds = quick ? 1 : 3;
+const runs: { int: number[]; float32: number[]; tfjs: number[] } = { int: [], float32: [], tfjs: [] };
+for (let r = 0; r < rounds; r++) {
+  runs.int.push(samplesPerSecond(RELEASE_MODULE, INT_SPEC));
+  runs.float32.push(samplesPerSecond(FLOAT_MODULE, FLOAT_SPEC));
+  runs.tfjs.push(await tfjsSamplesPerSecond([784, 256, 10], BATCH, allImages, allLabels, Math.min(steps, quick ? 20 : 100)));
+}
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+const sps = { int: Math.round(median(runs.int)), float32: Math.round(median(runs.float32)), tfjs: Math.round(median(runs.tfjs)) };
+say(`training samples/s in Node (${ARCH}, batch ${BATCH}): int ${sps.int}, float32 module ${sps.float32}, TensorFlow.js (${backend}) ${sps.tfjs}`);
+say(`  ratios: int/float32 ${(sps.int / sps.float32).toFixed(2)}x, int/tfjs ${(sps.int / sps.tfjs).toFixed(2)}x`);
+
+const report = inspectModule(readFileSync(RELEASE_MODULE));
+const memory: Record<string, number> = {};
+for (const arch of ["784-128-10", "784-256-10"]) {
+  for (const mode of ["bc", "tc"]) memory[`${arch}:${mode}`] = new DeviceModel().requiredBytes(parseSpec(`${arch}:${mode},batch=32`));
+  memory[arch] = memory[`${arch}:bc`];
+}
+say(`release module: ${report.bytes} bytes; linear memory at batch 32: ${Object.entries(memory).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+
+if (json) {
+  process.stdout.write(`${JSON.stringify({
+    multiplications_per_sample: muls,
+    samples_per_s: sps,
+    ratios: { int_over_float32: sps.int / sps.float32, int_over_tfjs: sps.int / sps.tfjs, muls_int_over_float32: muls.int / muls.float32 },
+    tfjs_backend: backend,
+    module_bytes: report.bytes,
+    memory_bytes: { "784-128-10": memory["784-128-10"], "784-256-10": memory["784-256-10"] },
+    memory_bytes_by_mode: memory,
+    arch: ARCH, batch: BATCH, steps,
+  })}\n`);
+}

@@ -1,0 +1,151 @@
+// The inference export (docs/export-format.md): deterministic weights packed per unit
+// (1 bit each for BC, 2 for TC), and per unit the running mean, the scale exponent k and
+// the bias. Built from a model file, written as a versioned little-endian binary.
+import { UserError } from "../errors.ts";
+import { crc32 } from "../protocol/crc32.ts";
+import type { ModelFile } from "./model-file.ts";
+
+export const EXPORT_MAGIC = 0x49584d46; // "FMXI" read as a little-endian u32
+export const EXPORT_VERSION = 1;
+export const EXPORT_HEADER_BYTES = 32;
+/** Latent weight scale (docs/model-format.md): W/W0 = w / 2^14. */
+const WEIGHT_ONE = 1 << 14;
+/** Fixed-point shifts F of the normalised outputs: hidden 2^4, output 2^8. */
+export const HIDDEN_SHIFT = 4;
+export const OUTPUT_SHIFT = 8;
+export const HIDDEN_MAX = 255;
+
+export interface ExportLayer {
+  nIn: number;
+  nOut: number;
+  /** u32 words per unit and bit plane: ceil(nIn / 32). */
+  words: number;
+  /** F: 4 for hidden layers, 8 for the output layer. */
+  shift: number;
+  /** [nOut][words]: bit (i & 31) of word (i >> 5) of unit j is input i's weight +1 (BC: set +1, clear -1). */
+  pos: Uint32Array;
+  /** TC only ([nOut][words]): the -1 weights; a weight with neither bit is 0. Empty for BC. */
+  neg: Uint32Array;
+  mean: Int32Array;
+  /** Scale exponent per unit, from the running spread exactly as the module computes it. */
+  k: Int8Array;
+  bias: Int32Array;
+}
+
+export interface ExportedModel {
+  mode: "bc" | "tc";
+  /** Layer widths: inputs, hidden..., outputs. */
+  sizes: number[];
+  /** Digest of the state the export was made from. */
+  sourceDigest: number;
+  layers: ExportLayer[];
+}
+
+/**
+ * The module's scale exponent (assembly/kernels/norm.ts scaleExponent): the integer nearest
+ * to log2(1.25 · spread), in int32 arithmetic: v = spread + spread>>2; 0 if v <= 1; else
+ * f = floor(log2 v), k = f + bit f-1 of v.
+ */
+export function scaleExponent(spread: number): number {
+  const v = (spread + (spread >> 2)) | 0;
+  if (v <= 1) return 0;
+  const f = 31 - Math.clz32(v);
+  return f + ((v >> (f - 1)) & 1);
+}
+
+/** The deterministic network of a model file, ready for inference. */
+export function exportModel(m: ModelFile): ExportedModel {
+  const tc = m.spec.mode === "tc";
+  const half = WEIGHT_ONE >> 1;
+  const layers = m.layers.map((s, l): ExportLayer => {
+    const words = (s.nIn + 31) >> 5;
+    const pos = new Uint32Array(s.nOut * words), neg = new Uint32Array(tc ? s.nOut * words : 0);
+    for (let i = 0; i < s.nIn; i++) {
+      const bit = (1 << (i & 31)) >>> 0, word = i >> 5;
+      for (let j = 0; j < s.nOut; j++) {
+        const w = s.weights[i * s.nOut + j];
+        if (tc ? w > half : w >= 0) pos[j * words + word] |= bit;
+        else if (tc && w < -half) neg[j * words + word] |= bit;
+      }
+    }
+    return {
+      nIn: s.nIn, nOut: s.nOut, words, shift: l === m.layers.length - 1 ? OUTPUT_SHIFT : HIDDEN_SHIFT,
+      pos, neg, mean: Int32Array.from(s.runningMean), k: Int8Array.from(s.runningSpread, scaleExponent),
+      bias: Int32Array.from(s.bias),
+    };
+  });
+  return { mode: m.spec.mode, sizes: [...m.spec.sizes], sourceDigest: m.digest, layers };
+}
+
+const pad4 = (n: number) => (n + 3) & ~3;
+
+function layerBytes(l: ExportLayer, tc: boolean): number {
+  return 4 * l.nOut * l.words * (tc ? 2 : 1) + 4 * l.nOut + pad4(l.nOut) + 4 * l.nOut;
+}
+
+/** The binary file: header, sizes, then per layer pos, neg (TC), mean, k, bias. */
+export function encodeExport(m: ExportedModel): Uint8Array {
+  const tc = m.mode === "tc";
+  const sizesBytes = pad4(2 * m.sizes.length);
+  const total = EXPORT_HEADER_BYTES + sizesBytes + m.layers.reduce((a, l) => a + layerBytes(l, tc), 0);
+  const out = new Uint8Array(total);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, EXPORT_MAGIC, true);
+  v.setUint16(4, EXPORT_VERSION, true);
+  v.setUint16(6, EXPORT_HEADER_BYTES, true);
+  v.setUint32(8, total, true);
+  out[16] = tc ? 1 : 0;
+  out[17] = m.layers.length;
+  out[18] = HIDDEN_SHIFT;
+  out[19] = OUTPUT_SHIFT;
+  v.setUint32(20, m.sourceDigest >>> 0, true);
+  v.setUint16(24, HIDDEN_MAX, true);
+  let at = EXPORT_HEADER_BYTES;
+  m.sizes.forEach((n, i) => v.setUint16(at + 2 * i, n, true));
+  at += sizesBytes;
+  for (const l of m.layers) {
+    for (const word of l.pos) { v.setUint32(at, word, true); at += 4; }
+    if (tc) for (const word of l.neg) { v.setUint32(at, word, true); at += 4; }
+    for (const x of l.mean) { v.setInt32(at, x, true); at += 4; }
+    for (const x of l.k) { v.setInt8(at, x); at += 1; }
+    at = pad4(at);
+    for (const x of l.bias) { v.setInt32(at, x, true); at += 4; }
+  }
+  v.setUint32(12, crc32(out.subarray(16)), true);
+  return out;
+}
+
+/** Reads an export back (checked: magic, version, length, CRC-32, sizes). `name` labels errors. */
+export function decodeExport(bytes: Uint8Array, name: string): ExportedModel {
+  const fail = (why: string): never => { throw new UserError(`${name}: ${why}`, "E_EXPORT"); };
+  if (bytes.length < EXPORT_HEADER_BYTES) fail(`not a fewmul export (${bytes.length} bytes)`);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (v.getUint32(0, true) !== EXPORT_MAGIC) fail(`not a fewmul export (bad magic)`);
+  if (v.getUint16(4, true) !== EXPORT_VERSION || v.getUint16(6, true) !== EXPORT_HEADER_BYTES) {
+    fail(`export format version ${v.getUint16(4, true)} is not supported (this fewmul reads ${EXPORT_VERSION})`);
+  }
+  if (v.getUint32(8, true) !== bytes.length) fail(`export is ${bytes.length} bytes but its header says ${v.getUint32(8, true)}`);
+  if (crc32(bytes.subarray(16)) !== v.getUint32(12, true)) fail(`export is corrupt (checksum mismatch)`);
+  const mode = bytes[16] === 1 ? "tc" : bytes[16] === 0 ? "bc" : fail(`unknown weight mode ${bytes[16]}`);
+  const L = bytes[17];
+  if (L < 1 || L > 15 || bytes[18] !== HIDDEN_SHIFT || bytes[19] !== OUTPUT_SHIFT) fail(`bad layer count or shifts`);
+  const tc = mode === "tc";
+  let at = EXPORT_HEADER_BYTES;
+  const sizes = Array.from({ length: L + 1 }, (_, i) => v.getUint16(at + 2 * i, true));
+  at += pad4(2 * (L + 1));
+  const layers: ExportLayer[] = [];
+  for (let l = 0; l < L; l++) {
+    const nIn = sizes[l], nOut = sizes[l + 1], words = (nIn + 31) >> 5;
+    if (at + layerBytes({ nIn, nOut, words } as ExportLayer, tc) > bytes.length) fail(`sizes ${sizes.join("-")} do not match the file length`);
+    const u32 = (n: number) => { const a = new Uint32Array(n); for (let i = 0; i < n; i++, at += 4) a[i] = v.getUint32(at, true); return a; };
+    const i32 = (n: number) => { const a = new Int32Array(n); for (let i = 0; i < n; i++, at += 4) a[i] = v.getInt32(at, true); return a; };
+    const pos = u32(nOut * words), neg = u32(tc ? nOut * words : 0), mean = i32(nOut);
+    const k = new Int8Array(nOut);
+    for (let j = 0; j < nOut; j++) k[j] = v.getInt8(at + j);
+    at = pad4(at + nOut);
+    const bias = i32(nOut);
+    layers.push({ nIn, nOut, words, shift: l === L - 1 ? OUTPUT_SHIFT : HIDDEN_SHIFT, pos, neg, mean, k, bias });
+  }
+  if (at !== bytes.length) fail(`sizes ${sizes.join("-")} do not match the file length`);
+  return { mode, sizes, sourceDigest: v.getUint32(20, true), layers };
+}
