@@ -23,7 +23,7 @@ export const QBP_TOP_PIXEL: i32 = PIXEL_SHIFT;       // 1.0 for pixels
 export const QBP_TOP_HIDDEN: i32 = HIDDEN_SHIFT + 2; // 4.0 for normalised activations
 export const QBP_MAX_WINDOW: i32 = 8;
 
-export const MAX_LAYERS: i32 = 15;
+export const MAX_LAYERS: i32 = 8;
 export const MAX_UNITS: i32 = 4096;
 export const MAX_LOG2_BATCH: i32 = 8;
 

@@ -1,7 +1,7 @@
 // The model: plans the arena from the spec, initialises it, runs training and evaluation
 // steps. Kernels know nothing of this file; this file knows no transport.
 import {
-  WEIGHT_SHIFT, HIDDEN_SHIFT, OUTPUT_SHIFT, PIXEL_SHIFT, QBP_TOP_PIXEL, QBP_TOP_HIDDEN, MODE_TC,
+  WEIGHT_SHIFT, HIDDEN_SHIFT, OUTPUT_SHIFT, QBP_TOP_PIXEL, QBP_TOP_HIDDEN, MODE_TC, MAX_LAYERS,
 } from "./config";
 import { OK, E_SPEC, E_NOMEM, E_NOT_READY, E_BATCH } from "./errors";
 import {
@@ -9,8 +9,8 @@ import {
   specLrStart, specLrEnd, specDecaySteps, specRandBits, specSize,
 } from "./spec";
 import { product } from "./arith";
-import { arenaReset, arenaTake, arenaEnd, arenaCommit, arenaStart } from "./arena";
-import { next, half, rngLoad, rngSave, rngSeed, setFieldBits, resetStreams } from "./prng";
+import { arenaReset, arenaTake, arenaEnd, arenaCommit } from "./arena";
+import { half, rngLoad, rngSave, rngSeed, setFieldBits, resetStreams } from "./prng";
 import { denseForward, denseBackward, wordsFor } from "./kernels/dense";
 import { normForward, normBackward } from "./kernels/norm";
 import { denseUpdate } from "./kernels/update";
@@ -18,7 +18,7 @@ import { hingeBackward, countCorrect, lastLossSum } from "./kernels/loss";
 import { writeHeader, HEADER_BYTES, O_RNG, O_STEP, O_LR, O_LOSS, COUNTERS_BYTES } from "./state";
 
 // Per-layer plan: one 64-byte record of addresses and sizes, in static memory.
-const PLAN: usize = memory.data(1024); // 16 records of 64 bytes
+const PLAN: usize = memory.data(MAX_LAYERS << 6); // one 64-byte record per layer
 const L_IN = 0, L_OUT = 4, L_W = 8, L_BIAS = 12, L_MEAN = 16, L_SPREAD = 20, L_K = 24,
   L_MEANS = 28, L_KEPT = 32, L_X = 36, L_Y = 40, L_BUF = 44, L_LO = 48, L_HI = 52, L_SHIFT = 56,
   L_BOOST = 60;
@@ -268,4 +268,4 @@ export function predictBatch(n: i32): i32 {
   return n;
 }
 
-export { arenaStart, PIXEL_SHIFT };
+

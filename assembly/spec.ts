@@ -6,7 +6,7 @@
 //   2   u8   qbp: 1 = power-of-two inputs in the weight gradient, 0 = exact shift-and-add
 //   3   u8   QBP exponent window, 1..8
 //   4   u8   log2(batch size), 0..8
-//   5   u8   number of layers L, 1..15
+//   5   u8   number of layers L, 1..8
 //   6   i8   learning-rate shift at step 0 (lr = 2^-shift), -8..30
 //   7   i8   learning-rate shift reached after `decay steps` (exponential decay in between)
 //   8   u32  decay steps (0 = constant rate)

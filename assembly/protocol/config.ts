@@ -16,8 +16,11 @@ export const FRAME_MAX: i32 = 512;
 export const ENC_MAX: i32 = FRAME_MAX + (FRAME_MAX + 253) / 254 + 1;
 /** Raw bytes the firmware may copy to io_rx_ptr per io_feed call (frames are decoded as they stream). */
 export const RX_CAP: i32 = 512;
-/** Requests the device remembers replies for (a power of two): the host's sliding window. */
-export const WINDOW: i32 = 8;
+/**
+ * Requests the device remembers replies for (a power of two): the host's sliding window.
+ * Larger than one batch's frames, so the next batch can stream while a step computes.
+ */
+export const WINDOW: i32 = 64;
 /**
  * Encoded reply bytes the host may have outstanding. The tx buffer and the reply cache are
  * sized from it so that a whole window of replies always fits in both.

@@ -62,6 +62,9 @@ static void ticks_start(void) {
   SYST_RVR = SYST_RELOAD;
   SYST_CVR = 0;           /* any write clears the counter */
   SYST_CSR = 1u | 2u | 4u; /* enable, interrupt on wrap, processor clock */
+  /* the cleared counter reloads on the first tick without counting a wrap: wait for it */
+  while (SYST_CVR == 0) {
+  }
 }
 
 static uint64_t ticks(void) {

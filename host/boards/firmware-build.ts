@@ -21,6 +21,30 @@ export interface FirmwareBuild {
   moduleBytes: number;
   /** Largest stack frame of the generated code; sets the stack guard margin. */
   maxFrame: number;
+  /** Bytes per allocated section (arm-none-eabi-size -A): ".text", ".data", ".bss"
+   * (firmware statics), ".noinit" (the module's linear memory), ".stack", ".ckpt". */
+  sections: Record<string, number>;
+  /** Linear memory the firmware gives the module (bytes): the manifest's ram unless overridden. */
+  ram: number;
+  variant: FirmwareVariant;
+}
+
+/**
+ * "pump" (default): main.c, the byte pump of docs/device-abi.md, what boards run.
+ * "bench": bench_main.c, which calls the module's direct exports (spec_ptr, init, train,
+ * evaluate...) on a fixed batch and prints SysTick counts (bench/mcu.ts). It needs
+ * `defines` (BENCH_SPEC...) and a bench_batch.h in `includeDirs`.
+ */
+export type FirmwareVariant = "pump" | "bench";
+
+export interface FirmwareOptions {
+  variant?: FirmwareVariant;
+  /** Extra -D for every firmware source, e.g. { BENCH_STEPS: 2 }. */
+  defines?: Record<string, string | number>;
+  /** Extra include directories (searched before the build directory). */
+  includeDirs?: string[];
+  /** Linear memory in bytes (multiple of 65536) instead of the manifest's ram. */
+  ram?: number;
 }
 
 /** Debian package providing each tool, for the "not found" message. */
@@ -48,11 +72,24 @@ function family(board: BoardManifest): { ld: string; sources: string[] } {
   throw new UserError(`board ${board.id}: no wasm2c firmware port yet (see boards/firmware/README.md)`, "E_BOARD");
 }
 
-/** Runtime-independent firmware + the wasm2c runtime, compiled for every board. */
-const COMMON_SOURCES = ["startup.c", "main.c", "flash.c", "wasm2c_glue.c", "wasm_rt_baremetal.c"];
+/** Runtime-independent firmware + the wasm2c runtime, per variant, for every board.
+ * `glue`: the sources whose frames a Wasm function can reach (imports, trap path). */
+const VARIANTS: Record<FirmwareVariant, { sources: string[]; glue: string[]; exports: string[] }> = {
+  pump: {
+    sources: ["startup.c", "main.c", "flash.c", "wasm2c_glue.c", "wasm_rt_baremetal.c"],
+    glue: ["flash", "wasm2c_glue", "wasm_rt_baremetal"],
+    // what main.c drives (docs/device-abi.md)
+    exports: ["memory", "boot", "io_rx_ptr", "io_rx_cap", "io_feed", "io_tx_ptr"],
+  },
+  bench: {
+    sources: ["startup.c", "bench_main.c", "flash.c", "wasm_rt_baremetal.c"],
+    glue: ["flash", "bench_main", "wasm_rt_baremetal"],
+    // the direct API the float32 comparison module shares with the release module
+    exports: ["memory", "spec_ptr", "required_bytes", "init", "batch_inputs_ptr", "batch_labels_ptr", "train", "evaluate", "last_loss"],
+  },
+};
 
-/** Exports main.c drives and imports wasm2c_glue.c provides (docs/device-abi.md). */
-const REQUIRED_EXPORTS = ["memory", "boot", "io_rx_ptr", "io_rx_cap", "io_feed", "io_tx_ptr"];
+/** Imports wasm2c_glue.c (and bench_main.c) provide (docs/device-abi.md). */
 const PROVIDED_IMPORTS = ["env.flash_size", "env.flash_read", "env.flash_write"];
 
 /** Room below the largest Wasm frame for what it may call that is not Wasm
@@ -86,8 +123,9 @@ async function findWasmRtHeader(): Promise<string> {
   throw new UserError("wasm-rt.h not found next to wasm2c: apt-get install wabt", "E_TOOLCHAIN");
 }
 
-/** The module must speak the byte-pump ABI and import nothing we do not provide. */
-function checkModule(bytes: Uint8Array, wasmPath: string): void {
+/** The module must have the variant's exports and import nothing we do not provide.
+ * Returns its imports. */
+function checkModule(bytes: Uint8Array, wasmPath: string, required: string[]): string[] {
   let mod: WebAssembly.Module;
   try {
     mod = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
@@ -95,16 +133,16 @@ function checkModule(bytes: Uint8Array, wasmPath: string): void {
     throw new UserError(`${wasmPath}: not a valid WebAssembly module (${e?.message ?? e})`, "E_MODULE");
   }
   const exports = new Set(WebAssembly.Module.exports(mod).map((e) => e.name));
-  const missing = REQUIRED_EXPORTS.filter((e) => !exports.has(e));
+  const missing = required.filter((e) => !exports.has(e));
   if (missing.length) {
     throw new UserError(`${wasmPath}: missing device ABI exports ${missing.join(", ")} (docs/device-abi.md)`, "E_MODULE");
   }
-  const unknown = WebAssembly.Module.imports(mod)
-    .map((i) => `${i.module}.${i.name}`)
-    .filter((i) => !PROVIDED_IMPORTS.includes(i));
+  const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}`);
+  const unknown = imports.filter((i) => !PROVIDED_IMPORTS.includes(i));
   if (unknown.length) {
     throw new UserError(`${wasmPath}: imports ${unknown.join(", ")} the firmware does not provide`, "E_MODULE");
   }
+  return imports;
 }
 
 /** Largest frame in gcc -fstack-usage output ("file:line:col:fn<TAB>bytes<TAB>qualifier"). */
@@ -132,12 +170,18 @@ export async function buildFirmware(
   board: BoardManifest | string,
   wasmPath: string,
   outDir: string,
+  options: FirmwareOptions = {},
 ): Promise<FirmwareBuild> {
   const b = typeof board === "string" ? loadBoard(board) : board;
   if (b.runtime !== "wasm2c") throw new UserError(`board ${b.id} runs "${b.runtime}", not wasm2c firmware`, "E_BOARD");
   const cpu = CPU_FLAGS[b.cpu];
   if (!cpu) throw new UserError(`board ${b.id}: unsupported cpu "${b.cpu}" (${Object.keys(CPU_FLAGS).join(", ")})`, "E_BOARD");
   const fam = family(b);
+  const variant = options.variant ?? "pump";
+  const v = VARIANTS[variant];
+  if (!v) throw new UserError(`unknown firmware variant "${variant}" (${Object.keys(VARIANTS).join(", ")})`, "E_USAGE");
+  const ram = options.ram ?? b.ram;
+  if (!Number.isInteger(ram) || ram <= 0 || ram % 65536) throw new UserError(`firmware ram ${ram}: must be a positive multiple of 65536`, "E_USAGE");
 
   let bytes: Uint8Array;
   try {
@@ -145,7 +189,7 @@ export async function buildFirmware(
   } catch {
     throw new UserError(`${wasmPath}: module not found (run npm run build)`, "E_MODULE");
   }
-  checkModule(bytes, wasmPath);
+  const imports = checkModule(bytes, wasmPath, v.exports);
 
   const out = resolve(outDir);
   mkdirSync(join(out, "include"), { recursive: true });
@@ -177,8 +221,11 @@ export async function buildFirmware(
     // no errno, so sqrt becomes the FPU instruction. Keeps results bit-exact with V8.
     "-ffp-contract=off", "-fno-math-errno",
     "-fstack-usage",
+    ...(options.includeDirs ?? []).map((d) => `-I${resolve(d)}`),
     `-I${FIRMWARE_DIR}`, `-I${join(out, "include")}`, `-I${out}`,
-    `-DBOARD_RAM=${b.ram}`, `-DBOARD_CHECKPOINT_BYTES=${b.checkpoint_bytes}`, `-DBOARD_BAUD=${b.baud}`,
+    `-DBOARD_RAM=${ram}`, `-DBOARD_CHECKPOINT_BYTES=${b.checkpoint_bytes}`, `-DBOARD_BAUD=${b.baud}`,
+    ...(variant === "bench" ? [`-DBENCH_IMPORTS=${imports.length ? 1 : 0}`] : []),
+    ...Object.entries(options.defines ?? {}).map(([k, val]) => `-D${k}=${val}`),
   ];
   const compile = (src: string, extra: string[]) => {
     const obj = join(out, src.replace(/^.*\//, "").replace(/\.c$/, ".o"));
@@ -187,14 +234,14 @@ export async function buildFirmware(
   const objects = await Promise.all([
     // generated code: its config must precede wasm-rt.h; its warnings are not ours
     compile(join(out, "module.c"), ["-include", "wasm_rt_baremetal.h", "-w"]),
-    ...[...COMMON_SOURCES, ...fam.sources].map((s) => compile(join(FIRMWARE_DIR, s), ["-Wall", "-Wextra"])),
+    ...[...v.sources, ...fam.sources].map((s) => compile(join(FIRMWARE_DIR, s), ["-Wall", "-Wextra"])),
   ]);
 
   // Stack guard margin: the largest Wasm frame must fit below the guard, plus the
   // firmware code a Wasm function can call (imports, trap path) and libc.
   const maxFrame = maxStackFrame([join(out, "module.su")]);
   const firmwareFrame = maxStackFrame(
-    ["flash.su", "wasm2c_glue.su", "wasm_rt_baremetal.su"].map((f) => join(out, f)),
+    v.glue.map((f) => join(out, `${f}.su`)),
   );
   const margin = Math.ceil((maxFrame + firmwareFrame + NON_WASM_STACK) / 8) * 8;
 
@@ -211,6 +258,12 @@ export async function buildFirmware(
   // Berkeley format: header line, then "text data bss dec hex filename"
   const sizes = (await run("arm-none-eabi-size", ["-B", elf])).trim().split("\n")[1].trim().split(/\s+/);
   const [text, data, bss] = sizes.slice(0, 3).map(Number);
-  return { elf, bin, text, data, bss, moduleBytes: statSync(wasmPath).size, maxFrame };
+  // SysV format: "name size addr" per section
+  const sections: Record<string, number> = {};
+  for (const line of (await run("arm-none-eabi-size", ["-A", elf])).split("\n")) {
+    const m = /^(\.\S+)\s+(\d+)\s+\d+/.exec(line.trim());
+    if (m && m[1] !== ".comment" && !m[1].startsWith(".debug") && !m[1].startsWith(".ARM.attributes")) sections[m[1]] = Number(m[2]);
+  }
+  return { elf, bin, text, data, bss, moduleBytes: statSync(wasmPath).size, maxFrame, sections, ram, variant };
 }
 

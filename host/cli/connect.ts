@@ -51,7 +51,8 @@ export async function openTransport(o: ConnectOptions): Promise<Transport> {
 /** Opens the transport and shakes hands; a silent or foreign device is a user error. */
 export async function connect(o: ConnectOptions): Promise<Connection> {
   const transport = await openTransport(o);
-  const session = new Session(transport);
+  // Emulator and serial lines run at the board's baud: timeouts count from the wire.
+  const session = new Session(transport, { baud: o.port === "emulator" && !o.paced ? undefined : o.board.baud });
   try {
     const info = await session.hello();
     return { session, transport, info, close: () => session.close() };

@@ -63,7 +63,7 @@ export function decodeSpec(bytes: Uint8Array): ModelSpec {
 /** Checks ranges the device would refuse, with a message that names the field. */
 export function validateSpec(s: ModelSpec): ModelSpec {
   const bad = (what: string) => { throw new UserError(`invalid model spec: ${what}`, "E_SPEC"); };
-  if (s.sizes.length < 2 || s.sizes.length > 16) bad(`${s.sizes.length - 1} layers (1..15)`);
+  if (s.sizes.length < 2 || s.sizes.length > 9) bad(`${s.sizes.length - 1} layers (1..8)`);
   for (const n of s.sizes) if (!Number.isInteger(n) || n < 1 || n > 4096) bad(`layer width ${n} (1..4096)`);
   const out = s.sizes[s.sizes.length - 1];
   if (out < 2 || out > 255) bad(`${out} outputs (2..255)`);

@@ -19,6 +19,8 @@ export interface LinkOptions {
   maxRetries?: number;
   /** First sequence number (default random): a fresh session never collides with an old one. */
   firstSeq?: number;
+  /** The line's baud rate, if known: a frame's timeout then starts when its last byte is on the wire. */
+  baud?: number;
 }
 
 /** Limits the device announces in HELLO. Until then: one request at a time. */
@@ -64,6 +66,9 @@ export class Link {
   private readonly timeoutMs: number;
   private readonly slowTimeoutMs: number;
   private readonly maxRetries: number;
+  private readonly msPerByte: number;
+  /** When the bytes written so far will have left (paced lines only). */
+  private lineFreeAt = 0;
   /** Frames written, including retransmissions (for tests and diagnostics). */
   framesSent = 0;
   retransmissions = 0;
@@ -72,6 +77,7 @@ export class Link {
     this.timeoutMs = options.timeoutMs ?? 300;
     this.slowTimeoutMs = options.slowTimeoutMs ?? 10_000;
     this.maxRetries = options.maxRetries ?? 10;
+    this.msPerByte = options.baud ? 10_000 / options.baud : 0; // 8N1: 10 bits a byte
     this.nextSeq = (options.firstSeq ?? Math.floor(Math.random() * 0x10000)) & 0xffff;
     this.unsubscribe = transport.onData((chunk) => {
       for (const f of this.decoder.push(chunk)) this.onFrame(f);
@@ -134,7 +140,9 @@ export class Link {
   }
 
   private send(p: Pending): void {
-    p.deadline = Date.now() + p.timeoutMs;
+    const now = Date.now();
+    this.lineFreeAt = Math.max(now, this.lineFreeAt) + (p.frame.length + 2) * this.msPerByte;
+    p.deadline = (this.msPerByte ? this.lineFreeAt : now) + p.timeoutMs;
     this.framesSent++;
     // A leading delimiter flushes line noise that would otherwise be glued onto the frame.
     const bytes = new Uint8Array(p.frame.length + 1);

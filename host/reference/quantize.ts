@@ -145,7 +145,7 @@ export function qbpRoundArray(
       const ax = Math.abs(src[k]);
       v = rng.nextU32() * U32_TO_UNIT < ax * scaleLo ? pow[0] : 0;
     }
-    dst[k] = b < 0 ? -v : v;
+    dst[k] = b < 0 ? 0 - v : v; // 0 - 0 is +0
   }
 }
 

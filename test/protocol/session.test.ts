@@ -23,7 +23,7 @@ async function trained(session: Session, ids: number[]) {
 
 test("handshake reports protocol, limits and an empty model", async (t) => {
   const { session, info } = await connected();
-  t.like(info, { protocolVersion: 1, maxFrame: 512, window: 8, bootStatus: 0 });
+  t.like(info, { protocolVersion: 1, maxFrame: 512, window: 64, bootStatus: 0 });
   t.true(info.replyBudget >= 1024);
   t.true(info.freeMemory > 0);
   t.like(info.model, { ready: false, step: 0, lastBatchId: 0 });

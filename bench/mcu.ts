@@ -1,0 +1,235 @@
+/**
+ * Instruction counts of training and inference on the emulated Cortex-M boards, for the
+ * integer module (build/fewmul.wasm) and the float32 comparison module
+ * (build/fewmul-float32.wasm): `npm run bench:mcu [-- --json] [--model 784-256-10]
+ * [--steps 2] [--evals 2] [--boards qemu-mps2-an385,qemu-mps2-an386]`.
+ *
+ * For each board and module it builds the bench firmware (boards/firmware/bench_main.c:
+ * the module's direct exports on a fixed synthetic MNIST-like batch, no byte pump), boots
+ * it under `qemu-system-arm -icount shift=0` and reads SysTick counts from the UART. With
+ * -icount shift=0 one guest instruction is 1 ns of virtual time, so the counts are
+ * instructions, whatever the host's load; a calibration loop of known length checks the
+ * factor (40 instructions per tick at the 25 MHz system clock). Every train()/evaluate()
+ * result and loss the board reports is checked against the same module run in Node.
+ * bench/README.md has the results table.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { SerialPort } from "serialport";
+import { buildFirmware, type FirmwareBuild } from "../host/boards/firmware-build.ts";
+import { loadBoard } from "../host/boards/manifest.ts";
+import { ensureModule, ROOT } from "../host/boards/module-build.ts";
+import { startQemu } from "../host/boards/qemu.ts";
+import { instantiate } from "../host/module/loader.ts";
+import { encodeSpec, parseSpec, type ModelSpec } from "../host/module/spec.ts";
+import { batchHeader, syntheticBatch } from "./mcu/synthetic.ts";
+
+const argv = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
+};
+const JSON_OUT = argv.includes("--json");
+const MODEL = opt("--model", "784-256-10:tc");
+const STEPS = Number(opt("--steps", "2"));
+const EVALS = Number(opt("--evals", "2"));
+const SEED = 1;
+const BOARDS = opt("--boards", "qemu-mps2-an385,qemu-mps2-an386").split(",");
+const JOBS = Number(opt("--jobs", "2"));
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+type Kind = "int" | "float32";
+interface Run {
+  board: string;
+  kind: Kind;
+  fw: FirmwareBuild;
+  values: Record<string, string[]>;
+  instructionsPerTick: number;
+  trainInstructions: number;
+  evalInstructions: number;
+  wallMs: number;
+}
+
+const spec: ModelSpec = parseSpec(MODEL);
+const specBytes = encodeSpec(spec);
+const batch = syntheticBatch(spec.batch, SEED, Math.round(Math.sqrt(spec.sizes[0])));
+if (batch.features !== spec.sizes[0]) throw new Error(`--model needs ${batch.features} inputs (a square image)`);
+const weights = spec.sizes.slice(1).reduce((s, n, i) => s + spec.sizes[i] * n, 0);
+const work = join(ROOT, "build", "bench-mcu");
+mkdirSync(work, { recursive: true });
+writeFileSync(join(work, "bench_batch.h"), batchHeader(batch));
+
+/** The same calls in Node: what the board must report. */
+function nodeReference(path: string): { required: number; values: Record<string, string[]> } {
+  const { exports: x, memory } = instantiate({ path, ramBytes: 16 << 20 });
+  x._initialize?.();
+  const heap = () => new Uint8Array(memory.buffer);
+  heap().set(specBytes, x.spec_ptr());
+  const required = x.required_bytes();
+  const values: Record<string, string[]> = { init: [String(x.init(SEED, 0))] };
+  heap().set(batch.inputs, x.batch_inputs_ptr());
+  heap().set(batch.labels, x.batch_labels_ptr());
+  values.train = [];
+  values.loss = [];
+  for (let s = 0; s < STEPS; s++) {
+    values.train.push(String(x.train(spec.batch)));
+    values.loss.push(String(x.last_loss() >>> 0));
+  }
+  values.evaluate = [];
+  for (let s = 0; s < EVALS; s++) values.evaluate.push(String(x.evaluate(spec.batch)));
+  return { required, values };
+}
+
+/** Boots the bench firmware and collects its "key=value" lines up to BENCH-END. */
+async function runOnBoard(boardId: string, elf: string, timeoutMs: number): Promise<Record<string, string[]>> {
+  const board = loadBoard(boardId);
+  const qemu = await startQemu(board, elf, { port: "pty", icount: "shift=0" });
+  let port: SerialPort | undefined;
+  try {
+    port = await new Promise<SerialPort>((res, rej) => {
+      const p = new SerialPort({ path: qemu.path!, baudRate: board.baud }, (e) => (e ? rej(e) : res(p)));
+    });
+    let text = "";
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${boardId}: no BENCH-END within ${timeoutMs / 1000} s; got:\n${text}`)), timeoutMs);
+      port!.on("data", (d: Buffer) => {
+        text += d.toString("latin1");
+        if (text.includes("BENCH-END\n") || text.includes("FEWMUL-FAULT")) { clearTimeout(timer); resolve(); }
+      });
+    });
+    port.write("g");
+    await done;
+    const values: Record<string, string[]> = {};
+    for (const line of text.split("\n")) {
+      if (line.startsWith("FEWMUL-") || line.startsWith("BENCH-ERROR")) throw new Error(`${boardId}: ${line}\n${text}`);
+      const m = /^(\w+)=(-?\d+)$/.exec(line.trim());
+      if (m) (values[m[1]] ??= []).push(m[2]);
+    }
+    return values;
+  } finally {
+    if (port?.isOpen) await new Promise((r) => port!.close(r));
+    await qemu.stop();
+  }
+}
+
+async function bench(boardId: string, kind: Kind, wasm: string, ram: number): Promise<Run> {
+  const started = Date.now();
+  const fw = await buildFirmware(boardId, wasm, join(work, `${boardId}-${kind}`), {
+    variant: "bench",
+    ram,
+    includeDirs: [work],
+    defines: { BENCH_SPEC: Array.from(specBytes).join(","), BENCH_STEPS: STEPS, BENCH_EVALS: EVALS, BENCH_SEED_LO: SEED, BENCH_SEED_HI: 0 },
+  });
+  const values = await runOnBoard(boardId, fw.elf, 280_000);
+  const one = (k: string) => {
+    if (!values[k]?.length) throw new Error(`${boardId} ${kind}: the board did not report ${k}`);
+    return Number(values[k][0]);
+  };
+  const instructionsPerTick = one("calibration_instructions") / one("calibration_ticks");
+  const run: Run = {
+    board: boardId, kind, fw, values, instructionsPerTick,
+    trainInstructions: one("train_ticks") * instructionsPerTick,
+    evalInstructions: one("eval_ticks") * instructionsPerTick,
+    wallMs: Date.now() - started,
+  };
+  log(`${boardId} ${kind}: ${(run.trainInstructions / (STEPS * spec.batch) / 1e6).toFixed(2)} M instructions per training sample, ${(run.wallMs / 1000).toFixed(1)} s`);
+  return run;
+}
+
+/** Runs the jobs `JOBS` at a time (each QEMU is one host thread). */
+async function pool<T>(jobs: (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.max(1, JOBS) }, async () => {
+    while (next < jobs.length) { const i = next++; results[i] = await jobs[i](); }
+  }));
+  return results;
+}
+
+const pages = (bytes: number) => Math.ceil(bytes / 65536) * 65536;
+
+async function main() {
+  const intModule = await ensureModule("release");
+  const floatModule = await ensureModule("float32");
+  const ref = { int: nodeReference(intModule.path), float32: nodeReference(floatModule.path) };
+  log(`bench: ${MODEL} (${weights} weights), batch ${spec.batch}, ${STEPS} training steps and ${EVALS} evaluations per board and module, ` +
+    `synthetic digits (${(batch.inkFraction * 100).toFixed(0)} % ink); required_bytes int ${ref.int.required}, float32 ${ref.float32.required}`);
+
+  const jobs: (() => Promise<Run>)[] = [];
+  for (const id of BOARDS) {
+    const boardRam = loadBoard(id).ram;
+    for (const kind of ["int", "float32"] as Kind[]) {
+      // The float32 model may not fit the board's RAM: the bench firmware then gets what it
+      // needs (the emulated SSRAM has 4 MB); the report says so.
+      const ram = Math.max(boardRam, pages(ref[kind].required));
+      jobs.push(() => bench(id, kind, kind === "int" ? intModule.path : floatModule.path, ram));
+    }
+  }
+  const runs = await pool(jobs);
+
+  // The board computed what Node computes: same results, bit for bit.
+  for (const r of runs) {
+    const want = ref[r.kind];
+    for (const key of ["init", "train", "loss", "evaluate"]) {
+      const got = (r.values[key] ?? []).join(",");
+      if (got !== want.values[key].join(",")) throw new Error(`${r.board} ${r.kind}: ${key} = ${got}, Node says ${want.values[key].join(",")}`);
+    }
+    if (Number(r.values.required_bytes[0]) !== want.required) throw new Error(`${r.board} ${r.kind}: required_bytes differs from Node`);
+  }
+
+  const result: Record<string, unknown> = {};
+  for (const id of BOARDS) {
+    const board = loadBoard(id);
+    const get = (kind: Kind) => runs.find((r) => r.board === id && r.kind === kind)!;
+    const figures = (r: Run) => ({
+      instructions_per_sample: Math.round(r.trainInstructions / (STEPS * spec.batch)),
+      instructions_per_inference: Math.round(r.evalInstructions / (EVALS * spec.batch)),
+      required_bytes: Number(r.values.required_bytes[0]),
+      stack_peak: Number(r.values.stack_peak[0]),
+      firmware_static: r.fw.sections[".bss"] ?? 0,
+      peak_ram: Number(r.values.required_bytes[0]) + (r.fw.sections[".data"] ?? 0) + (r.fw.sections[".bss"] ?? 0) + Number(r.values.stack_peak[0]),
+      fits_board_ram: Number(r.values.required_bytes[0]) <= board.ram,
+      text: r.fw.text, data: r.fw.data, bss: r.fw.bss,
+      instructions_per_tick: r.instructionsPerTick,
+      train_results: r.values.train.map(Number),
+    });
+    const i = figures(get("int")), f = figures(get("float32"));
+    result[id] = {
+      cpu: board.cpu,
+      int: i,
+      float32: f,
+      ratio: +(f.instructions_per_sample / i.instructions_per_sample).toFixed(2),
+      ratio_inference: +(f.instructions_per_inference / i.instructions_per_inference).toFixed(2),
+      instructions_per_weight: +(i.instructions_per_sample / weights).toFixed(2),
+      text: i.text, data: i.data, bss: i.bss,
+    };
+  }
+  const meta = { model: MODEL, weights, batch: spec.batch, steps: STEPS, evals: EVALS, ink: +batch.inkFraction.toFixed(3), date: new Date().toISOString() };
+
+  if (JSON_OUT) {
+    process.stdout.write(`${JSON.stringify({ ...result, meta })}\n`);
+    return;
+  }
+  const M = (n: number) => (n / 1e6).toFixed(2);
+  const K = (n: number) => (n / 1e3).toFixed(1);
+  const rows = [["board", "module", "instr/train sample (M)", "instr/inference (M)", "required_bytes (KB)", "peak RAM (KB)", "text (KB)", "bss (KB)"]];
+  for (const id of BOARDS) {
+    const r = result[id] as any;
+    for (const kind of ["int", "float32"] as Kind[]) {
+      const x = r[kind];
+      rows.push([id, kind, M(x.instructions_per_sample), M(x.instructions_per_inference), K(x.required_bytes) + (x.fits_board_ram ? "" : " (> board ram)"), K(x.peak_ram), K(x.text), K(x.bss)]);
+    }
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  for (const row of rows) process.stdout.write(row.map((cell, c) => cell.padEnd(widths[c])).join("  ") + "\n");
+  for (const id of BOARDS) {
+    const r = result[id] as any;
+    process.stdout.write(`${id}: float32/int ${r.ratio}x per training sample, ${r.ratio_inference}x per inference; ` +
+      `${r.instructions_per_weight} instructions per weight per training sample (${weights} weights)\n`);
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e?.stack ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,148 @@
+// `fewmul export`: the exported format, and host inference on it that agrees bit for bit
+// with the device module's `predict` and `evaluate`.
+import test from "ava";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DeviceModel } from "../../host/module/device-model.ts";
+import { mnistDigits } from "../../host/datasets/mnist-package.ts";
+import { parseModelFile } from "../../host/export/model-file.ts";
+import { decodeExport, encodeExport, exportModel, scaleExponent, type ExportedModel } from "../../host/export/format.ts";
+import { predict } from "../../host/export/infer.ts";
+import { UserError } from "../../host/errors.ts";
+import { reseal, runMain, tempDir, tmpFiles, trainedModelBlob } from "./helpers.ts";
+
+const { test: held } = mnistDigits();
+
+/** The device module's own predictions (`predict`) and correct counts (`evaluate`), batch by batch. */
+function onDevice(blob: Uint8Array, images: Uint8Array, labels: Uint8Array, count: number) {
+  const m = new DeviceModel({ ramBytes: 64 << 20 });
+  m.loadState(blob);
+  const x = m.mod.exports, B = m.spec.batch, f = m.spec.sizes[0];
+  const predictions = new Uint8Array(count);
+  const correct: number[] = [];
+  for (let at = 0; at < count; at += B) {
+    const n = Math.min(B, count - at);
+    correct.push(m.evaluate(images.subarray(at * f, (at + n) * f), labels.subarray(at, at + n), n));
+    // evaluate left this batch's inputs in place; predict overwrites the labels with classes
+    if (x.predict(n) !== n) throw new Error("predict failed");
+    predictions.set(new Uint8Array(m.mod.memory.buffer, x.batch_labels_ptr(), n), at);
+  }
+  return { predictions, correct };
+}
+
+function correctPerBatch(p: Uint8Array, labels: Uint8Array, batch: number): number[] {
+  const out: number[] = [];
+  for (let at = 0; at < p.length; at += batch) {
+    let c = 0;
+    for (let s = at; s < Math.min(at + batch, p.length); s++) if (p[s] === labels[s]) c++;
+    out.push(c);
+  }
+  return out;
+}
+
+/** Host inference on the decoded .bin equals the device's, sample by sample. */
+function assertSameAsDevice(t: any, blob: Uint8Array, count = held.count): ExportedModel {
+  const model = parseModelFile(blob, "model");
+  const exported = decodeExport(encodeExport(exportModel(model)), "model.bin");
+  const device = onDevice(blob, held.images, held.labels, count);
+  const host = predict(exported, held.images, count);
+  const firstDiff = host.findIndex((c, i) => c !== device.predictions[i]);
+  t.is(firstDiff, -1, `sample ${firstDiff}: host ${host[firstDiff]}, device ${device.predictions[firstDiff]}`);
+  t.deepEqual(correctPerBatch(host, held.labels, model.spec.batch), device.correct);
+  return exported;
+}
+
+test("scale exponent: nearest integer to log2(1.25 spread), as the module computes it", (t) => {
+  const cases: [number, number][] = [[-5, 0], [0, 0], [1, 0], [2, 1], [3, 2], [100, 7], [1000, 10], [2 ** 20, 20], [2 ** 31 - 1, 0]];
+  for (const [spread, k] of cases) t.is(scaleExponent(spread), k, `spread ${spread}`);
+});
+
+test("TC 784-64-10: exported inference equals the device's predict and evaluate on the test split", (t) => {
+  const blob = trainedModelBlob("784-64-10:tc,lr=2,lrend=6,decay=200", 200);
+  const m = assertSameAsDevice(t, blob);
+  const predicted = predict(m, held.images, held.count);
+  const accuracy = predicted.filter((c, i) => c === held.labels[i]).length / held.count;
+  t.true(accuracy > 0.6, `accuracy ${accuracy}`); // a real model, not a constant class
+  t.true(new Set(predicted).size === 10);
+});
+
+test("BC and a deeper TC model agree with the device too", (t) => {
+  assertSameAsDevice(t, trainedModelBlob("784-32-10:bc,lr=4,lrend=6", 60), 1000);
+  assertSameAsDevice(t, trainedModelBlob("784-32-16-10:tc", 60, 3), 1000);
+});
+
+test("bit-exact on every shift and wrap-around: random running statistics and biases", (t) => {
+  const blob = trainedModelBlob("784-24-12-10:tc", 20, 5);
+  let x = 0x2545f491;
+  const rnd = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), x >>> 0);
+  const pick = (choices: (() => number)[]) => choices[rnd() % choices.length]();
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const model = parseModelFile(blob, "model");
+  for (let round = 0; round < 4; round++) {
+    for (const slot of ["running_mean", "running_spread", "bias"]) {
+      for (let l = 0; l < model.layers.length; l++) {
+        // stateTensors order: weights, bias, running_mean, running_spread per layer
+        const { nIn, nOut } = model.layers[l];
+        let at = 96;
+        for (let p = 0; p < l; p++) at += ((model.layers[p].nIn * model.layers[p].nOut * 2 + 3) & ~3) + 12 * model.layers[p].nOut;
+        at += (nIn * nOut * 2 + 3) & ~3;
+        at += 4 * nOut * ["bias", "running_mean", "running_spread"].indexOf(slot);
+        for (let j = 0; j < nOut; j++) {
+          const v = pick([
+            () => (rnd() % 9) - 4, // tiny: k = 0, F - k >= 0
+            () => rnd() % 4096,
+            () => (rnd() % (1 << 21)) - (1 << 20),
+            () => rnd() | 0, // anything: int32 wrap-around
+            () => (rnd() & 1 ? 2 ** 31 - 1 - (rnd() % 8) : -(2 ** 31) + (rnd() % 8)),
+          ]);
+          view.setInt32(at + 4 * j, v, true);
+        }
+      }
+    }
+    reseal(blob);
+    const exported = assertSameAsDevice(t, blob, 300);
+    t.true(exported.layers.some((l) => Array.from(l.k).some((k) => k <= l.shift)), "some unit shifts left");
+  }
+});
+
+test("the .bin round-trips and packs 1 bit per BC weight, 2 per TC weight", (t) => {
+  for (const spec of ["784-40-10:tc", "784-40-10:bc", "100-33-7:tc"]) {
+    const blob = trainedModelBlob(spec.startsWith("100") ? spec : spec, 0);
+    const m = exportModel(parseModelFile(blob, "m"));
+    const bin = encodeExport(m);
+    t.deepEqual(decodeExport(bin, "m.bin"), m);
+    const planes = m.mode === "tc" ? 2 : 1;
+    const weightBytes = m.layers.reduce((a, l) => a + 4 * l.nOut * Math.ceil(l.nIn / 32) * planes, 0);
+    const perUnit = m.layers.reduce((a, l) => a + 8 * l.nOut + ((l.nOut + 3) & ~3), 0);
+    t.is(bin.length, 32 + ((2 * m.sizes.length + 3) & ~3) + weightBytes + perUnit, spec);
+    // every flipped byte is caught by the CRC (or the header checks)
+    for (const at of [0, 5, 12, 16, 40, bin.length - 1]) {
+      const bad = bin.slice();
+      bad[at] ^= 0x10;
+      t.throws(() => decodeExport(bad, "m.bin"), { instanceOf: UserError, message: /^m\.bin: / });
+    }
+  }
+});
+
+test.serial("fewmul export writes BASE.bin and BASE.h atomically and reports them", async (t) => {
+  const dir = tempDir(t);
+  const blob = trainedModelBlob("784-32-10:tc", 10);
+  const file = join(dir, "trained.fewmul");
+  writeFileSync(file, blob);
+  const r = await runMain(["export", "--model-file", file, "--out", join(dir, "out", "mnist-32"), "--json"]);
+  t.is(r.code, 0, r.stderr);
+  const result = JSON.parse(r.stdout);
+  t.is(result.bin, join(dir, "out", "mnist-32.bin"));
+  t.is(result.header, join(dir, "out", "mnist-32.h"));
+  t.is(result.model, "784-32-10:tc");
+  t.is(result.state_digest, parseModelFile(blob, file).digest.toString(16).padStart(8, "0"));
+  const bin = new Uint8Array(readFileSync(result.bin));
+  t.is(result.bytes, bin.length);
+  t.deepEqual(decodeExport(bin, result.bin), exportModel(parseModelFile(blob, file)));
+  const header = readFileSync(result.header, "utf8");
+  t.regex(header, /#define MNIST_32_L0_IN 784\n/);
+  t.regex(header, /static const uint32_t mnist_32_l0_neg\[800\]/);
+  t.regex(header, /static inline int mnist_32_predict\(const uint8_t \*x, uint8_t \*scratch\)/);
+  t.deepEqual(tmpFiles(dir), []);
+  t.false(existsSync(join(dir, "out", "mnist-32")));
+});

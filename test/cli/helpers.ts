@@ -1,0 +1,119 @@
+// Shared by the CLI tests (not a test file: ava runs *.test.ts only).
+import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ExecutionContext } from "ava";
+import { main } from "../../host/cli/main.ts";
+import { DeviceModel } from "../../host/module/device-model.ts";
+import { parseSpec } from "../../host/module/spec.ts";
+import { mnistDigits } from "../../host/datasets/mnist-package.ts";
+import { BatchSource } from "../../host/training/run.ts";
+import { crc32 } from "../../host/protocol/crc32.ts";
+
+export const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+export const BIN = join(repoRoot, "bin", "fewmul.js");
+
+export interface CliResult { code: number; stdout: string; stderr: string }
+
+/** A fresh temp dir removed when the test ends. */
+export function tempDir(t: ExecutionContext, prefix = "fewmul-cli-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** `node bin/fewmul.js ...args` as a child process: the real exit code and streams. */
+export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((done) => {
+    execFile(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? repoRoot, timeout: options.timeoutMs ?? 60_000,
+      env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 16 << 20,
+    }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+      done({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/**
+ * main(args) in this process with stdout and stderr captured. Only from test.serial: the
+ * streams are shared by every test of the file.
+ */
+export async function runMain(args: string[]): Promise<CliResult> {
+  const out: string[] = [], err: string[] = [];
+  const write = { out: process.stdout.write, err: process.stderr.write };
+  const capture = (into: string[]) => ((chunk: unknown, ...rest: unknown[]) => {
+    into.push(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString());
+    const cb = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+    cb?.();
+    return true;
+  }) as typeof process.stdout.write;
+  process.stdout.write = capture(out);
+  process.stderr.write = capture(err);
+  try {
+    const code = await main(args);
+    return { code, stdout: out.join(""), stderr: err.join("") };
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+  }
+}
+
+/**
+ * A user error as the CLI must report it: exit code 1, exactly one `error:` line on stderr
+ * that contains every part, and no stack trace anywhere.
+ */
+export function assertUserError(t: ExecutionContext, r: CliResult, ...parts: string[]): string {
+  t.is(r.code, 1, `exit code (stderr: ${r.stderr})`);
+  const errors = r.stderr.split("\n").filter((l) => l.startsWith("error:"));
+  t.is(errors.length, 1, `one error line expected in:\n${r.stderr}`);
+  const line = errors[0] ?? "";
+  for (const p of parts) t.true(line.includes(p), `"${line}" lacks "${p}"`);
+  t.false(/^\s+at\s/m.test(r.stderr), `stack trace in stderr:\n${r.stderr}`);
+  t.false(/^\s+at\s/m.test(r.stdout), `stack trace in stdout:\n${r.stdout}`);
+  return line;
+}
+
+/** Files in `dir` (recursively) that a failed atomic write could have left. */
+export function tmpFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".tmp"));
+}
+
+/** A TCP port nothing listens on (bound, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+/** The state blob of a freshly initialised model (no training): a valid model file. */
+export function freshModelBlob(spec: string, seed = 1): Uint8Array {
+  const m = new DeviceModel({ ramBytes: 64 << 20 });
+  m.init(parseSpec(spec), seed);
+  return m.saveState();
+}
+
+/** The state blob of a model trained in this process (DeviceModel) on `batches` MNIST batches. */
+export function trainedModelBlob(spec: string, batches: number, seed = 1): Uint8Array {
+  const { train } = mnistDigits();
+  const s = parseSpec(spec);
+  const m = new DeviceModel({ ramBytes: 64 << 20 });
+  m.init(s, seed);
+  const source = new BatchSource(train, s.batch, seed);
+  for (let id = 1; id <= batches; id++) {
+    const { images, labels } = source.get(id);
+    m.train(images, labels);
+  }
+  return m.saveState();
+}
+
+/** Rewrites the digest of a blob whose contents were changed on purpose. */
+export function reseal(blob: Uint8Array): Uint8Array {
+  new DataView(blob.buffer, blob.byteOffset, blob.byteLength).setUint32(12, crc32(blob.subarray(16)), true);
+  return blob;
+}
