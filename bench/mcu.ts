@@ -2,7 +2,8 @@
  * Instruction counts of training and inference on the emulated Cortex-M boards, for the
  * integer module (build/fewmul.wasm) and the float32 comparison module
  * (build/fewmul-float32.wasm): `npm run bench:mcu [-- --json] [--model 784-256-10]
- * [--steps 2] [--evals 2] [--boards qemu-mps2-an385,qemu-mps2-an386]`.
+ * [--steps 2] [--evals 2] [--boards qemu-mps2-an385,qemu-mps2-an386] [--opt -Os|-O2|-O3]`
+ * (--opt: gcc level of the bench firmware; default -O2, what buildFirmware uses for boards).
  *
  * For each board and module it builds the bench firmware (boards/firmware/bench_main.c:
  * the module's direct exports on a fixed synthetic MNIST-like batch, no byte pump), boots
@@ -36,6 +37,7 @@ const EVALS = Number(opt("--evals", "2"));
 const SEED = 1;
 const BOARDS = opt("--boards", "qemu-mps2-an385,qemu-mps2-an386").split(",");
 const JOBS = Number(opt("--jobs", "2"));
+const OPTIMIZE = opt("--opt", "-O2") as "-Os" | "-O2" | "-O3";
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 type Kind = "int" | "float32";
@@ -116,6 +118,7 @@ async function bench(boardId: string, kind: Kind, wasm: string, ram: number): Pr
   const started = Date.now();
   const fw = await buildFirmware(boardId, wasm, join(work, `${boardId}-${kind}`), {
     variant: "bench",
+    optimize: OPTIMIZE,
     ram,
     includeDirs: [work],
     defines: { BENCH_SPEC: Array.from(specBytes).join(","), BENCH_STEPS: STEPS, BENCH_EVALS: EVALS, BENCH_SEED_LO: SEED, BENCH_SEED_HI: 0 },
@@ -177,55 +180,66 @@ async function main() {
     if (Number(r.values.required_bytes[0]) !== want.required) throw new Error(`${r.board} ${r.kind}: required_bytes differs from Node`);
   }
 
-  const result: Record<string, unknown> = {};
+  // What the board really runs: the byte-pump firmware with the integer module.
+  const pumps = new Map<string, FirmwareBuild>();
+  for (const id of BOARDS) pumps.set(id, await buildFirmware(id, intModule.path, join(work, `${id}-pump`)));
+
+  const result: Record<string, any> = {};
   for (const id of BOARDS) {
     const board = loadBoard(id);
     const get = (kind: Kind) => runs.find((r) => r.board === id && r.kind === kind)!;
-    const figures = (r: Run) => ({
-      instructions_per_sample: Math.round(r.trainInstructions / (STEPS * spec.batch)),
-      instructions_per_inference: Math.round(r.evalInstructions / (EVALS * spec.batch)),
-      required_bytes: Number(r.values.required_bytes[0]),
-      stack_peak: Number(r.values.stack_peak[0]),
-      firmware_static: r.fw.sections[".bss"] ?? 0,
-      peak_ram: Number(r.values.required_bytes[0]) + (r.fw.sections[".data"] ?? 0) + (r.fw.sections[".bss"] ?? 0) + Number(r.values.stack_peak[0]),
-      fits_board_ram: Number(r.values.required_bytes[0]) <= board.ram,
-      text: r.fw.text, data: r.fw.data, bss: r.fw.bss,
-      instructions_per_tick: r.instructionsPerTick,
-      train_results: r.values.train.map(Number),
-    });
+    const figures = (r: Run) => {
+      const required = Number(r.values.required_bytes[0]);
+      const stack = Number(r.values.stack_peak[0]);
+      const statics = (r.fw.sections[".data"] ?? 0) + (r.fw.sections[".bss"] ?? 0);
+      return {
+        instructions_per_sample: Math.round(r.trainInstructions / (STEPS * spec.batch)),
+        instructions_per_inference: Math.round(r.evalInstructions / (EVALS * spec.batch)),
+        required_bytes: required,
+        fits_board_ram: required <= board.ram,
+        // linear memory the model uses + firmware statics + measured stack high-water mark
+        peak_ram: required + statics + stack,
+        stack_peak: stack,
+        bench_firmware: { text: r.fw.text, data: r.fw.data, bss: r.fw.bss },
+      };
+    };
     const i = figures(get("int")), f = figures(get("float32"));
+    const pump = pumps.get(id)!;
     result[id] = {
-      cpu: board.cpu,
       int: i,
       float32: f,
       ratio: +(f.instructions_per_sample / i.instructions_per_sample).toFixed(2),
       ratio_inference: +(f.instructions_per_inference / i.instructions_per_inference).toFixed(2),
       instructions_per_weight: +(i.instructions_per_sample / weights).toFixed(2),
-      text: i.text, data: i.data, bss: i.bss,
+      // the board's firmware (byte pump + integer module), as `fewmul build` makes it
+      text: pump.text, data: pump.data, bss: pump.bss,
+      firmware_static_ram: (pump.sections[".data"] ?? 0) + (pump.sections[".bss"] ?? 0),
+      cpu: board.cpu, model: MODEL, weights, batch: spec.batch, steps: STEPS, evals: EVALS,
+      instructions_per_tick: get("int").instructionsPerTick,
     };
   }
-  const meta = { model: MODEL, weights, batch: spec.batch, steps: STEPS, evals: EVALS, ink: +batch.inkFraction.toFixed(3), date: new Date().toISOString() };
 
   if (JSON_OUT) {
-    process.stdout.write(`${JSON.stringify({ ...result, meta })}\n`);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
   }
   const M = (n: number) => (n / 1e6).toFixed(2);
   const K = (n: number) => (n / 1e3).toFixed(1);
-  const rows = [["board", "module", "instr/train sample (M)", "instr/inference (M)", "required_bytes (KB)", "peak RAM (KB)", "text (KB)", "bss (KB)"]];
+  const rows = [["board", "module", "instr/train sample (M)", "instr/inference (M)", "required_bytes (KB)", "peak RAM (KB)"]];
   for (const id of BOARDS) {
-    const r = result[id] as any;
+    const r = result[id];
     for (const kind of ["int", "float32"] as Kind[]) {
       const x = r[kind];
-      rows.push([id, kind, M(x.instructions_per_sample), M(x.instructions_per_inference), K(x.required_bytes) + (x.fits_board_ram ? "" : " (> board ram)"), K(x.peak_ram), K(x.text), K(x.bss)]);
+      rows.push([id, kind, M(x.instructions_per_sample), M(x.instructions_per_inference), K(x.required_bytes) + (x.fits_board_ram ? "" : " (> board ram)"), K(x.peak_ram)]);
     }
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   for (const row of rows) process.stdout.write(row.map((cell, c) => cell.padEnd(widths[c])).join("  ") + "\n");
   for (const id of BOARDS) {
-    const r = result[id] as any;
+    const r = result[id];
     process.stdout.write(`${id}: float32/int ${r.ratio}x per training sample, ${r.ratio_inference}x per inference; ` +
-      `${r.instructions_per_weight} instructions per weight per training sample (${weights} weights)\n`);
+      `${r.instructions_per_weight} instructions per weight per training sample (${weights} weights); ` +
+      `firmware text ${r.text} data ${r.data} bss ${r.bss}\n`);
   }
 }
 

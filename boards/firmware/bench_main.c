@@ -187,6 +187,20 @@ int main(void) {
   uint64_t c1 = ticks();
   kv("calibration_instructions", 2ull * BENCH_CALIBRATION_LOOPS);
   kv("calibration_ticks", c1 - c0);
+#if BENCH_PROBE_DWT
+  /* Does the emulator model the DWT cycle counter? (QEMU 7.2: no; README) */
+  {
+    volatile uint32_t *demcr = (volatile uint32_t *)0xE000EDFCu, *dwt_ctrl = (volatile uint32_t *)0xE0001000u,
+                      *cyccnt = (volatile uint32_t *)0xE0001004u;
+    *demcr |= 1u << 24; /* TRCENA */
+    kv("dwt_ctrl", *dwt_ctrl);
+    *cyccnt = 0;
+    *dwt_ctrl |= 1u;
+    uint32_t a = *cyccnt;
+    spin(BENCH_CALIBRATION_LOOPS);
+    kv("dwt_cyccnt_delta", *cyccnt - a);
+  }
+#endif
 
   int trap = wasm_rt_impl_try();
   if (trap) {

@@ -45,6 +45,9 @@ export interface FirmwareOptions {
   includeDirs?: string[];
   /** Linear memory in bytes (multiple of 65536) instead of the manifest's ram. */
   ram?: number;
+  /** gcc optimisation level. Default -O2: against -Os it halves the instructions of a
+   * training step for 3-4 KB more code (bench/README.md). */
+  optimize?: "-Os" | "-O2" | "-O3";
 }
 
 /** Debian package providing each tool, for the "not found" message. */
@@ -215,7 +218,7 @@ export async function buildFirmware(
 
   const cflags = [
     ...cpu,
-    "-Os", "-DNDEBUG", "-std=gnu11",
+    options.optimize ?? "-O2", "-DNDEBUG", "-std=gnu11",
     "-ffunction-sections", "-fdata-sections", "-fno-common",
     // Wasm float semantics: no fused multiply-add (gcc fuses by default in GNU C),
     // no errno, so sqrt becomes the FPU instruction. Keeps results bit-exact with V8.

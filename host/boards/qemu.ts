@@ -46,11 +46,17 @@ function hookProcessExit() {
   const killAll = () => { for (const c of live) c.kill("SIGKILL"); };
   process.on("exit", killAll);
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.once(sig, () => {
+    // First in line, so every other listener (once or not) is still registered when it runs:
+    // if someone else handles the signal (fewmul flash stops QEMU itself), leave it to them
+    // (the "exit" hook remains the safety net); otherwise this listener replaced the default
+    // action: kill the QEMUs and re-raise it.
+    const onSignal = () => {
+      if (process.listenerCount(sig) > 1) return;
       killAll();
-      // we replaced the default action: re-raise it unless someone else handles it
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    });
+      process.removeListener(sig, onSignal);
+      process.kill(process.pid, sig);
+    };
+    process.prependListener(sig, onSignal);
   }
 }
 

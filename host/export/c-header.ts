@@ -106,10 +106,12 @@ static inline int fewmul_predict(const fewmul_layer_t *layers, int n_layers, con
         else if (n && (n[i >> 5] & bit)) z -= x[i];
       }
       if (!n) z = (z << 1) - total;
-      int32_t d = z - ly->mean[j];
+      /* int32 arithmetic that wraps like the device's (uint32 casts: no signed overflow) */
+      int32_t d = (int32_t)((uint32_t)z - (uint32_t)ly->mean[j]);
       int s = ly->shift - ly->k[j];
-      int32_t y = s >= 0 ? (int32_t)((uint32_t)d << s) : (d + ((int32_t)1 << (-s - 1))) >> -s;
-      y += ly->bias[j];
+      int32_t y = s >= 0 ? (int32_t)((uint32_t)d << s)
+                         : (int32_t)((uint32_t)d + ((uint32_t)1 << (-s - 1))) >> -s;
+      y = (int32_t)((uint32_t)y + (uint32_t)ly->bias[j]);
       if (l + 1 < n_layers) a[j] = (uint8_t)(y < 0 ? 0 : y > ${HIDDEN_MAX} ? ${HIDDEN_MAX} : y);
       else if (j == 0 || y > top) { top = y; best = j; }
     }

@@ -143,6 +143,9 @@ export class Link {
     const now = Date.now();
     this.lineFreeAt = Math.max(now, this.lineFreeAt) + (p.frame.length + 2) * this.msPerByte;
     p.deadline = (this.msPerByte ? this.lineFreeAt : now) + p.timeoutMs;
+    // The device answers in order: nothing sent behind a computing request can be answered
+    // before it, so its reply may take as long as that one's.
+    for (const q of this.inflight) if (q !== p && q.timeoutMs > p.timeoutMs) p.deadline = Math.max(p.deadline, q.deadline + p.timeoutMs);
     this.framesSent++;
     // A leading delimiter flushes line noise that would otherwise be glued onto the frame.
     const bytes = new Uint8Array(p.frame.length + 1);

@@ -186,7 +186,8 @@ export class Session {
     const put = (base: number, data: Uint8Array) => {
       for (let off = 0; off < data.length; off += chunk) {
         const part = data.subarray(off, Math.min(off + chunk, data.length));
-        parts.push(this.call(Cmd.BATCH_DATA, new Writer(4 + part.length).u32(base + off).raw(part).done()));
+        // An empty reply: budget it exactly, so a whole batch fits in the window while a step computes.
+        parts.push(this.call(Cmd.BATCH_DATA, new Writer(4 + part.length).u32(base + off).raw(part).done(), { replyBytes: REPLY_OVERHEAD }));
       }
     };
     put(0, inputs);

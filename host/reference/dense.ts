@@ -3,8 +3,9 @@
  *   activations x: [sample][input], n samples of `ins` values
  *   weights W:     [input][output], W[i * outs + j]
  *   outputs z:     [sample][output]
- * Zero inputs are skipped (exact: they add nothing). Inputs are handled four at a time so
- * each pass over a row of z / dW does four multiply-adds per load and store.
+ * Zero inputs are skipped (exact: they add nothing). Non-zero inputs are handled eight (then
+ * four, then one) at a time so each pass over a row of z / dW does several multiply-adds
+ * per load and store of that row.
  * `idx` / `val` are caller-owned scratch of at least max(ins, n) entries.
  */
 
@@ -85,6 +86,16 @@ function accumulateRows(
     k = 4;
   } else {
     out.fill(0, o, o + len);
+  }
+  for (; k + 7 < m; k += 8) {
+    const r0 = idx[k], r1 = idx[k + 1], r2 = idx[k + 2], r3 = idx[k + 3];
+    const r4 = idx[k + 4], r5 = idx[k + 5], r6 = idx[k + 6], r7 = idx[k + 7];
+    const v0 = val[k], v1 = val[k + 1], v2 = val[k + 2], v3 = val[k + 3];
+    const v4 = val[k + 4], v5 = val[k + 5], v6 = val[k + 6], v7 = val[k + 7];
+    for (let j = 0; j < len; j++) {
+      out[o + j] += v0 * src[r0 + j] + v1 * src[r1 + j] + v2 * src[r2 + j] + v3 * src[r3 + j] +
+        (v4 * src[r4 + j] + v5 * src[r5 + j] + v6 * src[r6 + j] + v7 * src[r7 + j]);
+    }
   }
   for (; k + 3 < m; k += 4) {
     const r0 = idx[k], r1 = idx[k + 1], r2 = idx[k + 2], r3 = idx[k + 3];

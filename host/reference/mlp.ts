@@ -5,7 +5,10 @@
  * Network: for every layer, dense (no bias) -> batch norm (learned beta, gamma = 1) ->
  * ReLU on hidden layers; the last layer's batch-norm output is the score vector y.
  * Loss: squared hinge sum_k max(0, 1 - t_k y_k)^2, t = +1 for the label, -1 otherwise,
- * averaged over the batch. Plain SGD, same learning rate for weights and betas.
+ * averaged over the batch. Plain SGD (no momentum) with the per-step exponential schedule
+ * lr(step) of schedule.ts: layer l's weights use lr * layerLrScales[l], the betas
+ * lr * betaLrScale. Both factors default to 1 (one learning rate for everything); the tuned
+ * defaultSchedule(variant) sets them (BC/TC need a far smaller rate for the betas).
  *
  * Weights ([input][output] row-major, W[i * outs + j]):
  * - "float32": real weights, Glorot-uniform init in [-h, h], h = sqrt(6 / (ins + outs)),
@@ -20,7 +23,8 @@
  *   input layer and 2 for hidden layers.
  *
  * Inputs: x = pixel / 256. Running BN statistics (momentum 0.1) are collected during
- * training with the sampled weights and used by `evaluate`.
+ * training with the sampled weights and used by `evaluate` for both weight modes (the
+ * optional `recalibrate` re-measures them with the test-time weights).
  * All randomness (init, sampling, QBP) comes from one xorshift128 stream seeded by `seed`,
  * consumed in a fixed order, so equal seeds and data give bit-identical models.
  */
@@ -220,11 +224,14 @@ export class ReferenceMlp {
    * `out` ([sample][class], at least n * classes long), for oracle tests.
    */
   scores(images: Uint8Array, n: number, weights: WeightMode, out: Float32Array): void {
-    if (n > this.batch) throw new RangeError(`scores: n = ${n} exceeds batch ${this.batch}`);
+    const classes = this.sizes[this.layers];
+    if (!Number.isInteger(n) || n < 1 || n > this.batch) throw new RangeError(`scores: n = ${n} must be in 1..${this.batch}`);
+    if (images.length < n * this.sizes[0] || out.length < n * classes) {
+      throw new RangeError(`scores: need ${n} images of ${this.sizes[0]} bytes and room for ${n * classes} scores`);
+    }
     this.loadInputs(images, n);
     this.forward(this.weightsFor(weights), n, false);
-    const outs = this.sizes[this.layers];
-    out.set(this.y[this.layers - 1].subarray(0, n * outs));
+    out.set(this.y[this.layers - 1].subarray(0, n * classes));
   }
 
   /**

@@ -3,15 +3,17 @@
 // QEMU, talk over the pty, and check the replies against the same module in Node.
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SerialPort } from "serialport";
 import { UserError } from "../../host/errors.ts";
 import { buildFirmware, type FirmwareBuild } from "../../host/boards/firmware-build.ts";
-import { loadBoard, type BoardManifest } from "../../host/boards/manifest.ts";
+import { listBoards, loadBoard, type BoardManifest } from "../../host/boards/manifest.ts";
+import { encodeSpec, parseSpec } from "../../host/module/spec.ts";
 import { startQemu } from "../../host/boards/qemu.ts";
+import { ensureModule } from "../../host/boards/module-build.ts";
 import { instantiate, MemoryFlash } from "../../host/module/loader.ts";
 
 const BOARDS = ["qemu-mps2-an385", "qemu-mps2-an386"];
@@ -140,17 +142,33 @@ test("build reports text/data/bss of the firmware", (t) => {
   }
 });
 
-// The real module, once it speaks the byte-pump ABI: it must at least build for both boards.
-const RELEASE = fileURLToPath(new URL("../../build/fewmul.wasm", import.meta.url));
-const releaseHasAbi = existsSync(RELEASE) && (() => {
-  const names = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(RELEASE))).map((e) => e.name);
-  return ["boot", "io_rx_ptr", "io_rx_cap", "io_feed", "io_tx_ptr"].every((n) => names.includes(n));
-})();
-(releaseHasAbi ? test : test.skip)("build/fewmul.wasm builds for both QEMU boards", async (t) => {
+// The release module speaks the byte-pump ABI: it must build for both boards.
+test("build/fewmul.wasm builds for both QEMU boards", async (t) => {
+  const release = await ensureModule("release");
   for (const id of BOARDS) {
-    const b = await buildFirmware(id, RELEASE, join(work, `release-${id}`));
+    const b = await buildFirmware(id, release.path, join(work, `release-${id}`));
     t.log(`${id}: text ${b.text} data ${b.data} bss ${b.bss} (module ${b.moduleBytes} B, max frame ${b.maxFrame} B)`);
     t.true(existsSync(b.elf));
+    t.is(b.sections[".noinit"], loadBoard(id).ram, "linear memory = the manifest's ram");
+    t.is(b.sections[".ckpt"], loadBoard(id).checkpoint_bytes, "checkpoint area = the manifest's checkpoint_bytes");
+  }
+});
+
+// 784-256-10 (batch 32), the default model, must fit every board: its linear memory in
+// `ram`, its checkpoint (72-byte header + state blob) in `checkpoint_bytes`.
+test("every board holds the 784-256-10 model and its checkpoint", async (t) => {
+  const release = await ensureModule("release");
+  const { exports: x, memory } = instantiate({ path: release.path, ramBytes: 16 << 20 });
+  x._initialize?.();
+  new Uint8Array(memory.buffer).set(encodeSpec(parseSpec("784-256-10:tc,batch=32")), x.spec_ptr());
+  const required = x.required_bytes();
+  t.is(x.init(1, 0), 0);
+  const checkpoint = 72 + x.state_len();
+  t.log(`784-256-10: required_bytes ${required}, checkpoint ${checkpoint} bytes`);
+  for (const id of listBoards()) {
+    const b = loadBoard(id);
+    t.true(required <= b.ram, `${id}: ram ${b.ram} >= ${required}`);
+    t.true(checkpoint <= b.checkpoint_bytes, `${id}: checkpoint_bytes ${b.checkpoint_bytes} >= ${checkpoint}`);
   }
 });
 

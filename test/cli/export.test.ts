@@ -3,32 +3,15 @@
 import test from "ava";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DeviceModel } from "../../host/module/device-model.ts";
 import { mnistDigits } from "../../host/datasets/mnist-package.ts";
 import { parseModelFile } from "../../host/export/model-file.ts";
 import { decodeExport, encodeExport, exportModel, scaleExponent, type ExportedModel } from "../../host/export/format.ts";
 import { predict } from "../../host/export/infer.ts";
 import { UserError } from "../../host/errors.ts";
-import { reseal, runMain, tempDir, tmpFiles, trainedModelBlob } from "./helpers.ts";
+import { stateTensors } from "../../host/module/state-layout.ts";
+import { devicePredictions, reseal, runMain, tempDir, tmpFiles, trainedModelBlob } from "./helpers.ts";
 
 const { test: held } = mnistDigits();
-
-/** The device module's own predictions (`predict`) and correct counts (`evaluate`), batch by batch. */
-function onDevice(blob: Uint8Array, images: Uint8Array, labels: Uint8Array, count: number) {
-  const m = new DeviceModel({ ramBytes: 64 << 20 });
-  m.loadState(blob);
-  const x = m.mod.exports, B = m.spec.batch, f = m.spec.sizes[0];
-  const predictions = new Uint8Array(count);
-  const correct: number[] = [];
-  for (let at = 0; at < count; at += B) {
-    const n = Math.min(B, count - at);
-    correct.push(m.evaluate(images.subarray(at * f, (at + n) * f), labels.subarray(at, at + n), n));
-    // evaluate left this batch's inputs in place; predict overwrites the labels with classes
-    if (x.predict(n) !== n) throw new Error("predict failed");
-    predictions.set(new Uint8Array(m.mod.memory.buffer, x.batch_labels_ptr(), n), at);
-  }
-  return { predictions, correct };
-}
 
 function correctPerBatch(p: Uint8Array, labels: Uint8Array, batch: number): number[] {
   const out: number[] = [];
@@ -44,7 +27,7 @@ function correctPerBatch(p: Uint8Array, labels: Uint8Array, batch: number): numb
 function assertSameAsDevice(t: any, blob: Uint8Array, count = held.count): ExportedModel {
   const model = parseModelFile(blob, "model");
   const exported = decodeExport(encodeExport(exportModel(model)), "model.bin");
-  const device = onDevice(blob, held.images, held.labels, count);
+  const device = devicePredictions(blob, held.images, held.labels, count);
   const host = predict(exported, held.images, count);
   const firstDiff = host.findIndex((c, i) => c !== device.predictions[i]);
   t.is(firstDiff, -1, `sample ${firstDiff}: host ${host[firstDiff]}, device ${device.predictions[firstDiff]}`);
@@ -71,37 +54,37 @@ test("BC and a deeper TC model agree with the device too", (t) => {
   assertSameAsDevice(t, trainedModelBlob("784-32-16-10:tc", 60, 3), 1000);
 });
 
-test("bit-exact on every shift and wrap-around: random running statistics and biases", (t) => {
-  const blob = trainedModelBlob("784-24-12-10:tc", 20, 5);
+test("bit-exact on every boundary: weights at ±2^13 and 0, random statistics and biases (int32 wrap-around)", (t) => {
   let x = 0x2545f491;
   const rnd = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), x >>> 0);
   const pick = (choices: (() => number)[]) => choices[rnd() % choices.length]();
-  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  const model = parseModelFile(blob, "model");
-  for (let round = 0; round < 4; round++) {
-    for (const slot of ["running_mean", "running_spread", "bias"]) {
-      for (let l = 0; l < model.layers.length; l++) {
-        // stateTensors order: weights, bias, running_mean, running_spread per layer
-        const { nIn, nOut } = model.layers[l];
-        let at = 96;
-        for (let p = 0; p < l; p++) at += ((model.layers[p].nIn * model.layers[p].nOut * 2 + 3) & ~3) + 12 * model.layers[p].nOut;
-        at += (nIn * nOut * 2 + 3) & ~3;
-        at += 4 * nOut * ["bias", "running_mean", "running_spread"].indexOf(slot);
-        for (let j = 0; j < nOut; j++) {
-          const v = pick([
-            () => (rnd() % 9) - 4, // tiny: k = 0, F - k >= 0
-            () => rnd() % 4096,
-            () => (rnd() % (1 << 21)) - (1 << 20),
-            () => rnd() | 0, // anything: int32 wrap-around
-            () => (rnd() & 1 ? 2 ** 31 - 1 - (rnd() % 8) : -(2 ** 31) + (rnd() % 8)),
-          ]);
-          view.setInt32(at + 4 * j, v, true);
+  for (const spec of ["784-24-12-10:tc", "784-24-12-10:bc"]) {
+    const blob = trainedModelBlob(spec, 20, 5);
+    const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+    // round 0: weights only (trained statistics keep the outputs sensitive to them);
+    // round 1: statistics and biases only; round 2: both.
+    for (let round = 0; round < 3; round++) {
+      for (const slot of stateTensors(blob)) {
+        if (slot.name.endsWith(".weights") && round !== 1) {
+          // the deterministic sign's thresholds: TC |w| > 2^13, BC w >= 0
+          const edges = [-8193, -8192, -8191, -1, 0, 1, 8191, 8192, 8193];
+          for (let i = 0; i < slot.count; i++) if (rnd() % 4 === 0) view.setInt16(slot.offset + 2 * i, edges[rnd() % edges.length], true);
+        } else if (/\.(bias|running_mean|running_spread)$/.test(slot.name) && round !== 0) {
+          for (let j = 0; j < slot.count; j++) {
+            view.setInt32(slot.offset + 4 * j, pick([
+              () => (rnd() % 9) - 4, // tiny: k = 0, F - k >= 0 (a left shift)
+              () => rnd() % 4096,
+              () => (rnd() % (1 << 21)) - (1 << 20),
+              () => rnd() | 0, // anything: int32 wrap-around
+              () => (rnd() & 1 ? 2 ** 31 - 1 - (rnd() % 8) : -(2 ** 31) + (rnd() % 8)),
+            ]), true);
+          }
         }
       }
+      reseal(blob);
+      const exported = assertSameAsDevice(t, blob, 300);
+      if (round > 0) t.true(exported.layers.some((l) => Array.from(l.k).some((k) => k <= l.shift)), "some unit shifts left");
     }
-    reseal(blob);
-    const exported = assertSameAsDevice(t, blob, 300);
-    t.true(exported.layers.some((l) => Array.from(l.k).some((k) => k <= l.shift)), "some unit shifts left");
   }
 });
 

@@ -117,3 +117,20 @@ export function reseal(blob: Uint8Array): Uint8Array {
   new DataView(blob.buffer, blob.byteOffset, blob.byteLength).setUint32(12, crc32(blob.subarray(16)), true);
   return blob;
 }
+
+/** The device module's own predictions (`predict`) and correct counts (`evaluate`), batch by batch. */
+export function devicePredictions(blob: Uint8Array, images: Uint8Array, labels: Uint8Array, count: number) {
+  const m = new DeviceModel({ ramBytes: 64 << 20 });
+  m.loadState(blob);
+  const x = m.mod.exports, B = m.spec.batch, f = m.spec.sizes[0];
+  const predictions = new Uint8Array(count);
+  const correct: number[] = [];
+  for (let at = 0; at < count; at += B) {
+    const n = Math.min(B, count - at);
+    correct.push(m.evaluate(images.subarray(at * f, (at + n) * f), labels.subarray(at, at + n), n));
+    // evaluate left this batch's inputs in place; predict overwrites the labels with classes
+    if (x.predict(n) !== n) throw new Error("predict failed");
+    predictions.set(new Uint8Array(m.mod.memory.buffer, x.batch_labels_ptr(), n), at);
+  }
+  return { predictions, correct };
+}

@@ -2,7 +2,7 @@ import test from "ava";
 import { ReferenceMlp } from "../../host/reference/mlp.ts";
 import type { Variant } from "../../host/reference/options.ts";
 import { Xorshift128 } from "../../host/reference/prng.ts";
-import { type OracleNet, oracleLoss } from "./oracle.ts";
+import { type OracleNet, oracleEvalScores, oracleLoss } from "./oracle.ts";
 
 function tinyBatch(seed: number, n: number, features: number, classes: number) {
   const rng = new Xorshift128(seed);
@@ -68,4 +68,32 @@ test("binary-connect gradients are those of the sampled weights (straight-throug
 
 test("ternary-connect gradients are those of the sampled weights (straight-through)", (t) => {
   checkGradients(t, "float-tc", [7, 6, 5, 4], 5);
+});
+
+test("evaluation scores use deterministic or latent weights with the running statistics", (t) => {
+  const sizes = [9, 7, 4];
+  const n = 6;
+  for (const variant of ["float-bc", "float-tc-qbp", "float32"] as Variant[]) {
+    const model = new ReferenceMlp({ sizes, variant, batch: n, seed: 12, lrStart: 3, lrEnd: 1, decaySteps: 10, betaLrScale: 0.1 });
+    const { images, labels } = tinyBatch(13, n, sizes[0], sizes[2]);
+    for (let s = 0; s < 5; s++) model.trainBatch(images, labels, n);
+    for (const mode of ["deterministic", "latent"] as const) {
+      const weights = model.weights.map((w) => Float64Array.from(w, (v) => {
+        if (mode === "latent" || variant === "float32") return v;
+        if (variant.startsWith("float-bc")) return v >= 0 ? 1 : -1;
+        return Math.abs(v) > 0.5 ? Math.sign(v) : 0;
+      }));
+      const expected = oracleEvalScores(
+        { sizes, weights, betas: model.bn.map((bn) => Float64Array.from(bn.beta)) },
+        model.bn.map((bn) => Float64Array.from(bn.runMean)),
+        model.bn.map((bn) => Float64Array.from(bn.runVar)),
+        images, n,
+      );
+      const got = new Float32Array(n * sizes[2]);
+      model.scores(images, n, mode, got);
+      let worst = 0;
+      for (let b = 0; b < n; b++) for (let k = 0; k < sizes[2]; k++) worst = Math.max(worst, Math.abs(got[b * sizes[2] + k] - expected[b][k]));
+      t.true(worst < 1e-4, `${variant} ${mode}: max |score difference| ${worst}`);
+    }
+  }
 });

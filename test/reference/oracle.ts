@@ -54,3 +54,27 @@ export function oracleLoss(net: OracleNet, images: Uint8Array, labels: Uint8Arra
   }
   return loss / n;
 }
+
+/** Evaluation-mode scores [sample][class] with given running statistics (float64). */
+export function oracleEvalScores(
+  net: OracleNet, runMean: Float64Array[], runVar: Float64Array[], images: Uint8Array, n: number,
+): number[][] {
+  const L = net.sizes.length - 1;
+  const out: number[][] = [];
+  for (let b = 0; b < n; b++) {
+    let a: number[] = [];
+    for (let i = 0; i < net.sizes[0]; i++) a.push(images[b * net.sizes[0] + i] / 256);
+    for (let l = 0; l < L; l++) {
+      const outs = net.sizes[l + 1];
+      const y: number[] = [];
+      for (let j = 0; j < outs; j++) {
+        let s = 0;
+        for (let i = 0; i < a.length; i++) s += a[i] * net.weights[l][i * outs + j];
+        y.push((s - runMean[l][j]) / Math.sqrt(runVar[l][j] + EPS) + net.betas[l][j]);
+      }
+      a = l < L - 1 ? y.map((v) => Math.max(0, v)) : y;
+    }
+    out.push(a);
+  }
+  return out;
+}

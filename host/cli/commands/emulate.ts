@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { UserError } from "../../errors.ts";
 import { board, deviceArgs } from "../common.ts";
 import { logger } from "../output.ts";
 import { hasSocat, startEmulator } from "../../emulator/server.ts";
@@ -14,7 +15,10 @@ export default defineCommand({
   },
   async run({ args }) {
     const b = board(args.board);
-    const listen = args.listen ?? (hasSocat() ? "pty" : "socket://127.0.0.1:0");
+    const socat = hasSocat();
+    const listen = args.listen ?? (socat ? "pty" : "socket://127.0.0.1:0");
+    // Checked here too: startEmulator would already be listening on TCP when it finds no socat.
+    if (listen === "pty" && !socat) throw new UserError("--listen pty needs socat: apt-get install socat (or use --listen socket://127.0.0.1:0)", "E_TOOLCHAIN");
     const emulator = await startEmulator({ board: b, listen, flashFile: args.flash, paced: args.paced });
     // Register for the signals before announcing the port: a client may stop us at once.
     let stop!: (signal: string) => void;

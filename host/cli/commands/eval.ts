@@ -14,12 +14,12 @@ export default defineCommand({
   args: {
     ...deviceArgs,
     ...dataArgs,
-    "model-file": { type: "string", description: "Trained model (state blob from train --out); default model.fewmul", default: "model.fewmul" },
+    "model-file": { type: "string", description: "Trained model (state blob from train --out)", default: "model.fewmul" },
   },
   async run({ args }) {
+    const b = board(args.board);
     const file = args["model-file"];
     const model = readModelFile(file); // checked on the host first: the device would only say "corrupt"
-    const b = board(args.board);
     const test = dataset(args.dataset, args.data, "test");
     const sizes = model.spec.sizes;
     if (sizes[0] !== test.features) throw new UserError(`${file}: model has ${sizes[0]} inputs but ${test.name} samples have ${test.features}`, "E_SPEC");

@@ -10,8 +10,8 @@ import { cName, renderHeader } from "../../export/c-header.ts";
 export default defineCommand({
   meta: { name: "export", description: "Write a trained model for inference: BASE.bin (docs/export-format.md) and the C header BASE.h" },
   args: {
-    "model-file": { type: "string", description: "Trained model (state blob from train --out); default model.fewmul", default: "model.fewmul" },
-    out: { type: "string", description: "Output base name: writes BASE.bin and BASE.h (default model)", default: "model" },
+    "model-file": { type: "string", description: "Trained model (state blob from train --out)", default: "model.fewmul" },
+    out: { type: "string", description: "Output base name: writes BASE.bin and BASE.h", default: "model" },
     name: { type: "string", description: "C identifier prefix in the header (default: BASE's file name)" },
     json: { type: "boolean", description: "Print one JSON object on stdout", default: false },
   },

@@ -1,7 +1,62 @@
 import { defineCommand } from "citty";
+import { relative } from "node:path";
 import { UserError } from "../../errors.ts";
+import { buildBoard } from "../../boards/board-build.ts";
+import { startQemu, type RunningQemu } from "../../boards/qemu.ts";
+import { board } from "../common.ts";
+import { logger } from "../output.ts";
+
+/** "pty" or socket://127.0.0.1:PORT (PORT 0: any free port). */
+function parsePort(port: string): "pty" | { tcp: number } {
+  if (port === "pty") return "pty";
+  const m = /^socket:\/\/(127\.0\.0\.1|localhost):(\d+)$/.exec(port);
+  if (!m || Number(m[2]) > 65535) throw new UserError(`--port must be pty or socket://127.0.0.1:PORT, got "${port}"`, "E_USAGE");
+  return { tcp: Number(m[2]) };
+}
 
 export default defineCommand({
-  meta: { name: "flash", description: "(not yet available)" },
-  run() { throw new UserError("fewmul flash is not implemented yet", "E_TODO"); },
+  meta: {
+    name: "flash",
+    description: "Put the firmware on a board and keep it running: for QEMU boards, build if needed, boot qemu-system-arm (-icount, deterministic) and serve its UART until interrupted",
+  },
+  args: {
+    board: { type: "string", description: "Board id (boards/*.json), e.g. qemu-mps2-an385", required: true },
+    port: { type: "string", description: "Where the board's UART appears: pty (default) or socket://127.0.0.1:PORT (0 = any free port)", default: "pty" },
+    json: { type: "boolean", description: "First line of stdout as a JSON object {port, board, elf, pid}", default: false },
+  },
+  async run({ args }) {
+    const b = board(args.board);
+    if (b.flasher !== "qemu") {
+      if (b.flasher === "none") throw new UserError(`board ${b.id} needs no flashing: use fewmul emulate, or --port emulator`, "E_BOARD");
+      throw new UserError(`board ${b.id}: flasher "${b.flasher}" is not supported yet (only qemu)`, "E_BOARD");
+    }
+    const where = parsePort(args.port);
+    const built = await buildBoard(b);
+    const fw = built.firmware!;
+    logger.info(`${b.id}: ${built.firmwareBuilt ? "built" : "up to date"} ${relative(process.cwd(), fw.elf)} (text ${fw.text}, data ${fw.data}, bss ${fw.bss})`);
+
+    // Register for the signals before announcing the port: a client may stop us at once.
+    let stop!: (reason: string) => void;
+    const stopped = new Promise<string>((resolve) => { stop = resolve; });
+    const onSignal = (signal: NodeJS.Signals) => stop(signal);
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    process.once("SIGHUP", onSignal);
+    let qemu: RunningQemu | undefined;
+    try {
+      qemu = await startQemu(b, fw.elf, { port: where });
+      void qemu.exited.then((code) => stop(`qemu-system-arm exited (${code})`));
+      const port = qemu.path ?? `socket://127.0.0.1:${qemu.port}`;
+      process.stdout.write(args.json ? `${JSON.stringify({ port, board: b.id, elf: fw.elf, pid: qemu.pid })}\n` : `${port}\n`);
+      logger.info(`${b.id} running under qemu-system-arm (pid ${qemu.pid}, -icount shift=0) on ${port}; Ctrl-C stops`);
+      const reason = await stopped;
+      logger.info(`${reason}: stopping QEMU`);
+      if (reason.startsWith("qemu-system-arm exited")) throw new UserError(`${reason}: ${qemu.log().trim().split("\n").pop() ?? ""}`, "E_QEMU");
+    } finally {
+      process.removeListener("SIGINT", onSignal);
+      process.removeListener("SIGTERM", onSignal);
+      process.removeListener("SIGHUP", onSignal);
+      await qemu?.stop();
+    }
+  },
 });

@@ -1,0 +1,85 @@
+// The C header of `fewmul export` compiles with the system C compiler (strict C99), two
+// models can share a translation unit, and its predict function agrees with the host's
+// reference inference and the device module's `predict` on the same samples.
+import test from "ava";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { mnistDigits } from "../../host/datasets/mnist-package.ts";
+import { parseModelFile } from "../../host/export/model-file.ts";
+import { exportModel } from "../../host/export/format.ts";
+import { predict } from "../../host/export/infer.ts";
+import { stateTensors } from "../../host/module/state-layout.ts";
+import { devicePredictions, reseal, runMain, trainedModelBlob } from "../cli/helpers.ts";
+
+const work = mkdtempSync(join(tmpdir(), "fewmul-export-c-"));
+test.after.always(() => rmSync(work, { recursive: true, force: true }));
+
+const SAMPLES = 400;
+
+/** A 784-24-12-10 TC model with weights on the sign thresholds and wrapping statistics. */
+function extremeBlob(): Uint8Array {
+  const blob = trainedModelBlob("784-24-12-10:tc", 20, 9);
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  let x = 0x9e3779b9;
+  const rnd = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), x >>> 0);
+  for (const slot of stateTensors(blob)) {
+    if (slot.name.endsWith(".weights")) {
+      for (let i = 0; i < slot.count; i++) if (rnd() % 4 === 0) view.setInt16(slot.offset + 2 * i, [-8193, -8192, 8192, 8193, 0, -1][rnd() % 6], true);
+    } else if (/\.(bias|running_mean|running_spread)$/.test(slot.name)) {
+      for (let j = 0; j < slot.count; j++) view.setInt32(slot.offset + 4 * j, [() => (rnd() % 9) - 4, () => rnd() | 0, () => rnd() % 5000][rnd() % 3](), true);
+    }
+  }
+  return reseal(blob);
+}
+
+test("the exported header compiles (C99, -Wall -Wextra -Werror) and predicts like the device", async (t) => {
+  const models: Record<string, Uint8Array> = {
+    tc: trainedModelBlob("784-64-10:tc,lr=2,lrend=6,decay=150", 150),
+    bc: trainedModelBlob("784-32-10:bc,lr=4,lrend=6", 60, 2),
+    deep: trainedModelBlob("784-32-16-10:tc", 60, 3),
+    edge: extremeBlob(),
+  };
+  for (const [name, blob] of Object.entries(models)) {
+    writeFileSync(join(work, `${name}.fewmul`), blob);
+    const r = await runMain(["export", "--model-file", join(work, `${name}.fewmul`), "--out", join(work, name), "--json"]);
+    t.is(r.code, 0, r.stderr);
+  }
+  const names = Object.keys(models);
+  const main = `#include <stdio.h>
+${names.map((n) => `#include "${n}.h"`).join("\n")}
+
+${names.map((n) => `typedef char check_${n}_dims[(${n.toUpperCase()}_INPUTS == 784 && ${n.toUpperCase()}_OUTPUTS == 10 && ${n.toUpperCase()}_L0_IN == 784 && ${n.toUpperCase()}_L0_WORDS == 25) ? 1 : -1];`).join("\n")}
+typedef char check_deep[(DEEP_LAYERS == 3 && DEEP_L1_IN == 32 && DEEP_L1_OUT == 16 && DEEP_L2_OUT == 10 && DEEP_SCRATCH_BYTES == 64) ? 1 : -1];
+typedef char check_modes[(TC_MODE_TC == 1 && BC_MODE_TC == 0) ? 1 : -1];
+
+int main(int argc, char **argv) {
+  static uint8_t x[784], scratch[256];
+  FILE *f;
+  if (argc != 2 || !(f = fopen(argv[1], "rb"))) return 2;
+  if (sizeof tc_l0_pos != 64 * 25 * 4 || sizeof tc_l0_neg != sizeof tc_l0_pos || sizeof tc_l1_k != 10) return 3;
+  while (fread(x, 1, sizeof x, f) == sizeof x) {
+    printf(${JSON.stringify(names.map(() => "%d").join(" ") + "\n")}, ${names.map((n) => `${n}_predict(x, scratch)`).join(", ")});
+  }
+  fclose(f);
+  return 0;
+}
+`;
+  writeFileSync(join(work, "main.c"), main);
+  const exe = join(work, "main");
+  execFileSync("cc", ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-O2", "-o", exe, join(work, "main.c")], { stdio: "pipe" });
+
+  const { test: held } = mnistDigits();
+  const samples = join(work, "samples.u8");
+  writeFileSync(samples, held.images.subarray(0, SAMPLES * 784));
+  const lines = execFileSync(exe, [samples], { encoding: "utf8" }).trim().split("\n");
+  t.is(lines.length, SAMPLES);
+  names.forEach((name, column) => {
+    const fromC = Uint8Array.from(lines, (l) => Number(l.split(" ")[column]));
+    const host = predict(exportModel(parseModelFile(models[name], name)), held.images, SAMPLES);
+    const device = devicePredictions(models[name], held.images, held.labels, SAMPLES).predictions;
+    t.deepEqual(fromC, device, `${name}: C vs device`);
+    t.deepEqual(host, device, `${name}: host vs device`);
+  });
+});
