@@ -23,10 +23,22 @@ export class SlowDevice implements Transport {
     // Replies leave once the device is free again (a step's reply after the step), paced.
     device.onData((c) => {
       const r = Uint8Array.from(c);
-      const now = performance.now();
-      this.toHostFree = Math.max(now, this.busyUntil, this.toHostFree) + r.length * this.msPerByte;
-      setTimeout(() => this.listeners.forEach((l) => l(r)), this.toHostFree - now);
+      this.toHostFree = Math.max(performance.now(), this.busyUntil, this.toHostFree) + r.length * this.msPerByte;
+      this.back.push({ due: this.toHostFree, bytes: r });
+      if (this.back.length === 1) this.replyLater();
     });
+  }
+
+  private back: { due: number; bytes: Uint8Array }[] = [];
+
+  private replyLater(): void {
+    setTimeout(() => {
+      while (this.back.length > 0 && this.back[0].due <= performance.now() + 0.5) {
+        const r = this.back.shift()!.bytes;
+        this.listeners.forEach((l) => l(r));
+      }
+      if (this.back.length > 0) this.replyLater();
+    }, Math.max(0, this.back[0].due - performance.now()));
   }
 
   static async open(baud: number, stepMs: number): Promise<SlowDevice> {
@@ -37,8 +49,19 @@ export class SlowDevice implements Transport {
     this.bytesToDevice += bytes.length;
     const now = performance.now();
     this.toDeviceFree = Math.max(now, this.toDeviceFree) + bytes.length * this.msPerByte;
-    const copy = Uint8Array.from(bytes);
-    setTimeout(() => { this.ring.push(copy); this.drain(); }, this.toDeviceFree - now);
+    // One queue in line order: separate timers could fire out of order within a millisecond.
+    this.line.push({ due: this.toDeviceFree, bytes: Uint8Array.from(bytes) });
+    if (this.line.length === 1) this.deliverLater();
+  }
+
+  private line: { due: number; bytes: Uint8Array }[] = [];
+
+  private deliverLater(): void {
+    setTimeout(() => {
+      while (this.line.length > 0 && this.line[0].due <= performance.now() + 0.5) this.ring.push(this.line.shift()!.bytes);
+      this.drain();
+      if (this.line.length > 0) this.deliverLater();
+    }, Math.max(0, this.line[0].due - performance.now()));
   }
 
   /** Feeds the ring to the module unless a step is computing; a step makes the device busy. */

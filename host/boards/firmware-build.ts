@@ -46,7 +46,7 @@ export interface FirmwareOptions {
   /** Linear memory in bytes (multiple of 65536) instead of the manifest's ram. */
   ram?: number;
   /** gcc optimisation level. Default -O2: against -Os it halves the instructions of a
-   * training step for 3-4 KB more code (bench/README.md). */
+   * training step for about 5 KB more code (bench/README.md). */
   optimize?: "-Os" | "-O2" | "-O3";
 }
 
