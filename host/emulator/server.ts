@@ -70,8 +70,18 @@ export async function startEmulator(o: EmulatorOptions): Promise<RunningEmulator
     try { url = new URL(o.listen); } catch { /* reported below */ }
     if (url?.protocol !== "socket:") throw new UserError(`--listen must be socket://HOST:PORT or pty, got "${o.listen}"`, "E_USAGE");
   }
-  const { server, port, drop } = await listenTcp(device, url?.hostname ?? "127.0.0.1", Number(url?.port || 0));
-  const pty = o.listen === "pty" ? await ptyBridge(port) : undefined;
+  let tcp: Awaited<ReturnType<typeof listenTcp>> | undefined;
+  let pty: Awaited<ReturnType<typeof ptyBridge>> | undefined;
+  try {
+    tcp = await listenTcp(device, url?.hostname ?? "127.0.0.1", Number(url?.port || 0));
+    if (o.listen === "pty") pty = await ptyBridge(tcp.port);
+  } catch (e) {
+    tcp?.drop();
+    await new Promise<void>((r) => (tcp ? tcp.server.close(() => r()) : r()));
+    await device.close();
+    throw e;
+  }
+  const { server, port, drop } = tcp;
   let closed = false;
   return {
     port: pty ? pty.path : `socket://127.0.0.1:${port}`,

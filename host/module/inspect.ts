@@ -55,7 +55,7 @@ const COUNTED = ["i32.mul", "i64.mul", "f32.mul", "f64.mul"] as const;
  * A copy of the module in which every multiplication calls a counting helper; the export
  * `__muls` (a mutable i64 global read through `__muls_get`) holds the number executed.
  */
-export function countingModule(wasm: Uint8Array): Uint8Array {
+export function countingModule(wasm: Uint8Array): Uint8Array<ArrayBuffer> {
   let { text: t, features } = read(wasm);
   const helpers: string[] = [];
   for (const op of COUNTED) {
@@ -75,9 +75,9 @@ export function countingModule(wasm: Uint8Array): Uint8Array {
   const m = binaryen.parseText(t);
   try {
     // What AssemblyScript emits by default; the binary does not record its features.
-    const F = binaryen.Features as Record<string, number>;
+    const F = binaryen.Features as unknown as Record<string, number>;
     m.setFeatures(features | F.BulkMemory | (F.BulkMemoryOpt ?? 0) | F.SignExt | F.MutableGlobals | F.NontrappingFPToInt);
     if (!m.validate()) throw new Error("instrumented module does not validate");
-    return m.emitBinary();
+    return new Uint8Array(m.emitBinary());
   } finally { m.dispose(); }
 }

@@ -56,7 +56,7 @@ export function compileModule(path: string, ramBytes: number): WebAssembly.Modul
     try { bytes = readFileSync(path); } catch {
       throw new UserError(`${path}: module not found (run npm run build)`, "E_MODULE");
     }
-    mod = new WebAssembly.Module(withMemoryMaximum(bytes, Math.floor(ramBytes / 65536)));
+    mod = new WebAssembly.Module(withMemoryMaximum(bytes, Math.floor(ramBytes / 65536)) as Uint8Array<ArrayBuffer>);
     compiled.set(key, mod);
   }
   return mod;
@@ -68,7 +68,7 @@ export function instantiate(options: LoadOptions = {}): LoadedModule {
   const flash = options.flash ?? new MemoryFlash(1 << 20);
   const ram = options.ramBytes ?? 16 << 20;
   const module = options.wasm
-    ? new WebAssembly.Module(withMemoryMaximum(options.wasm, Math.floor(ram / 65536)))
+    ? new WebAssembly.Module(withMemoryMaximum(options.wasm, Math.floor(ram / 65536)) as Uint8Array<ArrayBuffer>)
     : compileModule(path, ram);
   let memory: WebAssembly.Memory | undefined;
   const heap = () => new Uint8Array(memory!.buffer);

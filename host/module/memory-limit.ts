@@ -14,7 +14,7 @@ function leb(value: number): number[] {
 }
 
 /** Returns a copy of the module whose (single, defined) memory has `maxPages` as maximum. */
-export function withMemoryMaximum(wasm: Uint8Array, maxPages: number): Uint8Array {
+export function withMemoryMaximum(wasm: Uint8Array, maxPages: number): Uint8Array<ArrayBuffer> {
   const parts: Uint8Array[] = [wasm.subarray(0, 8)];
   let at = 8;
   while (at < wasm.length) {

@@ -8,6 +8,8 @@ import { TrainingProgress } from "../progress.ts";
 import { runTraining } from "../../training/run.ts";
 import { formatSpec } from "../../module/spec.ts";
 import { startEmulator, hasSocat } from "../../emulator/server.ts";
+import { ProtocolError } from "../../protocol/errors.ts";
+import { Status } from "../../protocol/status.ts";
 
 export default defineCommand({
   meta: { name: "train", description: "Train a model on a board (default: the emulated board) over the wire protocol" },
@@ -44,6 +46,7 @@ export default defineCommand({
       port = emulator.port;
     }
     const conn = await connect({ board: b, port, flashFile: args.flash });
+
     const progress = new TrainingProgress(epochs, Math.floor(train.count / spec.batch), spec.batch, spec.batch * (train.features + 1), !args.json);
     const onInterrupt = () => { progress.stop(); logger.error("interrupted: the last checkpoint is kept, continue with --resume"); void conn.close().finally(() => process.exit(130)); };
     process.once("SIGINT", onInterrupt);
@@ -56,6 +59,11 @@ export default defineCommand({
         onBatch: (p) => progress.batchDone(p.id, p.epoch, p.correct, p.loss),
         onEpoch: (e) => progress.epochDone(e.epoch, e.testAccuracy),
         onRecover: (why, next) => logger.warn(`link recovered (${why}); resuming at batch ${next}`),
+      }).catch((e) => {
+        if (e instanceof ProtocolError && e.status === Status.E_NOMEM) {
+          throw new UserError(`model ${spec.sizes.join("-")} (batch ${spec.batch}) does not fit in the RAM of board ${b.id} (${b.ram / 1024} KiB)`, "E_NOMEM");
+        }
+        throw e;
       });
       progress.stop();
       writeFileAtomic(args.out, result.state);
