@@ -11,6 +11,7 @@ import { InProcessTransport } from "../transports/in-process.ts";
 import { SocketTransport } from "../transports/socket.ts";
 import { SerialTransport } from "../transports/serial.ts";
 import { RELEASE_MODULE } from "../module/loader.ts";
+import { TrapDetectTransport } from "../boards/trap-detect.ts";
 
 export interface ConnectOptions {
   board: BoardManifest;
@@ -50,7 +51,8 @@ export async function openTransport(o: ConnectOptions): Promise<Transport> {
 
 /** Opens the transport and shakes hands; a silent or foreign device is a user error. */
 export async function connect(o: ConnectOptions): Promise<Connection> {
-  const transport = await openTransport(o);
+  // A board's firmware reports a trap in the module as a text line: fail fast on it.
+  const transport = o.port === "emulator" ? await openTransport(o) : new TrapDetectTransport(await openTransport(o));
   // Emulator and serial lines run at the board's baud: timeouts count from the wire.
   const session = new Session(transport, { baud: o.port === "emulator" && !o.paced ? undefined : o.board.baud });
   try {

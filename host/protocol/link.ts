@@ -151,6 +151,11 @@ export class Link {
     const bytes = new Uint8Array(p.frame.length + 1);
     bytes.set(p.frame, 1);
     this.transport.write(bytes).catch((err: unknown) => {
+      if (err instanceof ProtocolError) { // already says what happened (e.g. a trap on the board)
+        this.needsSync = true;
+        this.failAll(() => err);
+        return;
+      }
       const canceled = isCanceled(err);
       this.failAll(() => new ProtocolError(`transport write failed: ${String(err)}`, { canceled, resync: !canceled }, { cause: err }));
       if (!canceled) this.needsSync = true;
