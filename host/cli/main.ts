@@ -24,6 +24,7 @@ export const root = defineCommand({
 
 /** Runs the CLI on raw arguments (tests call this in-process); resolves to the exit code. */
 export async function main(rawArgs: string[]): Promise<number> {
+
   const name = rawArgs.find((a) => !a.startsWith("-"));
   const wantsHelp = rawArgs.includes("--help") || rawArgs.includes("-h");
   try {
