@@ -22,6 +22,8 @@ const opt = (name: string, dflt: string) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const TOTAL = Number(opt("--frames", "1000000"));
+/** Largest request body the device accepts: its 512-byte frame less seq, cmd and CRC. */
+const MAX_BODY = 512 - 7;
 const SEED = Number(opt("--seed", "1"));
 const WASM = opt("--wasm", process.env.FEWMUL_WASM ?? RELEASE_MODULE);
 
@@ -153,7 +155,7 @@ for (let i = 0; i < phase2; i++) {
   let body: Uint8Array;
   if (cmd === Cmd.HELLO) body = new Writer(2).u16(below(4) === 0 ? rnd() & 0xffff : 1).done();
   else if (cmd === Cmd.INIT && below(2) === 0) body = new Writer(56).raw(SPEC).u32(rnd()).u32(rnd()).done();
-  else body = bytes(below(4) === 0 ? below(1017) : below(64));
+  else body = bytes(below(4) === 0 ? below(MAX_BODY + 1) : below(64));
   send(encodeFrame(seq++, cmd, body));
   flush(); // one frame per call here: a whole call of executed frames may out-talk the tx buffer
   fed++;
