@@ -14,7 +14,7 @@ import { half, rngLoad, rngSave, rngSeed, setFieldBits, resetStreams } from "./p
 import { denseForward, denseBackward, wordsFor } from "./kernels/dense";
 import { normForward, normBackward } from "./kernels/norm";
 import { denseUpdate } from "./kernels/update";
-import { hingeBackward, countCorrect, lastLossSum } from "./kernels/loss";
+import { hingeBackward, countCorrect, lastLossSum, argmax } from "./kernels/loss";
 import { writeHeader, HEADER_BYTES, O_RNG, O_STEP, O_LR, O_LOSS, COUNTERS_BYTES } from "./state";
 
 // Per-layer plan: one 64-byte record of addresses and sizes, in static memory.
@@ -256,13 +256,7 @@ export function predictBatch(n: i32): i32 {
   let nLast = plan(layers - 1, L_OUT);
   let row = scores;
   for (let b = 0; b < n; b++) {
-    let best = 0;
-    let top = load<i32>(row);
-    for (let j = 1; j < nLast; j++) {
-      let v = load<i32>(row + (<usize>j << 2));
-      if (v > top) { top = v; best = j; }
-    }
-    store<u8>(labels + <usize>b, <u8>best);
+    store<u8>(labels + <usize>b, <u8>argmax(row, nLast));
     row += <usize>nLast << 2;
   }
   return n;

@@ -7,18 +7,23 @@ let lossSum: u32 = 0;
 /** Squared hinge loss of the last batch, summed over samples and outputs, one = 2^8. */
 export function lastLossSum(): u32 { return lossSum; }
 
+/** Index of the highest of n int32 scores, the first on ties. */
+export function argmax(row: usize, n: i32): i32 {
+  let best = 0;
+  let top = load<i32>(row);
+  for (let j = 1; j < n; j++) {
+    let v = load<i32>(row + (<usize>j << 2));
+    if (v > top) { top = v; best = j; }
+  }
+  return best;
+}
+
 /** Number of samples whose highest score (first on ties) is at their label. */
 export function countCorrect(y: usize, labels: usize, n: i32, batch: i32): i32 {
   let correct = 0;
   let row = y;
   for (let b = 0; b < batch; b++) {
-    let best = 0;
-    let top = load<i32>(row);
-    for (let j = 1; j < n; j++) {
-      let v = load<i32>(row + (<usize>j << 2));
-      if (v > top) { top = v; best = j; }
-    }
-    if (best == <i32>load<u8>(labels + <usize>b)) correct++;
+    if (argmax(row, n) == <i32>load<u8>(labels + <usize>b)) correct++;
     row += <usize>n << 2;
   }
   return correct;
