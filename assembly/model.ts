@@ -99,7 +99,7 @@ function layout(): usize {
   let words = wordsFor(maxOut);
   rowPos = arenaTake(<usize>words << 2);
   rowNeg = arenaTake(<usize>words << 2);
-  acc = arenaTake(<usize>maxOut << 2);
+  acc = arenaTake(<usize>(maxOut + batch) << 2); // row sums, then the update's sample list
   let nLast = plan(layers - 1, L_OUT);
   let ping = arenaTake(<usize>maxOut << (log2Batch + 2));
   let pong = arenaTake(<usize>(layers > 2 ? maxHidden : nLast) << (log2Batch + 2));

@@ -30,6 +30,24 @@ import { sampleRow, signRow } from "./sample";
   }
 }
 
+/** addRow for two samples at once: z and z + apart get x and y. */
+// @ts-ignore: decorator
+@inline function addRow2(z: usize, apart: usize, row: usize, words: i32, x: i32, y: i32): void {
+  let base = z;
+  for (let k = 0; k < words; k++) {
+    let bits = load<u32>(row);
+    row += 4;
+    while (bits != 0) {
+      let at = base + (<usize>ctz(bits) << 2);
+      store<i32>(at, load<i32>(at) + x);
+      at += apart;
+      store<i32>(at, load<i32>(at) + y);
+      bits &= bits - 1;
+    }
+    base += 128;
+  }
+}
+
 /**
  * Forward pass z = x · W_sampled for a batch. Each row of weights is drawn once (stochastic
  * when training, deterministic signs otherwise) and applied to every sample, so the sampled
@@ -65,16 +83,25 @@ export function denseForward(
       memoryCopy(keep, rowPos, rowBytes); keep += rowBytes;
       if (mode == MODE_TC) { memoryCopy(keep, rowNeg, rowBytes); keep += rowBytes; }
     }
+    // Active samples two at a time: one walk over the row's set bits serves both.
     let xp = x + i;
     zp = z;
+    let pend: usize = 0, pv = 0;
     for (let b = 0; b < batch; b++) {
       let v = <i32>load<u8>(xp);
       if (v != 0) {
-        addRow(zp, rowPos, words, v);
-        if (mode == MODE_TC) addRow(zp, rowNeg, words, -v);
+        if (pend == 0) { pend = zp; pv = v; } else {
+          addRow2(pend, zp - pend, rowPos, words, pv, v);
+          if (mode == MODE_TC) addRow2(pend, zp - pend, rowNeg, words, -pv, -v);
+          pend = 0;
+        }
       }
       xp += nIn;
       zp += zStride;
+    }
+    if (pend != 0) {
+      addRow(pend, rowPos, words, pv);
+      if (mode == MODE_TC) addRow(pend, rowNeg, words, -pv);
     }
   }
 

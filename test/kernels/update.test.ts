@@ -13,7 +13,7 @@ interface UpdIn {
 
 function wasmUpdate(a: UpdIn): Int16Array {
   const w = put(a.w);
-  k.dense_update(put(a.x), a.nIn, a.batch, put(a.d), a.nOut, w, alloc(a.nOut * 4), a.qbp ? 1 : 0, a.lo, a.hi, a.shift);
+  k.dense_update(put(a.x), a.nIn, a.batch, put(a.d), a.nOut, w, alloc((a.nOut + a.batch) * 4), a.qbp ? 1 : 0, a.lo, a.hi, a.shift);
   return getI16(w, a.nIn * a.nOut);
 }
 
