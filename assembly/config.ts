@@ -15,6 +15,12 @@ export const OUTPUT_SHIFT: i32 = 8;
 /** Error signals are block floating point: int32 mantissas renormalised below 2^DELTA_BITS. */
 export const DELTA_BITS: i32 = 14;
 
+/**
+ * Normalisation scale mantissas: 1/(1.25·spread) = 2^-(f+4) · M, M = nibble t of this word,
+ * t = the 3 bits of 1.25·spread below its leading bit (M ~ 16 / (1 + (t + 0.5) / 8), within 9 %).
+ */
+export const SCALE_MANTISSAS: u32 = 0x899ABCDF;
+
 /** Running normalisation statistics move by 1/2^RUNNING_SHIFT of the batch value per step. */
 export const RUNNING_SHIFT: i32 = 4;
 

@@ -93,8 +93,9 @@ function layout(): usize {
     let lo = top - specWindow(SPEC) + 1;
     setPlan(l, L_HI, top); setPlan(l, L_LO, lo < 0 ? 0 : lo);
     setPlan(l, L_SHIFT, l == layers - 1 ? OUTPUT_SHIFT : HIDDEN_SHIFT);
-    // BinaryConnect's per-layer rate scale 1/W0 ~ sqrt(fan_in + fan_out), as a shift.
-    setPlan(l, L_BOOST, (31 - clz(nIn + nOut)) >> 1);
+    // BinaryConnect's per-layer rate scale 1/W0^2 ~ (fan_in + fan_out) / 6, as a shift
+    // (rate / 8 · (nIn + nOut), rounded down to a power of two).
+    setPlan(l, L_BOOST, (31 - clz(nIn + nOut)) - 3);
   }
   let words = wordsFor(maxOut);
   rowPos = arenaTake(<usize>words << 2);

@@ -3,7 +3,7 @@
 import { rngSeed, rngSave, rngLoad, next, setFieldBits, resetStreams, byte, half, field } from "./prng";
 import { sampleRow, signRow } from "./kernels/sample";
 import { denseForward, denseBackward } from "./kernels/dense";
-import { normForward, normBackward, scaleExponent } from "./kernels/norm";
+import { normForward, normBackward, unitScale } from "./kernels/norm";
 import { denseUpdate } from "./kernels/update";
 import { quantizeExponent } from "./kernels/qbp";
 import { stochasticShift } from "./kernels/round";
@@ -38,5 +38,5 @@ export {
   denseUpdate as dense_update, stochasticShift as stochastic_shift, hingeBackward as hinge_backward,
   countCorrect as count_correct, lastLossSum as last_loss_sum, crc32,
 };
-export function scale_exponent(v: i32): i32 { return scaleExponent(v); }
+export function unit_scale(spread: i32): i32 { return unitScale(spread); }
 export function quantize_exponent(x: i32, lo: i32, hi: i32): i32 { return quantizeExponent(x, lo, hi); }

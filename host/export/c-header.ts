@@ -39,7 +39,8 @@ export function renderHeader(m: ExportedModel, name: string, source: string): st
  *   z = sum over inputs i of s_ij * x[i], s_ij = +1 if bit i of ${name}_l<l>_pos[j] is set,
  *       ${tc ? `-1 if bit i of ${name}_l<l>_neg[j] is set, else 0` : "else -1 (so z = 2 * (sum of x with the bit set) - sum of x)"}
  *       (bit i is bit i % 32 of word i / 32 among the unit's ${N}_L<l>_WORDS uint32 words)
- *   d = z - mean[j];  s = F - k[j]  with F = ${HIDDEN_SHIFT} for hidden layers, ${OUTPUT_SHIFT} for the output layer
+ *   d = (z - mean[j]) * mul[j] (mul < 32: shift-and-add over its bits);
+ *   s = F - k[j]  with F = ${HIDDEN_SHIFT} for hidden layers, ${OUTPUT_SHIFT} for the output layer
  *   y = (s >= 0 ? d << s : (d + (1 << (-s - 1))) >> -s) + bias[j]   (rounded half up;
  *       >> must be an arithmetic shift, as on every usual compiler)
  *   hidden layers: a[j] = clamp(y, 0, ${HIDDEN_MAX}), the uint8 inputs of the next layer
@@ -72,6 +73,7 @@ export function renderHeader(m: ExportedModel, name: string, source: string): st
     if (tc) parts.push(array("uint32_t", `${name}_l${i}_neg`, l.neg, hex32, 6));
     parts.push(array("int32_t", `${name}_l${i}_mean`, l.mean, i32, 10));
     parts.push(array("int8_t", `${name}_l${i}_k`, l.k, String, 20));
+    parts.push(array("uint8_t", `${name}_l${i}_mul`, l.mul, String, 20));
     parts.push(array("int32_t", `${name}_l${i}_bias`, l.bias, i32, 10));
   });
   parts.push(`
@@ -83,6 +85,7 @@ typedef struct fewmul_layer {
   const uint32_t *pos, *neg;     /* [n_out][words]; neg is 0 for BC */
   const int32_t *mean;
   const int8_t *k;
+  const uint8_t *mul;            /* unit scale mul * 2^-k */
   const int32_t *bias;
 } fewmul_layer_t;
 
@@ -107,7 +110,9 @@ static inline int fewmul_predict(const fewmul_layer_t *layers, int n_layers, con
       }
       if (!n) z = (z << 1) - total;
       /* int32 arithmetic that wraps like the device's (uint32 casts: no signed overflow) */
-      int32_t d = (int32_t)((uint32_t)z - (uint32_t)ly->mean[j]);
+      uint32_t dz = (uint32_t)z - (uint32_t)ly->mean[j], dm = 0;
+      for (unsigned m = ly->mul[j], b = 0; m; m >>= 1, b++) if (m & 1) dm += dz << b; /* (z - mean) * mul */
+      int32_t d = (int32_t)dm;
       int s = ly->shift - ly->k[j];
       int32_t y = s >= 0 ? (int32_t)((uint32_t)d << s)
                          : (int32_t)((uint32_t)d + ((uint32_t)1 << (-s - 1))) >> -s;
@@ -122,7 +127,7 @@ static inline int fewmul_predict(const fewmul_layer_t *layers, int n_layers, con
 #endif /* FEWMUL_EXPORT_TYPES */
 
 static const fewmul_layer_t ${name}_layers[${N}_LAYERS] = {
-${m.layers.map((l, i) => `  { ${l.nIn}, ${l.nOut}, ${l.words}, ${l.shift}, ${name}_l${i}_pos, ${tc ? `${name}_l${i}_neg` : "0"}, ${name}_l${i}_mean, ${name}_l${i}_k, ${name}_l${i}_bias },`).join("\n")}
+${m.layers.map((l, i) => `  { ${l.nIn}, ${l.nOut}, ${l.words}, ${l.shift}, ${name}_l${i}_pos, ${tc ? `${name}_l${i}_neg` : "0"}, ${name}_l${i}_mean, ${name}_l${i}_k, ${name}_l${i}_mul, ${name}_l${i}_bias },`).join("\n")}
 };
 
 /* Class (0..${m.sizes[L] - 1}) of one sample x[${N}_INPUTS]; scratch: ${N}_SCRATCH_BYTES bytes. */

@@ -6,7 +6,7 @@ import { crc32 } from "../protocol/crc32.ts";
 import type { ModelFile } from "./model-file.ts";
 
 export const EXPORT_MAGIC = 0x49584d46; // "FMXI" read as a little-endian u32
-export const EXPORT_VERSION = 1;
+export const EXPORT_VERSION = 2;
 export const EXPORT_HEADER_BYTES = 32;
 /** Latent weight scale (docs/model-format.md): W/W0 = w / 2^14. */
 const WEIGHT_ONE = 1 << 14;
@@ -27,8 +27,9 @@ export interface ExportLayer {
   /** TC only ([nOut][words]): the -1 weights; a weight with neither bit is 0. Empty for BC. */
   neg: Uint32Array;
   mean: Int32Array;
-  /** Scale exponent per unit, from the running spread exactly as the module computes it. */
+  /** Scale per unit, M · 2^-k, from the running spread exactly as the module computes it. */
   k: Int8Array;
+  mul: Uint8Array;
   bias: Int32Array;
 }
 
@@ -42,15 +43,16 @@ export interface ExportedModel {
 }
 
 /**
- * The module's scale exponent (assembly/kernels/norm.ts scaleExponent): the integer nearest
- * to log2(1.25 · spread), in int32 arithmetic: v = spread + spread>>2; 0 if v <= 1; else
- * f = floor(log2 v), k = f + bit f-1 of v.
+ * The module's unit scale M · 2^-k ~ 1/(1.25 · spread) (assembly/kernels/norm.ts unitScale):
+ * v = spread + spread>>2; v <= 1: k 4, M 16; else f = floor(log2 v), t = the 3 bits of v
+ * below its leading one, M = nibble t of 0x899ABCDF, k = f + 4.
  */
-export function scaleExponent(spread: number): number {
+export function unitScale(spread: number): { k: number; mul: number } {
   const v = (spread + (spread >> 2)) | 0;
-  if (v <= 1) return 0;
+  if (v <= 1) return { k: 4, mul: 16 };
   const f = 31 - Math.clz32(v);
-  return f + ((v >> (f - 1)) & 1);
+  const t = (f >= 3 ? v >> (f - 3) : v << (3 - f)) & 7;
+  return { k: f + 4, mul: (0x899abcdf >>> (t << 2)) & 15 };
 }
 
 /** The deterministic network of a model file, ready for inference. */
@@ -70,7 +72,8 @@ export function exportModel(m: ModelFile): ExportedModel {
     }
     return {
       nIn: s.nIn, nOut: s.nOut, words, shift: l === m.layers.length - 1 ? OUTPUT_SHIFT : HIDDEN_SHIFT,
-      pos, neg, mean: Int32Array.from(s.runningMean), k: Int8Array.from(s.runningSpread, scaleExponent),
+      pos, neg, mean: Int32Array.from(s.runningMean),
+      k: Int8Array.from(s.runningSpread, (x) => unitScale(x).k), mul: Uint8Array.from(s.runningSpread, (x) => unitScale(x).mul),
       bias: Int32Array.from(s.bias),
     };
   });
@@ -80,10 +83,10 @@ export function exportModel(m: ModelFile): ExportedModel {
 const pad4 = (n: number) => (n + 3) & ~3;
 
 function layerBytes(l: ExportLayer, tc: boolean): number {
-  return 4 * l.nOut * l.words * (tc ? 2 : 1) + 4 * l.nOut + pad4(l.nOut) + 4 * l.nOut;
+  return 4 * l.nOut * l.words * (tc ? 2 : 1) + 4 * l.nOut + pad4(2 * l.nOut) + 4 * l.nOut;
 }
 
-/** The binary file: header, sizes, then per layer pos, neg (TC), mean, k, bias. */
+/** The binary file: header, sizes, then per layer pos, neg (TC), mean, k, mul, bias. */
 export function encodeExport(m: ExportedModel): Uint8Array {
   const tc = m.mode === "tc";
   const sizesBytes = pad4(2 * m.sizes.length);
@@ -108,6 +111,7 @@ export function encodeExport(m: ExportedModel): Uint8Array {
     if (tc) for (const word of l.neg) { v.setUint32(at, word, true); at += 4; }
     for (const x of l.mean) { v.setInt32(at, x, true); at += 4; }
     for (const x of l.k) { v.setInt8(at, x); at += 1; }
+    for (const x of l.mul) { v.setUint8(at, x); at += 1; }
     at = pad4(at);
     for (const x of l.bias) { v.setInt32(at, x, true); at += 4; }
   }
@@ -142,9 +146,10 @@ export function decodeExport(bytes: Uint8Array, name: string): ExportedModel {
     const pos = u32(nOut * words), neg = u32(tc ? nOut * words : 0), mean = i32(nOut);
     const k = new Int8Array(nOut);
     for (let j = 0; j < nOut; j++) k[j] = v.getInt8(at + j);
-    at = pad4(at + nOut);
+    const mul = Uint8Array.from(bytes.subarray(at + nOut, at + 2 * nOut));
+    at = pad4(at + 2 * nOut);
     const bias = i32(nOut);
-    layers.push({ nIn, nOut, words, shift: l === L - 1 ? OUTPUT_SHIFT : HIDDEN_SHIFT, pos, neg, mean, k, bias });
+    layers.push({ nIn, nOut, words, shift: l === L - 1 ? OUTPUT_SHIFT : HIDDEN_SHIFT, pos, neg, mean, k, mul, bias });
   }
   if (at !== bytes.length) fail(`sizes ${sizes.join("-")} do not match the file length`);
   return { mode, sizes, sourceDigest: v.getUint32(20, true), layers };

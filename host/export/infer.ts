@@ -3,9 +3,11 @@
 // predict function computes the same thing.
 import { HIDDEN_MAX, type ExportedModel, type ExportLayer } from "./format.ts";
 
-/** y = ((z - mean) · 2^(F-k), rounded half up by an arithmetic shift) + bias, int32 throughout. */
+/** y = ((z - mean) · M · 2^(F-k), rounded half up by an arithmetic shift) + bias, int32 throughout. */
 export function normalise(z: number, l: ExportLayer, j: number): number {
-  const d = (z - l.mean[j]) | 0;
+  let d = 0;
+  const dz = (z - l.mean[j]) | 0;
+  for (let m = l.mul[j], b = 0; m !== 0; m >>= 1, b++) if (m & 1) d = (d + (dz << b)) | 0; // · M, shift-and-add
   const s = l.shift - l.k[j];
   const y = s >= 0 ? d << s : ((d + (1 << (-s - 1))) | 0) >> -s;
   return (y + l.bias[j]) | 0;

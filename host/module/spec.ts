@@ -28,7 +28,7 @@ export const SPEC_VERSION = 1;
 
 export const DEFAULT_SPEC: ModelSpec = {
   sizes: [784, 256, 10], mode: "tc", qbp: true, window: 8, batch: 32,
-  lrStart: -1, lrEnd: 5, decaySteps: 2500, randBits: 8,
+  lrStart: 0, lrEnd: 4, decaySteps: 2500, randBits: 8,
 };
 
 export function encodeSpec(s: ModelSpec): Uint8Array {

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { mnistDigits } from "../../host/datasets/mnist-package.ts";
 import { parseModelFile } from "../../host/export/model-file.ts";
-import { decodeExport, encodeExport, exportModel, scaleExponent, type ExportedModel } from "../../host/export/format.ts";
+import { decodeExport, encodeExport, exportModel, unitScale, type ExportedModel } from "../../host/export/format.ts";
 import { predict } from "../../host/export/infer.ts";
 import { UserError } from "../../host/errors.ts";
 import { stateTensors } from "../../host/module/state-layout.ts";
@@ -35,9 +35,10 @@ function assertSameAsDevice(t: any, blob: Uint8Array, count = held.count): Expor
   return exported;
 }
 
-test("scale exponent: nearest integer to log2(1.25 spread), as the module computes it", (t) => {
-  const cases: [number, number][] = [[-5, 0], [0, 0], [1, 0], [2, 1], [3, 2], [100, 7], [1000, 10], [2 ** 20, 20], [2 ** 31 - 1, 0]];
-  for (const [spread, k] of cases) t.is(scaleExponent(spread), k, `spread ${spread}`);
+test("unit scale mul · 2^-k ~ 1/(1.25 spread), as the module computes it (int32 wrap-around included)", (t) => {
+  // see test/kernels/norm.test.ts for the derivation of each case
+  const cases: [number, number, number][] = [[-5, 4, 16], [0, 4, 16], [1, 4, 16], [2, 5, 15], [10, 7, 10], [375, 12, 9], [2 ** 31 - 1, 4, 16]];
+  for (const [spread, k, mul] of cases) t.deepEqual(unitScale(spread), { k, mul }, `spread ${spread}`);
 });
 
 test("TC 784-64-10: exported inference equals the device's predict and evaluate on the test split", (t) => {
@@ -96,7 +97,7 @@ test("the .bin round-trips and packs 1 bit per BC weight, 2 per TC weight", (t) 
     t.deepEqual(decodeExport(bin, "m.bin"), m);
     const planes = m.mode === "tc" ? 2 : 1;
     const weightBytes = m.layers.reduce((a, l) => a + 4 * l.nOut * Math.ceil(l.nIn / 32) * planes, 0);
-    const perUnit = m.layers.reduce((a, l) => a + 8 * l.nOut + ((l.nOut + 3) & ~3), 0);
+    const perUnit = m.layers.reduce((a, l) => a + 8 * l.nOut + ((2 * l.nOut + 3) & ~3), 0);
     t.is(bin.length, 32 + ((2 * m.sizes.length + 3) & ~3) + weightBytes + perUnit, spec);
     // every flipped byte is caught by the CRC (or the header checks)
     for (const at of [0, 5, 12, 16, 40, bin.length - 1]) {

@@ -257,11 +257,18 @@ export function denseBackward(
 // Normalisation (step 4) and its backward pass (step 6)
 
 /** k = nearest integer to log2(1.25·spread): v = spread + spread>>2; f = floor(log2 v); k = f + bit f-1 of v; 0 if v <= 1. */
-export function scaleExponent(spread: number): number {
+/**
+ * The unit's scale M · 2^-k ~ 1/(1.25·spread), packed k | M << 8: v = spread + spread>>2;
+ * v <= 1: k = 4, M = 16; else f = floor(log2 v), t = the 3 bits of v below its leading one,
+ * M = nibble t of 0x899ABCDF, k = f + 4.
+ */
+export function unitScale(spread: number): number {
   const v = spread + shr(spread, 2);
-  if (v <= 1) return 0;
+  if (v <= 1) return 4 | (16 << 8);
   const f = floorLog2(v);
-  return f + bitOf(v, f - 1);
+  const t = Math.floor(v * 2 ** (3 - f)) % 8;
+  const M = Math.floor(0x899abcdf / 16 ** t) % 16;
+  return (f + 4) | (M << 8);
 }
 
 /** v · 2^s, for s < 0 rounded by adding half before the arithmetic right shift. */
@@ -309,10 +316,11 @@ export function normForward(
       mean = runMean[j];
       spread = runSpread[j];
     }
-    const k = scaleExponent(spread);
-    out.k[j] = k;
+    const scale = unitScale(spread);
+    out.k[j] = scale;
+    const k = scale & 255, M = scale >> 8;
     for (let b = 0; b < batch; b++) {
-      const y = i32(roundShift(z[b * n + j] - mean, F - k) + bias[j], "y");
+      const y = i32(roundShift(i32((z[b * n + j] - mean) * M, "(z - mean) · M"), F - k) + bias[j], "y");
       out.y[b * n + j] = hidden ? Math.min(255, Math.max(0, y)) : y;
     }
   }
@@ -343,16 +351,17 @@ export interface NormBackwardOut {
 
 /**
  * bias -= sround(sum_b d, e + F - s - b) unit by unit (j ascending); then
- * d <- (d - (sum_b d >> b)) · 2^(kmax - k_j - r) rounded half up, with the smallest r >= 0 for
- * which every |(d - mean) · 2^(kmax - k_j - r)| < 2^14 (bit widths: before rounding);
- * e <- e - kmax + r.
+ * d <- (d - (sum_b d >> b)) · M_j · 2^(kmax - k_j - r) rounded half up, with the smallest
+ * r >= 0 for which every |(d - mean) · M_j · 2^(kmax - k_j - r)| < 2^14 (before rounding);
+ * k_j, M_j unpacked from unitScale; e <- e - kmax + r.
  */
 export function normBackward(
   rng: Rng, d: ArrayLike<number>, n: number, batch: number, log2Batch: number, k: ArrayLike<number>,
   bias: ArrayLike<number>, exponent: number, F: number, lrShift: number,
 ): NormBackwardOut {
-  let kmax = k[0];
-  for (let j = 0; j < n; j++) kmax = Math.max(kmax, k[j]);
+  const kk = Array.from(k, (v) => v & 255), mm = Array.from(k, (v) => v >> 8);
+  let kmax = kk[0];
+  for (let j = 0; j < n; j++) kmax = Math.max(kmax, kk[j]);
   const out: NormBackwardOut = {
     d: new Int32Array(batch * n), bias: Int32Array.from(bias), means: new Int32Array(n), exponent: 0,
   };
@@ -368,7 +377,7 @@ export function normBackward(
     let fits = true;
     for (let j = 0; j < n; j++) {
       for (let b = 0; b < batch; b++) {
-        if (Math.abs(d[b * n + j] - out.means[j]) * 2 ** (kmax - k[j] - r) >= DELTA_LIMIT) fits = false;
+        if (Math.abs(d[b * n + j] - out.means[j]) * mm[j] * 2 ** (kmax - kk[j] - r) >= DELTA_LIMIT) fits = false;
       }
     }
     if (fits) break;
@@ -376,7 +385,7 @@ export function normBackward(
   }
   for (let j = 0; j < n; j++) {
     for (let b = 0; b < batch; b++) {
-      out.d[b * n + j] = i32(roundShift(d[b * n + j] - out.means[j], kmax - k[j] - r), "d");
+      out.d[b * n + j] = i32(roundShift(i32((d[b * n + j] - out.means[j]) * mm[j], "(d - mean) · M"), kmax - kk[j] - r), "d");
     }
   }
   out.exponent = exponent - kmax + r;

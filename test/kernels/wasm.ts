@@ -43,7 +43,7 @@ export interface Kernels {
     d: number, n: number, batch: number, log2Batch: number, k: number, beta: number,
     exponent: number, outShift: number, lrShift: number, means: number,
   ): number;
-  scale_exponent(spread: number): number;
+  unit_scale(spread: number): number;
   quantize_exponent(x: number, lo: number, hi: number): number;
   stochastic_shift(v: number, s: number): number;
   dense_update(

@@ -6,7 +6,7 @@ import { epochBatches } from "../../host/training/batches.ts";
 
 test("integer BC+QBP learns the MNIST digits to at least 90 % test accuracy in 3 epochs", (t) => {
   const { train, test: held } = mnistDigits();
-  const spec = parseSpec("784-256-10:bc,qbp=1,batch=32,lr=-1,lrend=5,decay=750");
+  const spec = parseSpec("784-256-10:bc,qbp=1,batch=32,lr=0,lrend=4,decay=750");
   const model = new DeviceModel();
   model.init(spec, 1);
   for (let epoch = 0; epoch < 3; epoch++) {

@@ -16,7 +16,7 @@ export default defineCommand({
   args: {
     ...deviceArgs,
     ...dataArgs,
-    model: { type: "string", description: "Model spec, e.g. 784-256-10:tc,lr=-1,lrend=5 (docs/model-format.md); default <inputs>-256-<classes>:tc" },
+    model: { type: "string", description: "Model spec, e.g. 784-256-10:tc,lr=0,lrend=4 (docs/model-format.md); default <inputs>-256-<classes>:tc" },
     epochs: { type: "string", description: "Epochs (default 3)" },
     batch: { type: "string", description: "Batch size, a power of two (default 32)" },
     seed: { type: "string", description: "Seed of weights, sampling and shuffling (default 1)" },
