@@ -1,7 +1,8 @@
 #!/bin/sh
 # Toolchain for the emulated boards (boards/qemu-*.json): wasm2c, the Arm bare-metal
-# compiler + newlib, QEMU, socat; and Fashion-MNIST for its dataset test and the accuracy bench. Debian/Ubuntu, run as root (CI). Idempotent: apt
-# skips what is installed. Quiet unless something fails; exits non-zero on failure.
+# compiler + newlib, QEMU, socat; and Fashion-MNIST for its dataset test and the accuracy
+# bench. Debian/Ubuntu, run as root (CI). Idempotent: apt skips what is installed. Quiet
+# unless something fails; exits non-zero on failure.
 set -eu
 
 PACKAGES="socat qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi wabt dataset-fashion-mnist"
