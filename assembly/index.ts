@@ -1,7 +1,5 @@
 // The device module's exports (docs/device-abi.md). Direct use: Node host, tests, benches.
 import * as model from "./model";
-import { sealState, checkState } from "./state";
-import { OK } from "./errors";
 
 /** Address of the 48-byte model spec the host writes before required_bytes/init. */
 export function spec_ptr(): usize { return model.specPtr(); }
@@ -30,16 +28,12 @@ export function step(): u32 { return model.stepCount(); }
 export function state_ptr(): usize { return model.statePtr(); }
 export function state_len(): u32 { return model.stateLen(); }
 /** CRC-32 of the state blob, also written into its header: call before reading the blob. */
-export function state_digest(): u32 { return model.isReady() ? sealState(model.statePtr(), model.stateLen()) : 0; }
+export function state_digest(): u32 { return model.stateDigest(); }
 /**
  * Adopts the blob the host wrote at state_ptr (after init with the blob's spec).
  * 0, or a negative status and no model (training refuses until a good blob or init).
  */
-export function state_commit(): i32 {
-  let status = checkState(model.statePtr(), model.stateLen());
-  if (status == OK) model.adoptState(); else model.dropModel();
-  return status;
-}
+export function state_commit(): i32 { return model.stateCommit(); }
 
 // Byte pump for firmware and emulators (docs/device-abi.md, docs/protocol.md).
 export { boot, io_rx_ptr, io_rx_cap, io_feed, io_tx_ptr } from "./protocol/exports";

@@ -15,7 +15,7 @@ import { denseForward, denseBackward, wordsFor } from "./kernels/dense";
 import { normForward, normBackward } from "./kernels/norm";
 import { denseUpdate } from "./kernels/update";
 import { hingeBackward, countCorrect, lastLossSum, argmax } from "./kernels/loss";
-import { writeHeader, HEADER_BYTES, O_RNG, O_STEP, O_LR, O_LOSS, COUNTERS_BYTES } from "./state";
+import { writeHeader, sealState, checkState, HEADER_BYTES, O_RNG, O_STEP, O_LR, O_LOSS, COUNTERS_BYTES } from "./state";
 
 // Per-layer plan: one 64-byte record of addresses and sizes, in static memory.
 const PLAN: usize = memory.data(MAX_LAYERS << 6); // one 64-byte record per layer
@@ -150,7 +150,7 @@ export function initModel(seedLo: u32, seedHi: u32): i32 {
 }
 
 /** Re-derives the plan from the spec inside a state blob the host has just written. */
-export function adoptState(): void {
+function adoptState(): void {
   layout();
   setFieldBits(<u32>specRandBits(SPEC));
   let decay = specDecaySteps(SPEC);
@@ -159,7 +159,7 @@ export function adoptState(): void {
   ready = true;
 }
 
-export function dropModel(): void { ready = false; }
+function dropModel(): void { ready = false; }
 
 function labelsValid(n: i32): bool {
   let classes = plan(layers - 1, L_OUT);
@@ -264,3 +264,18 @@ export function predictBatch(n: i32): i32 {
 }
 
 
+
+/** CRC-32 of the state blob, also sealed into its header (so a copy of the blob is valid). */
+export function stateDigest(): u32 {
+  return ready ? sealState(state, stateBytes) : 0;
+}
+
+/**
+ * Adopts the blob the host wrote at statePtr() after initModel with its spec: 0, or a
+ * negative status and no model (training refuses until a good blob or init).
+ */
+export function stateCommit(): i32 {
+  let status = checkState(state, stateBytes);
+  if (status == OK) adoptState(); else dropModel();
+  return status;
+}
