@@ -122,10 +122,7 @@ export function initModel(seedLo: u32, seedHi: u32): i32 {
   ready = false;
   if (layout() == 0) return E_SPEC;
   if (!arenaCommit()) return E_NOMEM;
-  setFieldBits(<u32>specRandBits(SPEC));
-  let decay = specDecaySteps(SPEC);
-  let span = (specLrEnd(SPEC) - specLrStart(SPEC)) << 16;
-  lrStep = decay == 0 ? 0 : span / <i32>decay;
+  deriveSettings();
 
   writeHeader(state, SPEC, SPEC_BYTES, stateBytes);
   rngSeed(seedLo, seedHi);
@@ -152,11 +149,16 @@ export function initModel(seedLo: u32, seedHi: u32): i32 {
 /** Re-derives the plan from the spec inside a state blob the host has just written. */
 function adoptState(): void {
   layout();
+  deriveSettings();
+  ready = true;
+}
+
+/** Per-run settings that follow from the spec: random field width, learning-rate step. */
+function deriveSettings(): void {
   setFieldBits(<u32>specRandBits(SPEC));
   let decay = specDecaySteps(SPEC);
   let span = (specLrEnd(SPEC) - specLrStart(SPEC)) << 16;
   lrStep = decay == 0 ? 0 : span / <i32>decay;
-  ready = true;
 }
 
 function dropModel(): void { ready = false; }
