@@ -62,8 +62,8 @@ export function fieldWidth(): u32 { return fieldBits; }
 /** 8-bit and 16-bit fields for QBP rounding and update dithering, four / two per draw. */
 let byteWord: u32 = 0;
 let bytesLeft: i32 = 0;
-let halfWord: u32 = 0;
-let halvesLeft: i32 = 0;
+export let halfWord: u32 = 0;
+export let halvesLeft: i32 = 0;
 
 // @ts-ignore: decorator
 @inline export function byte(): u32 {

@@ -16,16 +16,21 @@ export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): 
     let p: u32 = 0, q: u32 = 0;
     let count = <i32>((end - w) >> 1);
     if (count > 32) count = 32;
-    for (let k = 0; k < count; k++) {
-      let v = <i32>load<i16>(w);
-      w += 2;
-      if (mode == MODE_TC) {
+    // One loop per mode (the test hoisted out of the per-weight loop).
+    if (mode == MODE_TC) {
+      for (let k = 0; k < count; k++) {
+        let v = <i32>load<i16>(w);
+        w += 2;
         let m = v >> 31;                       // -1 for negative weights
         let mag = (v ^ m) - m;
         let hit = (<i32>field() - ((mag << (16 - WEIGHT_SHIFT)) >> cut)) >>> 31; // 1 when r < |w|
-        p |= (hit & ~m & 1) << k;
-        q |= (hit & m & 1) << k;
-      } else {
+        p |= (hit & ~m) << k;
+        q |= (hit & m) << k;
+      }
+    } else {
+      for (let k = 0; k < count; k++) {
+        let v = <i32>load<i16>(w);
+        w += 2;
         p |= ((<i32>field() - (((v + WEIGHT_ONE) << (15 - WEIGHT_SHIFT)) >> cut)) >>> 31) << k;
       }
     }

@@ -10,7 +10,7 @@
 import { WEIGHT_ONE } from "../config";
 import { quantizeExponent } from "./qbp";
 import { stochasticShift } from "./round";
-import { half } from "../prng";
+import { next, halfWord, halvesLeft } from "../prng";
 
 const BIAS = 1 << 14;
 
@@ -83,18 +83,31 @@ export function denseUpdate(
         }
         if (two) { store<i64>(ap, a0); ap += 8; dj += 8; } else { store<i32>(ap, <i32>a0); ap += 4; }
       }
+      // The half() stream in locals for the pass (same draws, same order); the rare slow
+      // path syncs it through the globals around stochasticShift.
       let wp = wRow;
+      let hw = halfWord, hl = halvesLeft;
       for (let p = acc; p < accEnd; p += 4) {
         let g = load<i32>(p) - bias;
         if (g != 0) {
-          // The common case of stochasticShift (right shift of up to 16 bits), inlined.
-          let step = fast ? (g + <i32>(half() >>> ditherCut)) >> right : stochasticShift(g, shift);
+          let step: i32;
+          if (fast) {
+            // The common case of stochasticShift (right shift of up to 16 bits), inlined.
+            if (hl == 0) { hw = next(); hl = 2; }
+            step = (g + <i32>((hw & 0xFFFF) >>> ditherCut)) >> right;
+            hw >>>= 16; hl--;
+          } else {
+            halfWord = hw; halvesLeft = hl;
+            step = stochasticShift(g, shift);
+            hw = halfWord; hl = halvesLeft;
+          }
           let nw = <i32>load<i16>(wp) - step;
           nw = nw > WEIGHT_ONE ? WEIGHT_ONE : (nw < -WEIGHT_ONE ? -WEIGHT_ONE : nw);
           store<i16>(wp, <i16>nw);
         }
         wp += 2;
       }
+      halfWord = hw; halvesLeft = hl;
     }
     wRow += <usize>nOut << 1;
   }
