@@ -24,7 +24,6 @@
 #include "module.h"
 #include "uart.h"
 #if BENCH_IMPORTS
-#include "flash.h"
 #endif
 
 #ifndef BOARD_BAUD
@@ -112,30 +111,9 @@ static Z_fewmul_instance_t instance;
 
 void Z_fewmulZ__initialize(Z_fewmul_instance_t *) __attribute__((weak));
 
-#if BENCH_IMPORTS
-struct Z_env_instance_t {
-  int unused;
-};
-static struct Z_env_instance_t env;
-
-static uint8_t *memory_or_trap(uint32_t addr, uint32_t len) {
-  wasm_rt_memory_t *m = Z_fewmulZ_memory(&instance);
-  if (addr > m->size || len > m->size - addr) wasm_rt_trap(WASM_RT_TRAP_OOB);
-  return m->data + addr;
-}
-u32 Z_envZ_flash_size(struct Z_env_instance_t *e) {
-  (void)e;
-  return board_flash_size();
-}
-u32 Z_envZ_flash_read(struct Z_env_instance_t *e, u32 offset, u32 dst, u32 len) {
-  (void)e;
-  return (u32)board_flash_read(offset, memory_or_trap(dst, len), len);
-}
-u32 Z_envZ_flash_write(struct Z_env_instance_t *e, u32 offset, u32 src, u32 len) {
-  (void)e;
-  return (u32)board_flash_write(offset, memory_or_trap(src, len), len);
-}
-#define INSTANTIATE() Z_fewmul_instantiate(&instance, &env)
+#if BENCH_IMPORTS /* the integer module imports env.flash_* (wasm2c_env.c) */
+#include "wasm2c_env.h"
+#define INSTANTIATE() (wasm2c_env_bind(&instance), Z_fewmul_instantiate(&instance, &wasm2c_env))
 #else
 #define INSTANTIATE() Z_fewmul_instantiate(&instance)
 #endif

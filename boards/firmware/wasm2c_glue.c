@@ -1,17 +1,13 @@
 /* module_port.h on top of wasm2c output (wabt 1.0.32 naming): the generated
  * module.c/module.h come from `wasm2c -n fewmul`, so every symbol is
- * Z_fewmul..., whatever the .wasm file was called. Also the env.flash_* imports:
- * module addresses become host pointers here, storage itself is flash.c. */
+ * Z_fewmul..., whatever the .wasm file was called. The env.flash_* imports are
+ * wasm2c_env.c. */
 #include "wasm_rt_baremetal.h"
 
-#include "flash.h"
 #include "module.h"
 #include "module_port.h"
+#include "wasm2c_env.h"
 
-struct Z_env_instance_t {
-  int unused; /* imports are plain functions; wasm2c just wants a pointer */
-};
-static struct Z_env_instance_t env;
 static Z_fewmul_instance_t instance;
 static volatile int instantiated; /* volatile: read after a longjmp */
 
@@ -26,28 +22,6 @@ static uint8_t *memory_range(uint32_t addr, uint32_t len) {
   return m->data + addr;
 }
 
-/* An import handed a pointer outside linear memory: trap like an
- * out-of-bounds load/store would (a JS host throws a RangeError there). */
-static uint8_t *memory_or_trap(uint32_t addr, uint32_t len) {
-  uint8_t *p = memory_range(addr, len);
-  if (!p) wasm_rt_trap(WASM_RT_TRAP_OOB);
-  return p;
-}
-
-u32 Z_envZ_flash_size(struct Z_env_instance_t *e) {
-  (void)e;
-  return board_flash_size();
-}
-
-u32 Z_envZ_flash_read(struct Z_env_instance_t *e, u32 offset, u32 dst, u32 len) {
-  (void)e;
-  return (u32)board_flash_read(offset, memory_or_trap(dst, len), len);
-}
-
-u32 Z_envZ_flash_write(struct Z_env_instance_t *e, u32 offset, u32 src, u32 len) {
-  (void)e;
-  return (u32)board_flash_write(offset, memory_or_trap(src, len), len);
-}
 
 /* Each entry point sets the trap landing site in its own frame (setjmp must
  * stay live while the Wasm code runs), so a trap returns its code from here. */
@@ -62,7 +36,8 @@ int port_start(int32_t *boot_result) {
   }
   if (instantiated) Z_fewmul_free(&instance);
   instantiated = 0;
-  Z_fewmul_instantiate(&instance, &env);
+  wasm2c_env_bind(&instance);
+  Z_fewmul_instantiate(&instance, &wasm2c_env);
   instantiated = 1;
   if (Z_fewmulZ__initialize) Z_fewmulZ__initialize(&instance);
   *boot_result = (int32_t)Z_fewmulZ_boot(&instance);

@@ -79,8 +79,8 @@ function family(board: BoardManifest): { ld: string; sources: string[] } {
  * `glue`: the sources whose frames a Wasm function can reach (imports, trap path). */
 const VARIANTS: Record<FirmwareVariant, { sources: string[]; glue: string[]; exports: string[] }> = {
   pump: {
-    sources: ["startup.c", "main.c", "flash.c", "wasm2c_glue.c", "wasm_rt_baremetal.c"],
-    glue: ["flash", "wasm2c_glue", "wasm_rt_baremetal"],
+    sources: ["startup.c", "main.c", "flash.c", "wasm2c_glue.c", "wasm2c_env.c", "wasm_rt_baremetal.c"],
+    glue: ["flash", "wasm2c_glue", "wasm2c_env", "wasm_rt_baremetal"],
     // what main.c drives (docs/device-abi.md)
     exports: ["memory", "boot", "io_rx_ptr", "io_rx_cap", "io_feed", "io_tx_ptr"],
   },
@@ -92,7 +92,7 @@ const VARIANTS: Record<FirmwareVariant, { sources: string[]; glue: string[]; exp
   },
 };
 
-/** Imports wasm2c_glue.c (and bench_main.c) provide (docs/device-abi.md). */
+/** Imports wasm2c_env.c provides (docs/device-abi.md). */
 const PROVIDED_IMPORTS = ["env.flash_size", "env.flash_read", "env.flash_write"];
 
 /** Room below the largest Wasm frame for what it may call that is not Wasm
@@ -237,14 +237,15 @@ export async function buildFirmware(
   const objects = await Promise.all([
     // generated code: its config must precede wasm-rt.h; its warnings are not ours
     compile(join(out, "module.c"), ["-include", "wasm_rt_baremetal.h", "-w"]),
-    ...[...v.sources, ...fam.sources].map((s) => compile(join(FIRMWARE_DIR, s), ["-Wall", "-Wextra"])),
+    ...[...v.sources, ...fam.sources, ...(variant === "bench" && imports.length ? ["wasm2c_env.c"] : [])]
+      .map((s) => compile(join(FIRMWARE_DIR, s), ["-Wall", "-Wextra"])),
   ]);
 
   // Stack guard margin: the largest Wasm frame must fit below the guard, plus the
   // firmware code a Wasm function can call (imports, trap path) and libc.
   const maxFrame = maxStackFrame([join(out, "module.su")]);
   const firmwareFrame = maxStackFrame(
-    v.glue.map((f) => join(out, `${f}.su`)),
+    [...v.glue, ...(variant === "bench" && imports.length ? ["wasm2c_env"] : [])].map((f) => join(out, `${f}.su`)),
   );
   const margin = Math.ceil((maxFrame + firmwareFrame + NON_WASM_STACK) / 8) * 8;
 
