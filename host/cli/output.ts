@@ -21,4 +21,11 @@ export function printResult(result: Record<string, unknown>, json: boolean): voi
   }
 }
 
+/** Prints rows as columns separated by two spaces, each as wide as its widest cell. */
+export function printTable(rows: string[][]): void {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length); });
+  for (const row of rows) process.stdout.write(`${row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]) : cell)).join("  ")}\n`);
+}
+
 export { colour };

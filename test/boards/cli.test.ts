@@ -5,24 +5,10 @@ import test from "ava";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { main } from "../../host/cli/main.ts";
+import { runMain as cli } from "../cli/helpers.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/fewmul.js", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-/** Runs the CLI in-process; returns exit code, stdout and stderr. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = process.stdout.write, err = process.stderr.write;
-  let stdout = "", stderr = "";
-  process.stdout.write = ((c: string | Uint8Array) => { stdout += String(c); return true; }) as typeof out;
-  process.stderr.write = ((c: string | Uint8Array) => { stderr += String(c); return true; }) as typeof err;
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
 
 test.serial("build --board <qemu board> --json: firmware in build/<board>/ and its sizes", async (t) => {
   for (const id of ["qemu-mps2-an385", "qemu-mps2-an386"]) {
@@ -49,7 +35,7 @@ test.serial("build --board emulator: the module only", async (t) => {
 
 test.serial("flash: user mistakes are one-line errors", async (t) => {
   const bad = await cli(["flash", "--board", "qemu-mps2-an385", "--port", "tcp:1234"]);
-  t.is(bad.code, 1);
+  t.is(bad.code, 2, "a usage error");
   t.is(bad.stderr.trim(), `error: --port must be pty or socket://127.0.0.1:PORT, got "tcp:1234"`);
   const emu = await cli(["flash", "--board", "emulator"]);
   t.is(emu.code, 1);

@@ -13,7 +13,7 @@ import { loadBoard } from "../../host/boards/manifest.ts";
 import { ensureModule } from "../../host/boards/module-build.ts";
 import { startQemu, type RunningQemu } from "../../host/boards/qemu.ts";
 import { TrapDetectTransport } from "../../host/boards/trap-detect.ts";
-import { main } from "../../host/cli/main.ts";
+import { runMain as cli } from "../cli/helpers.ts";
 import { loadDataset, subset, type Dataset } from "../../host/datasets/index.ts";
 import { encodeSpec, parseSpec } from "../../host/module/spec.ts";
 import { ProtocolError } from "../../host/protocol/errors.ts";
@@ -96,19 +96,6 @@ async function emulatorSession(): Promise<Session> {
   const emu = loadBoard("emulator");
   const transport = await InProcessTransport.open({ wasmPath: releaseWasm, flashSize: emu.checkpoint_bytes, maxPages: 64 });
   return new Session(transport);
-}
-
-/** Runs the CLI in-process and returns its exit code and stdout. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
-  const write = process.stdout.write;
-  let stdout = "";
-  process.stdout.write = ((chunk: string | Uint8Array) => { stdout += String(chunk); return true; }) as typeof process.stdout.write;
-  try {
-    const code = await main(args);
-    return { code, stdout };
-  } finally {
-    process.stdout.write = write;
-  }
 }
 
 for (const id of BOARDS) {

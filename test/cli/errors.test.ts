@@ -1,5 +1,5 @@
 // Every class of user mistake: one `error:` line that says what is wrong with what, exit
-// code 1, no stack trace, and no output file (complete or partial) left behind. Real child
+// code 1 (2 for a wrong command line), no stack trace, and no output file (complete or partial) left behind. Real child
 // processes (`node bin/fewmul.js`), so exit codes and streams are the real ones.
 import test, { type ExecutionContext } from "ava";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { gzipSync } from "node:zlib";
 import { encodeFrame, FrameDecoder } from "../../host/protocol/frame.ts";
 import { Cmd, REPLY_BIT } from "../../host/protocol/opcodes.ts";
 import { Status } from "../../host/protocol/status.ts";
-import { assertUserError, freePort, freshModelBlob, runCli, tempDir, tmpFiles } from "./helpers.ts";
+import { assertUsageError, assertUserError, freePort, freshModelBlob, runCli, tempDir, tmpFiles } from "./helpers.ts";
 
 /** A directory to run in, with where train would write; checks nothing was written there. */
 function workspace(t: ExecutionContext) {
@@ -60,14 +60,14 @@ async function fakeDevice(t: ExecutionContext, onFrame: ((seq: number, cmd: numb
 
 test("unknown command", async (t) => {
   const r = await runCli(["frobnicate"]);
-  assertUserError(t, r, 'unknown command "frobnicate"');
+  assertUsageError(t, r, 'unknown command "frobnicate"');
 });
 
 test("bad --epochs: not a number, zero", async (t) => {
   const w = workspace(t);
   for (const bad of ["three", "0", "1.5"]) {
     const r = await runCli(["train", "--epochs", bad, ...w.trainArgs], { cwd: w.dir });
-    assertUserError(t, r, "--epochs", `"${bad}"`);
+    assertUsageError(t, r, "--epochs", `"${bad}"`);
   }
   w.assertNoOutput();
 });
@@ -218,13 +218,13 @@ test("export: a corrupt model file leaves no output", async (t) => {
   t.deepEqual(readdirSync(w.dir).sort(), ["corrupt.fewmul"]);
 
   const named = await runCli(["export", "--model-file", file, "--out", join(w.dir, "m"), "--name", "9lives"], { cwd: w.dir });
-  assertUserError(t, named, "--name", "C identifier");
+  assertUsageError(t, named, "--name", "C identifier");
 });
 
 test("emulate: a --listen that is neither a socket URL nor pty", async (t) => {
   const w = workspace(t);
   const r = await runCli(["emulate", "--listen", "tcp:1234", "--flash", join(w.dir, "dev.flash")], { cwd: w.dir });
-  assertUserError(t, r, "--listen", "tcp:1234");
+  assertUsageError(t, r, "--listen", "tcp:1234");
   t.is(r.stdout, "");
 });
 

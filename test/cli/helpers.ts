@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ExecutionContext } from "ava";
 import { main } from "../../host/cli/main.ts";
+import { EXIT_USAGE } from "../../host/errors.ts";
 import { DeviceModel } from "../../host/module/device-model.ts";
 import { parseSpec } from "../../host/module/spec.ts";
 import { mnistDigits } from "../../host/datasets/mnist-package.ts";
@@ -39,8 +40,9 @@ export function runCli(args: string[], options: { cwd?: string; timeoutMs?: numb
 }
 
 /**
- * main(args) in this process with stdout and stderr captured. Only from test.serial: the
- * streams are shared by every test of the file.
+ * main(args) in this process with stdout and stderr captured: the one in-process CLI runner
+ * of the tests (test/boards uses it too). Only from test.serial: the streams are shared by
+ * every test of the file.
  */
 export async function runMain(args: string[]): Promise<CliResult> {
   const out: string[] = [], err: string[] = [];
@@ -67,7 +69,16 @@ export async function runMain(args: string[]): Promise<CliResult> {
  * that contains every part, and no stack trace anywhere.
  */
 export function assertUserError(t: ExecutionContext, r: CliResult, ...parts: string[]): string {
-  t.is(r.code, 1, `exit code (stderr: ${r.stderr})`);
+  return assertError(t, r, 1, parts);
+}
+
+/** A usage error (the command line itself is wrong): as assertUserError, with exit code 2. */
+export function assertUsageError(t: ExecutionContext, r: CliResult, ...parts: string[]): string {
+  return assertError(t, r, EXIT_USAGE, parts);
+}
+
+function assertError(t: ExecutionContext, r: CliResult, code: number, parts: string[]): string {
+  t.is(r.code, code, `exit code (stderr: ${r.stderr})`);
   const errors = r.stderr.split("\n").filter((l) => l.startsWith("error:"));
   t.is(errors.length, 1, `one error line expected in:\n${r.stderr}`);
   const line = errors[0] ?? "";

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { listBoards, loadBoard } from "../../boards/manifest.ts";
-import { printResult } from "../output.ts";
+import { printTable } from "../output.ts";
 
 export default defineCommand({
   meta: { name: "boards", description: "List the boards fewmul knows (boards/*.json)" },
@@ -8,8 +8,9 @@ export default defineCommand({
   run({ args }) {
     const boards = listBoards().map(loadBoard);
     if (args.json) { process.stdout.write(`${JSON.stringify(boards)}\n`); return; }
-    for (const b of boards) {
-      printResult({ [b.id]: `${b.name} · ${b.mcu} · RAM ${b.ram / 1024} KiB · flash ${b.flash / 1024} KiB · ${b.baud} baud · ${b.runtime}/${b.flasher}` }, false);
-    }
+    printTable([
+      ["id", "name", "mcu", "RAM", "flash", "baud", "runtime/flasher"],
+      ...boards.map((b) => [b.id, b.name, b.mcu, `${b.ram / 1024} KiB`, `${b.flash / 1024} KiB`, String(b.baud), `${b.runtime}/${b.flasher}`]),
+    ]);
   },
 });

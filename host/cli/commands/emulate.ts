@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { UserError } from "../../errors.ts";
 import { board, deviceArgs } from "../common.ts";
 import { logger } from "../output.ts";
+import { waitForStop } from "../signals.ts";
 import { hasSocat, startEmulator } from "../../emulator/server.ts";
 
 export default defineCommand({
@@ -9,7 +10,7 @@ export default defineCommand({
   args: {
     board: deviceArgs.board,
     listen: { type: "string", description: "pty (through socat) or socket://HOST:PORT (0 = any free port); default pty when socat is installed, else socket://127.0.0.1:0" },
-    flash: { type: "string", description: "Flash file (checkpoints survive restarts); default .fewmul/<board>.flash" },
+    flash: deviceArgs.flash,
     paced: { type: "boolean", description: "Pace bytes at the board's baud rate, like a real UART", default: false },
     json: { type: "boolean", description: "First line of stdout as a JSON object {port, board}", default: false },
   },
@@ -20,20 +21,14 @@ export default defineCommand({
     // Checked here too: startEmulator would already be listening on TCP when it finds no socat.
     if (listen === "pty" && !socat) throw new UserError("--listen pty needs socat: apt-get install socat (or use --listen socket://127.0.0.1:0)", "E_TOOLCHAIN");
     const emulator = await startEmulator({ board: b, listen, flashFile: args.flash, paced: args.paced });
-    // Register for the signals before announcing the port: a client may stop us at once.
-    let stop!: (signal: string) => void;
-    const stopped = new Promise<string>((resolve) => { stop = resolve; });
-    const onSignal = (signal: NodeJS.Signals) => stop(signal);
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    const wait = waitForStop(["SIGINT", "SIGTERM"]);
     try {
       process.stdout.write(args.json ? `${JSON.stringify({ port: emulator.port, board: b.id })}\n` : `${emulator.port}\n`);
       logger.info(`emulating ${b.id} (${b.ram / 1024} KiB RAM${args.paced ? `, ${b.baud} baud` : ""}) on ${emulator.port}; Ctrl-C stops`);
-      const signal = await stopped;
+      const signal = await wait.stopped;
       logger.info(`${signal}: closing the emulator`);
     } finally {
-      process.removeListener("SIGINT", onSignal);
-      process.removeListener("SIGTERM", onSignal);
+      wait.dispose();
       await emulator.close();
     }
   },

@@ -5,6 +5,7 @@ import { buildBoard } from "../../boards/board-build.ts";
 import { startQemu, type RunningQemu } from "../../boards/qemu.ts";
 import { board } from "../common.ts";
 import { logger } from "../output.ts";
+import { waitForStop } from "../signals.ts";
 
 /** "pty" or socket://127.0.0.1:PORT (PORT 0: any free port). */
 function parsePort(port: string): "pty" | { tcp: number } {
@@ -21,7 +22,7 @@ export default defineCommand({
   },
   args: {
     board: { type: "string", description: "Board id (boards/*.json), e.g. qemu-mps2-an385", required: true },
-    port: { type: "string", description: "Where the board's UART appears: pty (default) or socket://127.0.0.1:PORT (0 = any free port)", default: "pty" },
+    port: { type: "string", description: "Where the board's UART appears: pty or socket://127.0.0.1:PORT (0 = any free port)", default: "pty" },
     json: { type: "boolean", description: "First line of stdout as a JSON object {port, board, elf, pid}", default: false },
   },
   async run({ args }) {
@@ -35,27 +36,19 @@ export default defineCommand({
     const fw = built.firmware!;
     logger.info(`${b.id}: ${built.firmwareBuilt ? "built" : "up to date"} ${relative(process.cwd(), fw.elf)} (text ${fw.text}, data ${fw.data}, bss ${fw.bss})`);
 
-    // Register for the signals before announcing the port: a client may stop us at once.
-    let stop!: (reason: string) => void;
-    const stopped = new Promise<string>((resolve) => { stop = resolve; });
-    const onSignal = (signal: NodeJS.Signals) => stop(signal);
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-    process.once("SIGHUP", onSignal);
+    const wait = waitForStop(["SIGINT", "SIGTERM", "SIGHUP"]);
     let qemu: RunningQemu | undefined;
     try {
       qemu = await startQemu(b, fw.elf, { port: where });
-      void qemu.exited.then((code) => stop(`qemu-system-arm exited (${code})`));
+      void qemu.exited.then((code) => wait.stop(`qemu-system-arm exited (${code})`));
       const port = qemu.path ?? `socket://127.0.0.1:${qemu.port}`;
       process.stdout.write(args.json ? `${JSON.stringify({ port, board: b.id, elf: fw.elf, pid: qemu.pid })}\n` : `${port}\n`);
       logger.info(`${b.id} running under qemu-system-arm (pid ${qemu.pid}, -icount shift=0) on ${port}; Ctrl-C stops`);
-      const reason = await stopped;
+      const reason = await wait.stopped;
       logger.info(`${reason}: stopping QEMU`);
       if (reason.startsWith("qemu-system-arm exited")) throw new UserError(`${reason}: ${qemu.log().trim().split("\n").pop() ?? ""}`, "E_QEMU");
     } finally {
-      process.removeListener("SIGINT", onSignal);
-      process.removeListener("SIGTERM", onSignal);
-      process.removeListener("SIGHUP", onSignal);
+      wait.dispose();
       await qemu?.stop();
     }
   },

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { readdirSync } from "node:fs";
-import { printResult } from "../output.ts";
+import { printTable } from "../output.ts";
 
 interface PortInfo { path: string; manufacturer?: string; serialNumber?: string; source: string }
 
@@ -22,6 +22,6 @@ export default defineCommand({
   async run({ args }) {
     const ports = [{ path: "emulator", source: "built-in" } as PortInfo, ...(await listPorts())];
     if (args.json) { process.stdout.write(`${JSON.stringify(ports)}\n`); return; }
-    for (const p of ports) printResult({ [p.path]: [p.manufacturer, p.serialNumber, `(${p.source})`].filter(Boolean).join(" ") }, false);
+    printTable(ports.map((p) => [p.path, [p.manufacturer, p.serialNumber, `(${p.source})`].filter(Boolean).join(" ")]));
   },
 });

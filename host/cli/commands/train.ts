@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { UserError } from "../../errors.ts";
 import { writeFileAtomic } from "../../files.ts";
 import { connect } from "../connect.ts";
-import { board, dataset, dataArgs, deviceArgs, int, modelFor } from "../common.ts";
+import { board, dataset, dataArgs, deviceArgs, int, modelFor, port as checkPort } from "../common.ts";
 import { logger, printResult } from "../output.ts";
 import { TrainingProgress } from "../progress.ts";
 import { runTraining } from "../../training/run.ts";
@@ -20,28 +20,28 @@ export default defineCommand({
     epochs: { type: "string", description: "Epochs (default 3)" },
     batch: { type: "string", description: "Batch size, a power of two (default 32)" },
     seed: { type: "string", description: "Seed of weights, sampling and shuffling (default 1)" },
-    out: { type: "string", description: "Trained model file (state blob), written atomically (default model.fewmul)", default: "model.fewmul" },
+    out: { type: "string", description: "Trained model file (state blob), written atomically", default: "model.fewmul" },
     resume: { type: "boolean", description: "Continue from the device's or the host's last checkpoint", default: false },
     "checkpoint-every": { type: "string", description: "Checkpoint every N batches (default 100; 0 = per epoch)" },
-    link: { type: "string", description: "With --port emulator: direct, socket or pty (socat); default pty when socat is installed, else socket", default: "auto" },
+    link: { type: "enum", options: ["pty", "socket", "direct"], description: "With --port emulator, how the host reaches the emulated board: a pty through socat (the OS serial stack), a loopback TCP socket, or direct calls in this process; default pty when socat is installed, else socket" },
   },
   async run({ args }) {
-    const b = board(args.board);
-    const train = dataset(args.dataset, args.data, "train");
-    const test = dataset(args.dataset, args.data, "test");
     const epochs = int("epochs", args.epochs, 3, 1);
     const seed = int("seed", args.seed, 1);
     const batch = args.batch === undefined ? undefined : int("batch", args.batch, 32, 1);
+    const checkpointEvery = int("checkpoint-every", args["checkpoint-every"], 100);
+    let port = checkPort(args.port);
+    const b = board(args.board);
+    const train = dataset(args.dataset, args.data, "train");
+    const test = dataset(args.dataset, args.data, "test");
     const perEpoch = Math.floor(train.count / (batch ?? 32));
     const spec = modelFor(args.model, train, batch, perEpoch * epochs);
 
     // The emulated board sits behind a real link unless --link direct: a pty (the OS serial
     // stack, through socat) or a loopback TCP socket.
-    let port = args.port;
     let emulator: Awaited<ReturnType<typeof startEmulator>> | undefined;
     if (port === "emulator" && args.link !== "direct") {
-      const link = args.link === "auto" ? (hasSocat() ? "pty" : "socket") : args.link;
-      if (link !== "pty" && link !== "socket") throw new UserError(`--link must be direct, socket or pty, got "${args.link}"`, "E_USAGE");
+      const link = args.link ?? (hasSocat() ? "pty" : "socket");
       emulator = await startEmulator({ board: b, listen: link === "pty" ? "pty" : "socket://127.0.0.1:0", flashFile: args.flash });
       port = emulator.port;
     }
@@ -54,7 +54,7 @@ export default defineCommand({
       logger.info(`training ${formatSpec(spec)} on ${b.id} via ${port}, ${train.name}: ${train.count} train / ${test.count} test samples`);
       const result = await runTraining(conn.session, {
         spec, seed, epochs, train, test, resume: args.resume,
-        checkpointEvery: int("checkpoint-every", args["checkpoint-every"], 100),
+        checkpointEvery,
         checkpointPath: `${args.out}.ckpt`,
         onBatch: (p) => progress.batchDone(p.id, p.epoch, p.correct, p.loss),
         onEpoch: (e) => progress.epochDone(e.epoch, e.testAccuracy),

@@ -1,6 +1,9 @@
 import { defineCommand } from "citty";
-import { connect } from "../connect.ts";
-import { board, dataset, dataArgs, deviceArgs, int, modelFor } from "../common.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, type Connection } from "../connect.ts";
+import { board, dataset, dataArgs, deviceArgs, int, modelFor, port as checkPort } from "../common.ts";
 import { logger, printResult } from "../output.ts";
 import { BatchSource } from "../../training/run.ts";
 import { encodeSpec, formatSpec } from "../../module/spec.ts";
@@ -21,18 +24,23 @@ export default defineCommand({
     seed: { type: "string", description: "Seed (default 1)" },
   },
   async run({ args }) {
-    const b = board(args.board);
-    const train = dataset(args.dataset, args.data, "train");
     const batches = int("batches", args.batches, 20, 1);
     const batch = args.batch === undefined ? undefined : int("batch", args.batch, 32, 1);
-    const spec = modelFor(args.model, train, batch, batches);
     const seed = int("seed", args.seed, 1);
+    const port = checkPort(args.port);
+    const b = board(args.board);
+    const train = dataset(args.dataset, args.data, "train");
+    const spec = modelFor(args.model, train, batch, batches);
     const source = new BatchSource(train, spec.batch, seed);
-    const device = await connect({ board: b, port: args.port, flashFile: args.flash });
-    // The reference: the same module in this process, under the emulator board's RAM.
-    const reference = await connect({ board: { ...loadBoard("emulator"), ram: Math.max(b.ram, loadBoard("emulator").ram) }, port: "emulator", flashFile: `.fewmul/validate-reference.flash` });
+    // The reference: the same module in this process, under the emulator board's RAM, its
+    // flash in a temporary directory that goes when the run ends.
+    const scratch = mkdtempSync(join(tmpdir(), "fewmul-validate-"));
+    const emulator = loadBoard("emulator");
+    let device: Connection | undefined, reference: Connection | undefined;
     try {
-      logger.info(`validating ${formatSpec(spec)}: ${b.id} via ${args.port} against the in-process emulator, ${batches} batches`);
+      device = await connect({ board: b, port, flashFile: args.flash });
+      reference = await connect({ board: { ...emulator, ram: Math.max(b.ram, emulator.ram) }, port: "emulator", flashFile: join(scratch, "reference.flash") });
+      logger.info(`validating ${formatSpec(spec)}: ${b.id} via ${port} against the in-process emulator, ${batches} batches`);
       const bytes = encodeSpec(spec);
       await Promise.all([device.session.init(bytes, seed), reference.session.init(bytes, seed)]);
       let divergence: { batch: number; tensor: string; index: number } | null = null;
@@ -54,8 +62,9 @@ export default defineCommand({
         process.exitCode = EXIT_DIVERGED;
       }
     } finally {
-      await device.close();
-      await reference.close();
+      await device?.close();
+      await reference?.close();
+      rmSync(scratch, { recursive: true, force: true });
     }
   },
 });
