@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { relative } from "node:path";
 import { buildBoard } from "../../boards/board-build.ts";
-import { board } from "../common.ts";
+import { board, deviceArgs } from "../common.ts";
 import { logger, printResult } from "../output.ts";
 
 export default defineCommand({
@@ -10,7 +10,7 @@ export default defineCommand({
     description: "Compile the device module if it is stale and, for a QEMU/wasm2c board, the firmware image into build/<board>/; print the sizes",
   },
   args: {
-    board: { type: "string", description: "Board id (boards/*.json); default emulator", default: "emulator" },
+    board: deviceArgs.board,
     force: { type: "boolean", description: "Rebuild the module and the firmware even if they are up to date", default: false },
     json: { type: "boolean", description: "Print one JSON object on stdout", default: false },
   },
