@@ -27,11 +27,11 @@ export function tempDir(t: ExecutionContext, prefix = "fewmul-cli-"): string {
 }
 
 /** `node bin/fewmul.js ...args` as a child process: the real exit code and streams. */
-export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((done) => {
     execFile(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? repoRoot, timeout: options.timeoutMs ?? 60_000,
-      env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 16 << 20,
+      env: { ...process.env, NO_COLOR: "1", ...options.env }, maxBuffer: 16 << 20,
     }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
       done({ code, stdout: String(stdout), stderr: String(stderr) });
