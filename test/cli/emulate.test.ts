@@ -4,6 +4,8 @@ import test, { type ExecutionContext } from "ava";
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { loadBoard } from "../../host/boards/manifest.ts";
+import { encodeSpec, parseSpec } from "../../host/module/spec.ts";
 import { Session } from "../../host/protocol/session.ts";
 import { SocketTransport } from "../../host/transports/socket.ts";
 import { BIN, freshModelBlob, repoRoot, runMain, tempDir } from "./helpers.ts";
@@ -56,14 +58,24 @@ test.serial("serves on the port of its first stdout line; SIGTERM closes it with
   t.false(/error|\bat\s/.test(end.stderr), end.stderr);
 });
 
-test.serial("--paced --json: one JSON line, a handshake at the board's baud rate, SIGINT exits 0", async (t) => {
+test.serial("--paced --json: one JSON line, bytes no faster than the board's baud rate, SIGINT exits 0", async (t) => {
   const dir = tempDir(t);
   const emu = await emulate(t, ["--listen", "socket://127.0.0.1:0", "--paced", "--json", "--flash", join(dir, "paced.flash")]);
   t.deepEqual(JSON.parse(emu.firstLine), { port: emu.port, board: "emulator" });
-  const session = new Session(await SocketTransport.open(emu.port));
+  const baud = loadBoard("emulator").baud;
+  const session = new Session(await SocketTransport.open(emu.port), { baud });
   try {
     const info = await session.hello();
     t.is(info.maxFrame, 512);
+    await session.init(encodeSpec(parseSpec("784-32-10:tc")), 1);
+    // A lower bound, not a time budget: a UART at `baud` carries baud/10 bytes a second, so
+    // the state (~50 KB) cannot arrive sooner than this however fast or slow the machine is;
+    // unpaced it takes a few milliseconds. (10% slack: Node's timers may fire a little early.)
+    const started = performance.now();
+    const state = await session.readState();
+    const elapsed = performance.now() - started;
+    const wire = (state.length * 10 * 1000) / baud;
+    t.true(elapsed >= 0.9 * wire, `${state.length} bytes in ${elapsed.toFixed(0)} ms; at ${baud} baud they need ${wire.toFixed(0)} ms`);
   } finally {
     await session.close();
   }
