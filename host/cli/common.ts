@@ -55,10 +55,20 @@ export function int(name: string, value: string | undefined, fallback: number, m
  */
 export function modelFor(text: string | undefined, ds: Dataset, batch: number | undefined, steps: number): ModelSpec {
   const base: ModelSpec = { ...DEFAULT_SPEC, sizes: [ds.features, 256, ds.classes], decaySteps: steps };
-  const spec = text ? parseSpec(text, base) : base;
+  const spec = text ? asUsage(() => parseSpec(text, base)) : base;
   if (batch !== undefined) spec.batch = batch;
   if (text && !/decay=/.test(text)) spec.decaySteps = steps;
   if (spec.sizes[0] !== ds.features) throw new UserError(`model has ${spec.sizes[0]} inputs but ${ds.name} samples have ${ds.features}`, "E_SPEC");
   if (spec.sizes[spec.sizes.length - 1] < ds.classes) throw new UserError(`model has ${spec.sizes[spec.sizes.length - 1]} outputs but ${ds.name} has ${ds.classes} classes`, "E_SPEC");
-  return parseSpec(`${spec.sizes.join("-")}`, spec); // re-validates ranges (batch)
+  return asUsage(() => parseSpec(`${spec.sizes.join("-")}`, spec)); // re-validates ranges (batch)
+}
+
+/** A --model or --batch value that the spec rules refuse is a usage error (exit 2). */
+function asUsage(parse: () => ModelSpec): ModelSpec {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof UserError && e.code === "E_SPEC") throw new UserError(e.message, "E_USAGE");
+    throw e;
+  }
 }

@@ -66,6 +66,9 @@ test.serial("values are checked where they are parsed: the option and what it ac
     [["boards", "--json=yes"], ["--json takes no value"]],
     [["train", "--no-port"], ["--port is not a yes/no option"]],
     [["flash"], ["--board is required"]],
+    [["train", "--link", "direct", "--model", "784-x-10"], ["invalid model spec", "784-x-10"]],
+    [["validate", "--model", "784-16-10:xx"], ["invalid model spec", "mode must be bc or tc"]],
+    [["train", "--link", "direct", "--batch", "24"], ["invalid model spec", "batch 24"]],
   ];
   for (const command of ["train", "eval", "validate"]) {
     for (const port of ["emulater", "socket://127.0.0.1", "socket://:80", "http://127.0.0.1:80", "ttyACM0"]) {
