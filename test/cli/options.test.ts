@@ -3,13 +3,13 @@
 // option when one is close. The checks are read from each command's own `args`, so they
 // are run here over every command of the CLI, whatever options it has today.
 import test from "ava";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ArgsDef } from "citty";
 import { commandArgs, subCommands } from "../../host/cli/main.ts";
 import { checkArgs, closest } from "../../host/cli/strict-args.ts";
 import { UserError } from "../../host/errors.ts";
-import { assertUsageError, runCli, runMain, tempDir } from "./helpers.ts";
+import { assertUsageError, repoRoot, runCli, runMain, tempDir } from "./helpers.ts";
 
 const commands = await Promise.all(Object.entries(subCommands).map(async ([name, load]) => {
   const args = await commandArgs(await load());
@@ -154,4 +154,17 @@ test("closest: one edit for short words, two for longer ones, a swap is one, or 
   t.is(closest("o", options), undefined);
   t.is(closest("verbose", options), undefined);
   t.is(closest("xyz", options), undefined);
+});
+
+test("every command line in the README's examples passes the option check", (t) => {
+  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+  const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const lines = blocks.flatMap((b) => b.split("\n")).map((l) => l.replace(/#.*$/, "").replace(/&\s*$/, "").trim()).filter((l) => l.startsWith("fewmul "));
+  t.true(lines.length >= 8, `${lines.length} examples`);
+  for (const line of lines) {
+    const [, name, ...argv] = line.split(/\s+/);
+    const command = commands.find((c) => c.name === name);
+    t.truthy(command, line);
+    if (command) t.notThrows(() => checkArgs(command.args, argv), line);
+  }
 });
