@@ -29,7 +29,7 @@ export function dataset(kind: string, data: string | undefined, split: "train" |
 }
 
 /** --port: `emulator`, socket://HOST:PORT or a serial device path; anything else is a usage error. */
-export function port(value: string): string {
+export function checkPort(value: string): string {
   const bad = () => new UserError(`--port must be emulator, socket://HOST:PORT or a serial device path such as /dev/ttyACM0, got "${value}"`, "E_USAGE");
   if (value === "emulator") return value;
   if (value.startsWith("socket://")) {
@@ -44,8 +44,8 @@ export function port(value: string): string {
 /** Integer option check with a one-line error naming the option. */
 export function int(name: string, value: string | undefined, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} must be an integer >= ${min}, got "${value}"`, "E_USAGE");
+  const n = /^\d+$/.test(value) ? Number(value) : NaN; // not "", " 3", "0x10" or "1e3"
+  if (!Number.isSafeInteger(n) || n < min) throw new UserError(`--${name} must be an integer >= ${min}, got "${value}"`, "E_USAGE");
   return n;
 }
 

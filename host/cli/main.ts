@@ -44,19 +44,17 @@ const isHelp = (a: string) => a === "--help" || a === "-h";
 export async function main(rawArgs: string[]): Promise<number> {
   const [first, ...rest] = rawArgs;
   try {
-    if (first === undefined || isHelp(first) || (first === "help" && rest.length === 0)) {
-      if (rest.length > 0 && !rest.every(isHelp)) throw new UserError(`unexpected argument "${rest.find((a) => !isHelp(a))}" (fewmul help <command>)`, "E_USAGE");
-      await showUsage(root);
-      return 0;
-    }
+    if (first === undefined) { await showUsage(root); return 0; }
     if (first === "--version" || first === "-v") {
       if (rest.length > 0) throw new UserError(`unexpected argument "${rest[0]}" after ${first}`, "E_USAGE");
       console.log(version);
       return 0;
     }
-    if (first === "help") { // `fewmul help train` is `fewmul train --help`
-      if (rest.length > 1) throw new UserError(`unexpected argument "${rest[1]}" (fewmul help <command>)`, "E_USAGE");
-      await showUsage(await loadCommand(rest[0]), root);
+    if (first === "help" || isHelp(first)) { // `fewmul help train` is `fewmul train --help`
+      const [name, extra] = rest.filter((a) => !isHelp(a));
+      if (extra !== undefined) throw new UserError(`unexpected argument "${extra}" (fewmul help <command>)`, "E_USAGE");
+      if (name === undefined) await showUsage(root);
+      else await showUsage(await loadCommand(name), root);
       return 0;
     }
     if (first.startsWith("-")) throw new UserError(`unknown option ${first}: options follow the command (fewmul <command> ${first})`, "E_USAGE");

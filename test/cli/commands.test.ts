@@ -39,6 +39,7 @@ test.serial("fewmul help <command> is fewmul <command> --help: every option, eac
     t.is(viaFlag.code, 0, viaFlag.stderr);
     t.is(viaHelp.stdout, viaFlag.stdout, name);
     t.is(viaHelp.stdout, (await runMain([name, "-h", "--epoch"])).stdout, `${name}: help wins over a bad option`);
+    t.is(viaHelp.stdout, (await runMain(["--help", name])).stdout, `fewmul --help ${name}`);
     const text = plain(viaHelp.stdout);
     const args = await commandArgs(await load());
     for (const [option, def] of Object.entries(args)) {

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { UserError } from "../../errors.ts";
 import { connect } from "../connect.ts";
-import { board, dataset, dataArgs, deviceArgs, port as checkPort } from "../common.ts";
+import { board, dataset, dataArgs, deviceArgs, checkPort } from "../common.ts";
 import { logger, printResult } from "../output.ts";
 import { evaluateOnDevice } from "../../training/run.ts";
 import { formatSpec } from "../../module/spec.ts";

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type Connection } from "../connect.ts";
-import { board, dataset, dataArgs, deviceArgs, int, modelFor, port as checkPort } from "../common.ts";
+import { board, dataset, dataArgs, deviceArgs, int, modelFor, checkPort } from "../common.ts";
 import { logger, printResult } from "../output.ts";
 import { BatchSource } from "../../training/run.ts";
 import { encodeSpec, formatSpec } from "../../module/spec.ts";
