@@ -1,7 +1,7 @@
 // The `fewmul` command: subcommands are loaded lazily; every command line is checked against
 // the command's own options before it runs; user errors print one line.
 import { readFileSync } from "node:fs";
-import { defineCommand, runCommand, showUsage, type ArgsDef, type CommandDef } from "citty";
+import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
 import { EXIT_USAGE, UserError } from "../errors.ts";
 import { logger } from "./output.ts";
 import { checkArgs, closest } from "./strict-args.ts";
@@ -39,6 +39,11 @@ export async function commandArgs(command: CommandDef<any>): Promise<ArgsDef> {
 }
 
 const isHelp = (a: string) => a === "--help" || a === "-h";
+
+/** citty's help text, without the spaces it pads every line to the longest one with. */
+async function showUsage(command: CommandDef<any>, parent?: CommandDef<any>): Promise<void> {
+  process.stdout.write(`${(await renderUsage(command, parent)).replace(/[ \t]+$/gm, "")}\n\n`);
+}
 
 /** Runs the CLI on raw arguments (tests call this in-process); resolves to the exit code. */
 export async function main(rawArgs: string[]): Promise<number> {

@@ -17,6 +17,7 @@ test("fewmul, fewmul --help and fewmul help: the command list, exit 0", async (t
   const bare = await runCli([]);
   t.is(bare.code, 0, bare.stderr);
   t.is(bare.stderr, "");
+  t.notRegex(bare.stdout, /[ \t]$/m, "no trailing spaces");
   for (const name of Object.keys(subCommands)) t.regex(bare.stdout, new RegExp(`^\\s+${name}\\s{2,}\\S`, "m"), `${name} listed`);
   t.is((await runCli(["--help"])).stdout, bare.stdout);
   t.is((await runCli(["help"])).stdout, bare.stdout);
@@ -38,6 +39,7 @@ test.serial("fewmul help <command> is fewmul <command> --help: every option, eac
     t.is(viaHelp.code, 0, viaHelp.stderr);
     t.is(viaFlag.code, 0, viaFlag.stderr);
     t.is(viaHelp.stdout, viaFlag.stdout, name);
+    t.notRegex(viaHelp.stdout, /[ \t]$/m, `${name}: no trailing spaces`);
     t.is(viaHelp.stdout, (await runMain([name, "-h", "--epoch"])).stdout, `${name}: help wins over a bad option`);
     t.is(viaHelp.stdout, (await runMain(["--help", name])).stdout, `fewmul --help ${name}`);
     const text = plain(viaHelp.stdout);
