@@ -18,6 +18,7 @@ export const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   eval: () => import("./commands/eval.ts").then((m) => m.default),
   validate: () => import("./commands/validate.ts").then((m) => m.default),
   export: () => import("./commands/export.ts").then((m) => m.default),
+  report: () => import("./commands/report.ts").then((m) => m.default),
 };
 
 export const root = defineCommand({

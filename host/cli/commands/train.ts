@@ -10,6 +10,7 @@ import { formatSpec } from "../../module/spec.ts";
 import { startEmulator, hasSocat } from "../../emulator/server.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
 import { Status } from "../../protocol/status.ts";
+import { finishRunRecord, startRunRecord } from "../../report/train-report.ts";
 
 export default defineCommand({
   meta: { name: "train", description: "Train a model on a board (default: the emulated board) over the wire protocol" },
@@ -24,6 +25,7 @@ export default defineCommand({
     resume: { type: "boolean", description: "Continue from the device's or the host's last checkpoint", default: false },
     "checkpoint-every": { type: "string", description: "Checkpoint every N batches (default 100; 0 = per epoch)" },
     link: { type: "enum", options: ["pty", "socket", "direct"], description: "With --port emulator, how the host reaches the emulated board: a pty through socat (the OS serial stack), a loopback TCP socket, or direct calls in this process; default pty when socat is installed, else socket" },
+    report: { type: "string", description: "Also write this self-contained HTML report of the run (the history is kept in OUT.run.json either way)" },
   },
   async run({ args }) {
     const epochs = int("epochs", args.epochs, 3, 1);
@@ -36,6 +38,8 @@ export default defineCommand({
     const test = dataset(args.dataset, args.data, "test");
     const perEpoch = Math.floor(train.count / (batch ?? 32));
     const spec = modelFor(args.model, train, batch, perEpoch * epochs);
+    const run = { out: args.out, resume: args.resume, board: b, spec, seed, epochs, dataset: { kind: args.dataset, data: args.data, train, test }, report: args.report };
+    const recorder = startRunRecord(run);
 
     // The emulated board sits behind a real link unless --link direct: a pty (the OS serial
     // stack, through socat) or a loopback TCP socket.
@@ -56,8 +60,8 @@ export default defineCommand({
         spec, seed, epochs, train, test, resume: args.resume,
         checkpointEvery,
         checkpointPath: `${args.out}.ckpt`,
-        onBatch: (p) => progress.batchDone(p.id, p.epoch, p.correct, p.loss),
-        onEpoch: (e) => progress.epochDone(e.epoch, e.testAccuracy),
+        onBatch: (p) => { progress.batchDone(p.id, p.epoch, p.correct, p.loss); recorder.batch(p); },
+        onEpoch: (e) => { progress.epochDone(e.epoch, e.testAccuracy); recorder.epoch(e); },
         onRecover: (why, next) => logger.warn(`link recovered (${why}); resuming at batch ${next}`),
       }).catch((e) => {
         if (e instanceof ProtocolError && e.status === Status.E_NOMEM) {
@@ -67,9 +71,10 @@ export default defineCommand({
       });
       progress.stop();
       writeFileAtomic(args.out, result.state);
+      finishRunRecord(recorder, result, run);
       printResult({
         board: b.id, epochs, samples: result.samples, test_accuracy: result.testAccuracy ?? null,
-        state_digest: result.digest.toString(16).padStart(8, "0"), out: args.out,
+        state_digest: result.digest.toString(16).padStart(8, "0"), out: args.out, ...(args.report ? { report: args.report } : {}),
       }, args.json);
     } finally {
       process.removeListener("SIGINT", onInterrupt);

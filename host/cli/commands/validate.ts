@@ -9,6 +9,8 @@ import { BatchSource } from "../../training/run.ts";
 import { encodeSpec, formatSpec } from "../../module/spec.ts";
 import { firstDifference } from "../../module/state-layout.ts";
 import { loadBoard } from "../../boards/manifest.ts";
+import { ValidateRecorder } from "../../report/validate-log.ts";
+import { checkOutputPath } from "../../report/report.ts";
 
 /** Exit code when the device and the emulator disagree. */
 export const EXIT_DIVERGED = 2;
@@ -22,6 +24,7 @@ export default defineCommand({
     batches: { type: "string", description: "Batches to compare (default 20)" },
     batch: { type: "string", description: "Batch size (default 32)" },
     seed: { type: "string", description: "Seed (default 1)" },
+    log: { type: "string", description: "Write the per-batch digests, losses and the first divergence to this JSON file (for fewmul report --validate-log)" },
   },
   async run({ args }) {
     const batches = int("batches", args.batches, 20, 1);
@@ -32,6 +35,8 @@ export default defineCommand({
     const train = dataset(args.dataset, args.data, "train");
     const spec = modelFor(args.model, train, batch, batches);
     const source = new BatchSource(train, spec.batch, seed);
+    if (args.log !== undefined) checkOutputPath("log", args.log);
+    const log = new ValidateRecorder({ board: { id: b.id, name: b.name }, port, model: formatSpec(spec), seed, batch: spec.batch });
     // The reference: the same module in this process, under the emulator board's RAM, its
     // flash in a temporary directory that goes when the run ends.
     const scratch = mkdtempSync(join(tmpdir(), "fewmul-validate-"));
@@ -50,12 +55,14 @@ export default defineCommand({
         const [d, r] = await Promise.all([device.session.train(id, images, labels), reference.session.train(id, images, labels)]);
         const [ds, rs] = await Promise.all([device.session.stats(), reference.session.stats()]);
         compared = id;
+        log.batch(id, { digest: ds.digest, loss: d.loss / 256, correct: d.correct }, { digest: rs.digest, loss: r.loss / 256, correct: r.correct });
         if (ds.digest !== rs.digest || d.correct !== r.correct || d.loss !== r.loss) {
           const [a, c] = await Promise.all([device.session.readState(), reference.session.readState()]);
           const where = firstDifference(a, c) ?? { tensor: "digest", index: 0 };
           divergence = { batch: id, ...where };
         }
       }
+      if (args.log !== undefined) log.write(args.log, divergence);
       printResult({ identical: divergence === null, batches: compared, first_divergence: divergence }, args.json);
       if (divergence) {
         logger.error(`device diverged from the emulator at batch ${divergence.batch}: ${divergence.tensor}[${divergence.index}]`);
