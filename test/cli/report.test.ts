@@ -11,7 +11,11 @@ import { parseSpec } from "../../host/module/spec.ts";
 import { percent } from "../../host/report/html.ts";
 import { readRunRecord } from "../../host/report/run-record.ts";
 import { BatchSource } from "../../host/training/run.ts";
-import { assertUserError, repoRoot, runMain, tempDir, tmpFiles } from "./helpers.ts";
+import { loadBoard } from "../../host/boards/manifest.ts";
+import { startEmulator } from "../../host/emulator/server.ts";
+import { stateTensors } from "../../host/module/state-layout.ts";
+import type { DeviceExports, InProcessTransport } from "../../host/transports/in-process.ts";
+import { assertUsageError, assertUserError, freshModelBlob, repoRoot, runMain, tempDir, tmpFiles } from "./helpers.ts";
 
 const MODEL = "784-32-10:tc,lr=2,lrend=6,decay=500";
 const SEED = 3;
@@ -146,16 +150,38 @@ test.serial("validate --log, then report --validate-log: identical runs and a ma
   t.true(html.includes('aria-label="State digests per batch'));
   t.true(html.includes('aria-label="Linear memory to train'), "the memory plan of the log's spec");
 
-  // a divergence at batch 3 is named, marked on the charts and its row flagged
-  entries.batches[2].device_digest = "0badf00d";
-  entries.first_divergence = { batch: 3, tensor: "layer0.weights", index: 5 };
-  entries.identical = false;
-  writeFileSync(log, JSON.stringify(entries));
+  // a device perturbed after batch 2 (as in validate.test.ts): the divergence is named, marked
+  // on both charts and its row flagged
+  const emulator = await startEmulator({ board: loadBoard("emulator"), listen: "socket://127.0.0.1:0", flashFile: join(dir, "device.flash") });
+  t.teardown(() => emulator.close());
+  const spec = "784-16-10:tc,batch=16";
+  const slots = stateTensors(freshModelBlob(spec));
+  const step = slots.find((s) => s.name === "step")!, mean = slots.find((s) => s.name === "layer1.running_mean")!;
+  const device = emulator.device as InProcessTransport;
+  const write = device.write.bind(device);
+  let perturbed = false;
+  device.write = (bytes) => {
+    const x = device.exports as DeviceExports & { state_ptr(): number };
+    const state = new DataView(x.memory.buffer, x.state_ptr());
+    if (!perturbed && state.getUint32(step.offset, true) === 2) {
+      state.setInt32(mean.offset + 12, state.getInt32(mean.offset + 12, true) + (1 << 20), true);
+      perturbed = true;
+    }
+    return write(bytes);
+  };
+  const bad = await runMain(["validate", "--port", emulator.port, "--batches", "5", "--model", spec, "--log", log]);
+  t.is(bad.code, 2, bad.stderr);
+  const diverged = JSON.parse(readFileSync(log, "utf8"));
+  t.deepEqual(diverged.first_divergence, { batch: 2, tensor: "layer1.running_mean", index: 3 });
+  t.false(diverged.identical);
+  t.is(diverged.batches.length, 2);
+  t.is(diverged.batches[0].device_digest, diverged.batches[0].emulator_digest);
+  t.not(diverged.batches[1].device_digest, diverged.batches[1].emulator_digest);
   t.is((await runMain(["report", "--validate-log", log, "--out", join(dir, "v.html")])).code, 0);
   html = readFileSync(join(dir, "v.html"), "utf8");
-  t.regex(html, /diverged from the emulator at batch 3<\/strong>: first differing element <code>layer0.weights\[5\]<\/code>/);
-  t.is([...html.matchAll(/>first divergence: batch 3<\/text>/g)].length, 2);
-  t.regex(html, /<tr class="bad"><td class="n">3<\/td><td><code>0badf00d<\/code>/);
+  t.regex(html, /diverged from the emulator at batch 2<\/strong>: first differing element <code>layer1.running_mean\[3\]<\/code>/);
+  t.is([...html.matchAll(/>first divergence: batch 2<\/text>/g)].length, 2);
+  t.regex(html, new RegExp(`<tr class="bad"><td class="n">2</td><td><code>${diverged.batches[1].device_digest}</code>`));
 });
 
 test.serial("report: bad inputs are one-line errors and leave no file", async (t) => {
@@ -168,7 +194,7 @@ test.serial("report: bad inputs are one-line errors and leave no file", async (t
   writeFileSync(join(dir, "junk.fewmul"), "not a model");
   assertUserError(t, await run("--model-file", join(dir, "junk.fewmul")), "junk.fewmul", "not a fewmul model file");
   mkdirSync(join(dir, "folder"));
-  assertUserError(t, await runMain(["report", "--model-file", json.out, "--out", join(dir, "folder")]), "--out must name a file");
+  assertUsageError(t, await runMain(["report", "--model-file", json.out, "--out", join(dir, "folder")]), "--out must name a file");
   assertUserError(t, await run("--validate-log", join(dir, "none.json")), "none.json", "validate log not found");
   writeFileSync(join(dir, "v.json"), JSON.stringify({ format: "fewmul-validate", version: 1 }));
   assertUserError(t, await run("--validate-log", join(dir, "v.json")), "v.json", "bad validate log");
@@ -183,11 +209,12 @@ test.serial("report: bad inputs are one-line errors and leave no file", async (t
   // without a record holding the confusion matrix, the test split must load
   writeFileSync(recordPath, JSON.stringify(record));
   copyFileSync(json.out, join(dir, "bare.fewmul"));
-  assertUserError(t, await run("--model-file", join(dir, "bare.fewmul"), "--dataset", "nope"), "unknown dataset");
+  assertUsageError(t, await run("--model-file", join(dir, "bare.fewmul"), "--dataset", "nope"), "unknown dataset");
 
   t.false(existsSync(out));
   // train checks --report before it trains
-  assertUserError(t, await runMain(["train", "--link", "direct", "--model", MODEL, "--out", join(dir, "x.fewmul"), "--report", join(dir, "folder")]), "--report must name a file");
+  assertUsageError(t, await runMain(["train", "--link", "direct", "--model", MODEL, "--out", join(dir, "x.fewmul"), "--report", join(dir, "folder")]), "--report must name a file");
+  assertUsageError(t, await runMain(["validate", "--model", "784-16-10:tc", "--batches", "1", "--log", join(dir, "folder")]), "--log must name a file");
   t.false(existsSync(join(dir, "x.fewmul")));
   t.deepEqual(tmpFiles(dir), []);
 });

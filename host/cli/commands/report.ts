@@ -13,7 +13,7 @@ export default defineCommand({
   args: {
     "model-file": { type: "string", description: "Trained model (train --out); its history is read from MODEL.run.json when present (default model.fewmul unless only --validate-log is given)" },
     "validate-log": { type: "string", description: "Log of fewmul validate --log, drawn as device vs emulator per batch" },
-    out: { type: "string", description: "HTML file to write, atomically (default report.html)", default: "report.html" },
+    out: { type: "string", description: "HTML file to write, atomically", default: "report.html" },
     dataset: { type: "string", description: "Dataset of the confusion matrix when the run record holds none (default: the run's, else mnist)" },
     data: { type: "string", description: "Dataset path (as for train)" },
     board: { type: "string", description: "Board of the memory plan when there is no run record (default: the run's, else emulator)" },
