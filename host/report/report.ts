@@ -46,7 +46,7 @@ export interface ReportSources {
   record?: RunRecord;
   validate?: ValidateLog;
   board: { id: string; name: string; ram: number; runtime?: string };
-  /** Test split for the confusion matrix when the record does not hold one for this model. */
+  /** Test split for the confusion matrix; without it, the one the run record holds (if any). */
   test?: Dataset;
 }
 
@@ -60,10 +60,10 @@ export function reportData(s: ReportSources): ReportData {
   const spec: ModelSpec = model ? model.spec : parseSpec(validate!.model);
   const exported = model ? exportModel(model) : undefined;
   let confusion: ReportData["confusion"];
-  if (model && record?.confusion && record.state_digest === digest) {
-    confusion = { matrix: record.confusion, dataset: `${record.dataset.name}, ${record.dataset.test} test samples` };
-  } else if (model && s.test) {
+  if (model && s.test) {
     confusion = { matrix: confusionMatrix(model, s.test, exported), dataset: `${s.test.name}, ${s.test.count} test samples` };
+  } else if (model && record?.confusion && record.state_digest === digest) {
+    confusion = { matrix: record.confusion, dataset: `${record.dataset.name}, ${record.dataset.test} test samples` };
   }
   const required = new DeviceModel({ ramBytes: 1 << 30 }).requiredBytes(spec);
   // the sizes the run recorded, unless the report is asked about another board

@@ -117,7 +117,7 @@ test.serial("a resumed run's record holds the whole history of an uninterrupted 
   t.false(resumed.loss.includes(null));
 });
 
-test.serial("report without a run record: the model's sections, the confusion matrix from the test split", async (t) => {
+test.serial("report without a run record: the model's sections, the confusion matrix from the test split; --dataset recomputes it", async (t) => {
   const dir = tempDir(t);
   const json = await train(dir, "m", 1, ["--report", join(dir, "with.html")]);
   copyFileSync(json.out, join(dir, "bare.fewmul"));
@@ -130,6 +130,16 @@ test.serial("report without a run record: the model's sections, the confusion ma
   t.deepEqual(k.get("confusion_accuracy"), [String(json.test_accuracy)]);
   t.deepEqual(k.get("state_digest"), [json.state_digest]);
   t.true(html.includes('aria-label="Layer 0: latent weights"'));
+
+  // with a record: its matrix, unless --dataset asks for the test split again
+  const recordPath = join(dir, "m.fewmul.run.json");
+  const record = JSON.parse(readFileSync(recordPath, "utf8"));
+  record.confusion = record.confusion.map((row: number[], i: number) => row.map((_, j) => (i === j ? 1 : 0)));
+  writeFileSync(recordPath, JSON.stringify(record));
+  t.is((await runMain(["report", "--model-file", json.out, "--out", join(dir, "r.html")])).code, 0);
+  t.deepEqual(marked(readFileSync(join(dir, "r.html"), "utf8")).get("confusion_total"), ["10"]);
+  t.is((await runMain(["report", "--model-file", json.out, "--dataset", "mnist", "--out", join(dir, "r.html")])).code, 0);
+  t.deepEqual(marked(readFileSync(join(dir, "r.html"), "utf8")).get("confusion_accuracy"), [String(json.test_accuracy)]);
 });
 
 test.serial("validate --log, then report --validate-log: identical runs and a marked divergence", async (t) => {

@@ -14,7 +14,7 @@ export default defineCommand({
     "model-file": { type: "string", description: "Trained model (train --out); its history is read from MODEL.run.json when present (default model.fewmul unless only --validate-log is given)" },
     "validate-log": { type: "string", description: "Log of fewmul validate --log, drawn as device vs emulator per batch" },
     out: { type: "string", description: "HTML file to write, atomically", default: "report.html" },
-    dataset: { type: "string", description: "Dataset of the confusion matrix when the run record holds none (default: the run's, else mnist)" },
+    dataset: { type: "string", description: "Dataset of the confusion matrix, computed from its test split (default: the matrix in the run record, else the run's dataset, else mnist)" },
     data: { type: "string", description: "Dataset path (as for train)" },
     board: { type: "string", description: "Board of the memory plan when there is no run record (default: the run's, else emulator)" },
     json: { type: "boolean", description: "Print one JSON object on stdout", default: false },
@@ -30,9 +30,11 @@ export default defineCommand({
     // the board's RAM as the run saw it (a manifest may have changed since)
     const ram = !args.board && record ? record.board.ram : b.ram;
 
-    // The confusion matrix comes from the record when it holds one for this model, else from the test split.
+    // The confusion matrix comes from the record when it holds one for this model, else (or
+    // when --dataset/--data ask for another) from the test split.
     let test;
-    if (model && !(record?.confusion && record.state_digest === model.digest.toString(16).padStart(8, "0"))) {
+    const recorded = record?.confusion && record.state_digest === model?.digest.toString(16).padStart(8, "0");
+    if (model && (!recorded || args.dataset !== undefined || args.data !== undefined)) {
       test = dataset(args.dataset ?? record?.dataset.kind ?? "mnist", args.data ?? record?.dataset.data ?? undefined, "test");
       const sizes = model.spec.sizes;
       if (sizes[0] !== test.features) throw new UserError(`${model.path}: model has ${sizes[0]} inputs but ${test.name} samples have ${test.features} (pass --dataset)`, "E_SPEC");
