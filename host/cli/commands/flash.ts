@@ -3,6 +3,7 @@ import { relative } from "node:path";
 import { UserError } from "../../errors.ts";
 import { buildBoard } from "../../boards/board-build.ts";
 import { startQemu, type RunningQemu } from "../../boards/qemu.ts";
+import { vendorFlash } from "../../boards/vendor-flash.ts";
 import { board } from "../common.ts";
 import { logger } from "../output.ts";
 import { waitForStop } from "../signals.ts";
@@ -27,6 +28,11 @@ export default defineCommand({
   },
   async run({ args }) {
     const b = board(args.board);
+    const vendor = vendorFlash(b, args.port === "pty" ? undefined : args.port);
+    if (vendor) {
+      process.stdout.write(args.json ? `${JSON.stringify({ board: b.id, flashed: false, command: vendor.command })}\n` : `${vendor.command}\n`);
+      throw new UserError(`fewmul does not flash ${b.id}: run the command above in your ${vendor.sdk} application (README.md, "Running on a WAMR board")`, "E_BOARD");
+    }
     if (b.flasher !== "qemu") {
       if (b.flasher === "none") throw new UserError(`board ${b.id} needs no flashing: use fewmul emulate, or --port emulator`, "E_BOARD");
       throw new UserError(`board ${b.id}: flasher "${b.flasher}" is not supported yet (only qemu)`, "E_BOARD");
