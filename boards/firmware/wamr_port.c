@@ -2,6 +2,8 @@
  * "runtime": "wamr" (ESP-IDF, Zephyr, or any platform WAMR supports). main.c, flash.c and the
  * board's uart.c are used as they are; README.md, "Running on a WAMR board", lists the WAMR
  * options the module needs (interpreter, no libc, no WASI: it imports only env.flash_*).
+ * Written against the wasm_export.h of WAMR 2.4.5 (checked with its classic and fast
+ * interpreters); it uses the 2.x memory-instance API, so WAMR 1.x needs changes.
  *
  * - The runtime is initialised once, in pool mode: the loaded module, the instance and the
  *   interpreter stack come from wamr_pool (linear memory does not: see WAMR_POOL_BYTES).
