@@ -21,7 +21,7 @@ test("a WAMR manifest without a serial link, or with an unknown one, is refused"
   const base = { ...loadBoard("nrf52840dk") } as Record<string, unknown>;
   const write = (name: string, patch: Record<string, unknown>) => {
     const path = join(dir, `${name}.json`);
-    const m = { ...base, ...patch, id: name };
+    const m: Record<string, unknown> = { ...base, ...patch, id: name };
     for (const [k, v] of Object.entries(patch)) if (v === undefined) delete m[k];
     writeFileSync(path, JSON.stringify(m));
     return path;
