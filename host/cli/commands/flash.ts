@@ -19,11 +19,11 @@ function parsePort(port: string): "pty" | { tcp: number } {
 export default defineCommand({
   meta: {
     name: "flash",
-    description: "Put the firmware on a board and keep it running: for QEMU boards, build if needed, boot qemu-system-arm (-icount, deterministic) and serve its UART until interrupted",
+    description: "Put the firmware on a board and keep it running: for QEMU boards, build if needed, boot qemu-system-arm (-icount, deterministic) and serve its UART until interrupted; for ESP-IDF/Zephyr (WAMR) boards, print the vendor command that flashes your application and exit 1",
   },
   args: {
     board: { type: "string", description: "Board id (boards/*.json), e.g. qemu-mps2-an385", required: true },
-    port: { type: "string", description: "Where the board's UART appears: pty or socket://127.0.0.1:PORT (0 = any free port)", default: "pty" },
+    port: { type: "string", description: "Where the board's UART appears: pty or socket://127.0.0.1:PORT (0 = any free port); for an idf.py board, the serial port for the printed command", default: "pty" },
     json: { type: "boolean", description: "First line of stdout as a JSON object {port, board, elf, pid}", default: false },
   },
   async run({ args }) {
