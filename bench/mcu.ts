@@ -214,6 +214,9 @@ async function main() {
       // the board's firmware (byte pump + integer module), as `fewmul build` makes it
       text: pump.text, data: pump.data, bss: pump.bss,
       firmware_static_ram: (pump.sections[".data"] ?? 0) + (pump.sections[".bss"] ?? 0),
+      // the counts are for wasm2c output compiled to native code; a WAMR interpreter executes
+      // the same module with several times more instructions (README, "Running on a WAMR board")
+      runtime: "wasm2c",
       cpu: board.cpu, model: MODEL, weights, batch: spec.batch, steps: STEPS, evals: EVALS,
       instructions_per_tick: get("int").instructionsPerTick,
     };
@@ -225,7 +228,9 @@ async function main() {
   }
   const M = (n: number) => (n / 1e6).toFixed(2);
   const K = (n: number) => (n / 1e3).toFixed(1);
-  const rows = [["board", "module", "instr/train sample (M)", "instr/inference (M)", "required_bytes (KB)", "peak RAM (KB)"]];
+  process.stdout.write("Instructions of the module compiled by wasm2c (native Thumb code, bare metal); an interpreter\n" +
+    "such as WAMR's runs the same module with several times more (README.md, \"Running on a WAMR board\").\n");
+  const rows = [["board", "module", "wasm2c instr/train sample (M)", "wasm2c instr/inference (M)", "required_bytes (KB)", "peak RAM (KB)"]];
   for (const id of BOARDS) {
     const r = result[id];
     for (const kind of ["int", "float32"] as Kind[]) {
@@ -237,7 +242,7 @@ async function main() {
   for (const row of rows) process.stdout.write(row.map((cell, c) => cell.padEnd(widths[c])).join("  ") + "\n");
   for (const id of BOARDS) {
     const r = result[id];
-    process.stdout.write(`${id}: float32/int ${r.ratio}x per training sample, ${r.ratio_inference}x per inference; ` +
+    process.stdout.write(`${id} (wasm2c): float32/int ${r.ratio}x per training sample, ${r.ratio_inference}x per inference; ` +
       `${r.instructions_per_weight} instructions per weight per training sample (${weights} weights); ` +
       `firmware text ${r.text} data ${r.data} bss ${r.bss}\n`);
   }

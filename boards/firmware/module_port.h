@@ -12,6 +12,7 @@
  * boards/firmware/README.md lists them. */
 #define PORT_TRAP_NO_RAM 16 /* module's initial memory is larger than the board's RAM */
 #define PORT_TRAP_ABI 17    /* rx/tx window outside linear memory */
+#define PORT_TRAP_RUNTIME 18 /* a runtime error with no Wasm trap code (WAMR exception) */
 
 /* (Re)create the instance from scratch (fresh linear memory, data segments,
  * _initialize if exported) and call boot(): *boot_result is its return value. */

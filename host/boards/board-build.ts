@@ -40,10 +40,10 @@ export interface BoardBuildOptions {
 /**
  * Compiles the module if needed, then the firmware for a wasm2c board into build/<board>/:
  * with `force` or `firmware`, else only when fw.elf is missing or older than the module, a
- * firmware source, the manifest or the build script. Node boards get the module only.
+ * firmware source, the manifest or the build script. Node and WAMR boards get the module only.
  */
 export async function buildBoard(board: BoardManifest, options: BoardBuildOptions = {}): Promise<BoardBuild> {
-  if (board.runtime === "node") {
+  if (board.runtime === "node" || board.runtime === "wamr") { // a wamr board's firmware is the user's ESP-IDF/Zephyr build
     return { board: board.id, module: await ensureModule("release", options.force) };
   }
   if (board.runtime !== "wasm2c") {

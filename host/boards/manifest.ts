@@ -19,6 +19,10 @@ export interface BoardManifest {
   checkpoint_bytes: number;
   baud: number;
   max_frame: number;
+  /** How the host link reaches the board: a UART (often behind a USB-UART bridge) or the MCU's own USB CDC-ACM. */
+  serial?: "uart" | "usb-cdc";
+  /** A model spec the board holds (linear memory and checkpoint) when 784-256-10 does not fit. */
+  model?: string;
   runtime: "node" | "wasm2c" | "wamr";
   flasher: string;
   qemu?: { machine: string; cpu: string; extra: string[] };
@@ -53,6 +57,9 @@ export function loadBoard(idOrPath: string): BoardManifest {
   if (raw.id !== basename(path, ".json")) throw bad(`"id" must equal the file name`);
   if (!["node", "wasm2c", "wamr"].includes(raw.runtime)) throw bad(`unknown runtime "${raw.runtime}"`);
   if (raw.ram % 65536) throw bad(`"ram" must be a multiple of 65536 (Wasm pages)`);
+  if (raw.serial !== undefined && !["uart", "usb-cdc"].includes(raw.serial)) throw bad(`"serial" must be "uart" or "usb-cdc"`);
+  if (raw.runtime === "wamr" && raw.serial === undefined) throw bad(`"serial" ("uart" or "usb-cdc") is required for a wamr board`);
+  if (raw.model !== undefined && typeof raw.model !== "string") throw bad(`"model" must be a model spec string`);
   if (raw.flasher === "qemu") {
     const q = raw.qemu;
     if (typeof q?.machine !== "string" || typeof q?.cpu !== "string" || !Array.isArray(q?.extra)) {

@@ -34,6 +34,7 @@ export const TRAP_MEANINGS: Record<number, string> = {
   8: "call stack exhausted",
   16: "the board cannot host the module (memory or table pool too small)",
   17: "device ABI violation (rx/tx window outside linear memory)",
+  18: "runtime error without a Wasm trap code (a WAMR exception)",
 };
 
 const TRAP = "FEWMUL-TRAP ";

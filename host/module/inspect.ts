@@ -49,6 +49,39 @@ export function inspectModule(wasm: Uint8Array): ModuleReport {
   };
 }
 
+/** Ids of the binary's sections in order (0 custom, 1-11 MVP, 12 DataCount: bulk memory only). */
+export function sectionIds(wasm: Uint8Array): number[] {
+  const ids: number[] = [];
+  let at = 8; // after the magic and the version
+  while (at < wasm.length) {
+    ids.push(wasm[at++]);
+    let size = 0, shift = 0, byte: number;
+    do { byte = wasm[at++]; size += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+    at += size;
+  }
+  return ids;
+}
+
+/**
+ * What binaryen's validator says about the module with every post-MVP feature disabled (no
+ * bulk memory, sign-extension, mutable-global imports/exports, saturating float-to-int...):
+ * "" when it validates, i.e. when a WAMR build with its default options accepts it.
+ */
+export function mvpValidationErrors(wasm: Uint8Array): string {
+  const m = binaryen.readBinary(wasm);
+  // binaryen prints validation errors through console.error: collect them instead.
+  const stderr = process.stderr.write;
+  let said = "";
+  process.stderr.write = ((chunk: string | Uint8Array) => { said += String(chunk); return true; }) as typeof stderr;
+  try {
+    m.setFeatures(binaryen.Features.MVP);
+    return m.validate() ? "" : said.trim() || "invalid with MVP features only";
+  } finally {
+    process.stderr.write = stderr;
+    m.dispose();
+  }
+}
+
 const COUNTED = ["i32.mul", "i64.mul", "f32.mul", "f64.mul"] as const;
 
 /**

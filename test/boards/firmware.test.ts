@@ -154,19 +154,21 @@ test("build/fewmul.wasm builds for both QEMU boards", async (t) => {
   }
 });
 
-// 784-256-10 (batch 32), the default model, must fit every board: its linear memory in
-// `ram`, its checkpoint (72-byte header + state blob) in `checkpoint_bytes`.
-test("every board holds the 784-256-10 model and its checkpoint", async (t) => {
+// 784-256-10 (batch 32), the default model, must fit every board that names no smaller
+// `model` in its manifest, and that model must fit the others: its linear memory in `ram`, its
+// checkpoint (72-byte header + state blob) in `checkpoint_bytes`.
+test("every board holds its model (784-256-10 unless the manifest names one) and its checkpoint", async (t) => {
   const release = await ensureModule("release");
-  const { exports: x, memory } = instantiate({ path: release.path, ramBytes: 16 << 20 });
-  x._initialize?.();
-  new Uint8Array(memory.buffer).set(encodeSpec(parseSpec("784-256-10:tc,batch=32")), x.spec_ptr());
-  const required = x.required_bytes();
-  t.is(x.init(1, 0), 0);
-  const checkpoint = 72 + x.state_len();
-  t.log(`784-256-10: required_bytes ${required}, checkpoint ${checkpoint} bytes`);
   for (const id of listBoards()) {
     const b = loadBoard(id);
+    const model = b.model ?? "784-256-10:tc,batch=32";
+    const { exports: x, memory } = instantiate({ path: release.path, ramBytes: 16 << 20 });
+    x._initialize?.();
+    new Uint8Array(memory.buffer).set(encodeSpec(parseSpec(model)), x.spec_ptr());
+    const required = x.required_bytes();
+    t.is(x.init(1, 0), 0);
+    const checkpoint = 72 + x.state_len();
+    t.log(`${id}: ${model} needs ${required} B of linear memory, a ${checkpoint}-byte checkpoint`);
     t.true(required <= b.ram, `${id}: ram ${b.ram} >= ${required}`);
     t.true(checkpoint <= b.checkpoint_bytes, `${id}: checkpoint_bytes ${b.checkpoint_bytes} >= ${checkpoint}`);
   }

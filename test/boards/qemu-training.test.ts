@@ -36,9 +36,8 @@ let releaseWasm = "";
  */
 function trappingModule(path: string, out: string): void {
   const m = binaryen.readBinary(readFileSync(path));
-  // what asc emits for the release target (binaryen's "All" would write newer encodings)
-  const F = binaryen.Features;
-  m.setFeatures(F.MVP | F.MutableGlobals | F.NontrappingFPToInt | F.SignExt | F.BulkMemory | F.BulkMemoryOpt);
+  // what asc emits for the release target: MVP only (asconfig.json "disable")
+  m.setFeatures(binaryen.Features.MVP);
   for (let i = 0; i < m.getNumFunctions(); i++) {
     const info = binaryen.getFunctionInfo(m.getFunctionByIndex(i));
     if (info.module === "env" && info.base === "flash_write") {

@@ -3,6 +3,7 @@ import { relative } from "node:path";
 import { UserError } from "../../errors.ts";
 import { buildBoard } from "../../boards/board-build.ts";
 import { startQemu, type RunningQemu } from "../../boards/qemu.ts";
+import { vendorFlash } from "../../boards/vendor-flash.ts";
 import { board } from "../common.ts";
 import { logger } from "../output.ts";
 import { waitForStop } from "../signals.ts";
@@ -18,15 +19,20 @@ function parsePort(port: string): "pty" | { tcp: number } {
 export default defineCommand({
   meta: {
     name: "flash",
-    description: "Put the firmware on a board and keep it running: for QEMU boards, build if needed, boot qemu-system-arm (-icount, deterministic) and serve its UART until interrupted",
+    description: "Put the firmware on a board and keep it running: for QEMU boards, build if needed, boot qemu-system-arm (-icount, deterministic) and serve its UART until interrupted; for ESP-IDF/Zephyr (WAMR) boards, print the vendor command that flashes your application and exit 1",
   },
   args: {
     board: { type: "string", description: "Board id (boards/*.json), e.g. qemu-mps2-an385", required: true },
-    port: { type: "string", description: "Where the board's UART appears: pty or socket://127.0.0.1:PORT (0 = any free port)", default: "pty" },
+    port: { type: "string", description: "Where the board's UART appears: pty or socket://127.0.0.1:PORT (0 = any free port); for an idf.py board, the serial port for the printed command", default: "pty" },
     json: { type: "boolean", description: "First line of stdout as a JSON object {port, board, elf, pid}", default: false },
   },
   async run({ args }) {
     const b = board(args.board);
+    const vendor = vendorFlash(b, args.port === "pty" ? undefined : args.port);
+    if (vendor) {
+      process.stdout.write(args.json ? `${JSON.stringify({ board: b.id, flashed: false, command: vendor.command })}\n` : `${vendor.command}\n`);
+      throw new UserError(`fewmul does not flash ${b.id}: run the command above in your ${vendor.sdk} application (README.md, "Running on a WAMR board")`, "E_BOARD");
+    }
     if (b.flasher !== "qemu") {
       if (b.flasher === "none") throw new UserError(`board ${b.id} needs no flashing: use fewmul emulate, or --port emulator`, "E_BOARD");
       throw new UserError(`board ${b.id}: flasher "${b.flasher}" is not supported yet (only qemu)`, "E_BOARD");
