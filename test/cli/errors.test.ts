@@ -234,7 +234,7 @@ test("emulate: a port already in use", async (t) => {
   await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
   t.teardown(() => new Promise<void>((r) => busy.close(() => r())));
   const port = (busy.address() as { port: number }).port;
-  const r = await runCli(["emulate", "--listen", `socket://127.0.0.1:${port}`, "--flash", join(w.dir, "dev.flash")], { cwd: w.dir, timeoutMs: 20_000 });
+  const r = await runCli(["emulate", "--listen", `socket://127.0.0.1:${port}`, "--flash", join(w.dir, "dev.flash")], { cwd: w.dir });
   assertUserError(t, r, `127.0.0.1:${port}`, "in use");
   t.is(r.stdout, "");
 });
