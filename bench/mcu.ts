@@ -3,7 +3,8 @@
  * integer module (build/fewmul.wasm) and the float32 comparison module
  * (build/fewmul-float32.wasm): `npm run bench:mcu [-- --json] [--model 784-256-10]
  * [--steps 2] [--evals 2] [--boards qemu-mps2-an385,qemu-mps2-an386] [--opt -Os|-O2|-O3]`
- * (--opt: gcc level of the bench firmware; default -O2, what buildFirmware uses for boards).
+ * (--opt: gcc level of the bench firmware; default what buildFirmware uses for each board:
+ * -O2, the Pico -Os).
  *
  * For each board and module it builds the bench firmware (boards/firmware/bench_main.c:
  * the module's direct exports on a fixed synthetic MNIST-like batch, no byte pump), boots
@@ -13,6 +14,12 @@
  * factor (40 instructions per tick at the 25 MHz system clock). Every train()/evaluate()
  * result and loss the board reports is checked against the same module run in Node.
  * bench/README.md has the results table.
+ *
+ * The Raspberry Pi Pico (`--boards pico`) runs under rp2040js instead (host/emulator/pico.ts),
+ * its SysTick on the 125 MHz processor clock: the counts are rp2040js's emulated cycles, and the
+ * harness counts the instructions executed between the same UART lines. Its RAM holds the
+ * float32 module only up to 784-32-10 at batch 32: `npm run bench:mcu -- --boards pico
+ * --model 784-32-10:tc`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,6 +28,8 @@ import { buildFirmware, type FirmwareBuild } from "../host/boards/firmware-build
 import { loadBoard } from "../host/boards/manifest.ts";
 import { ensureModule, ROOT } from "../host/boards/module-build.ts";
 import { startQemu } from "../host/boards/qemu.ts";
+import { PicoEmulator } from "../host/emulator/pico.ts";
+import { readFileSync } from "node:fs";
 import { instantiate } from "../host/module/loader.ts";
 import { encodeSpec, parseSpec, type ModelSpec } from "../host/module/spec.ts";
 import { batchHeader, syntheticBatch } from "./mcu/synthetic.ts";
@@ -37,12 +46,15 @@ const EVALS = Number(opt("--evals", "2"));
 const SEED = 1;
 const BOARDS = opt("--boards", "qemu-mps2-an385,qemu-mps2-an386").split(",");
 const JOBS = Number(opt("--jobs", "2"));
-const OPTIMIZE = opt("--opt", "-O2") as "-Os" | "-O2" | "-O3";
+/** undefined: each board's default (-O2; the Pico -Os, host/boards/firmware-build.ts) */
+const OPTIMIZE = argv.includes("--opt") ? opt("--opt", "-O2") as "-Os" | "-O2" | "-O3" : undefined;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 type Kind = "int" | "float32";
 interface Run {
   board: string;
+  /** Pico (rp2040js): cycles per instruction over the timed windows, from the harness */
+  cyclesPerInstruction?: number;
   kind: Kind;
   fw: FirmwareBuild;
   values: Record<string, string[]>;
@@ -114,6 +126,37 @@ async function runOnBoard(boardId: string, elf: string, timeoutMs: number): Prom
   }
 }
 
+/** The Pico's bench firmware under rp2040js: lines, and (instructions, cycles) at each newline. */
+async function runOnPico(boardId: string, uf2: string, timeoutMs: number): Promise<{ values: Record<string, string[]>; marks: Map<string, { instructions: number; cycles: number }> }> {
+  const board = loadBoard(boardId);
+  const emu = new PicoEmulator({ uf2: readFileSync(uf2), flashBytes: board.flash });
+  let line = "", text = "";
+  const marks = new Map<string, { instructions: number; cycles: number }>();
+  emu.onTxByte = (b) => {
+    if (b !== 0x0a) { line += String.fromCharCode(b); return; }
+    marks.set(line.split("=")[0], { instructions: emu.instructions, cycles: emu.cycles });
+    text += `${line}\n`;
+    line = "";
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${boardId}: no BENCH-END within ${timeoutMs / 1000} s; got:\n${text}`)), timeoutMs);
+      emu.onFault((reason) => { clearTimeout(timer); reject(new Error(`${boardId}: fault: ${reason}\n${text}`)); });
+      emu.onData(() => { if (text.includes("BENCH-END\n")) { clearTimeout(timer); resolve(); } });
+      void emu.write(Uint8Array.of(0x67)); // "g"
+    });
+  } finally {
+    await emu.close();
+  }
+  const values: Record<string, string[]> = {};
+  for (const l of text.split("\n")) {
+    if (l.startsWith("FEWMUL-") || l.startsWith("BENCH-ERROR")) throw new Error(`${boardId}: ${l}\n${text}`);
+    const m = /^(\w+)=(-?\d+)$/.exec(l.trim());
+    if (m) (values[m[1]] ??= []).push(m[2]);
+  }
+  return { values, marks };
+}
+
 async function bench(boardId: string, kind: Kind, wasm: string, ram: number): Promise<Run> {
   const started = Date.now();
   const fw = await buildFirmware(boardId, wasm, join(work, `${boardId}-${kind}`), {
@@ -123,14 +166,27 @@ async function bench(boardId: string, kind: Kind, wasm: string, ram: number): Pr
     includeDirs: [work],
     defines: { BENCH_SPEC: Array.from(specBytes).join(","), BENCH_STEPS: STEPS, BENCH_EVALS: EVALS, BENCH_SEED_LO: SEED, BENCH_SEED_HI: 0 },
   });
-  const values = await runOnBoard(boardId, fw.elf, 280_000);
+  const pico = loadBoard(boardId).mcu === "RP2040";
+  let cyclesPerInstruction: number | undefined;
+  let values: Record<string, string[]>;
+  if (pico) {
+    const r = await runOnPico(boardId, fw.uf2!, 1_200_000);
+    values = r.values;
+    // instructions and cycles between the line before the first train() and the last train line
+    const a = r.marks.get("batch"), b = r.marks.get("train_ticks");
+    if (!a || !b) throw new Error(`${boardId} ${kind}: no batch/train_ticks lines`);
+    cyclesPerInstruction = (b.cycles - a.cycles) / (b.instructions - a.instructions);
+  } else {
+    values = await runOnBoard(boardId, fw.elf, 280_000);
+  }
   const one = (k: string) => {
     if (!values[k]?.length) throw new Error(`${boardId} ${kind}: the board did not report ${k}`);
     return Number(values[k][0]);
   };
-  const instructionsPerTick = one("calibration_instructions") / one("calibration_ticks");
+  // QEMU: ticks are a fixed number of instructions; the Pico: ticks are cycles (processor clock)
+  const instructionsPerTick = cyclesPerInstruction ? 1 / cyclesPerInstruction : one("calibration_instructions") / one("calibration_ticks");
   const run: Run = {
-    board: boardId, kind, fw, values, instructionsPerTick,
+    board: boardId, kind, fw, values, instructionsPerTick, cyclesPerInstruction,
     trainInstructions: one("train_ticks") * instructionsPerTick,
     evalInstructions: one("eval_ticks") * instructionsPerTick,
     wallMs: Date.now() - started,
@@ -149,6 +205,8 @@ async function pool<T>(jobs: (() => Promise<T>)[]): Promise<T[]> {
   return results;
 }
 
+/** clk_sys of the Pico firmware (boards/firmware/pico_clocks.c). */
+const PICO_CLOCK_HZ = 125_000_000;
 const pages = (bytes: number) => Math.ceil(bytes / 65536) * 65536;
 
 async function main() {
@@ -165,6 +223,9 @@ async function main() {
       // The float32 model may not fit the board's RAM: the bench firmware then gets what it
       // needs (the emulated SSRAM has 4 MB); the report says so.
       const ram = Math.max(boardRam, pages(ref[kind].required));
+      if (ram > boardRam && loadBoard(id).mcu === "RP2040") {
+        throw new Error(`${id}: the ${kind} module needs ${ref[kind].required} bytes for ${MODEL}, the Pico has ${boardRam}: pick a smaller --model (784-32-10:tc fits both)`);
+      }
       jobs.push(() => bench(id, kind, kind === "int" ? intModule.path : floatModule.path, ram));
     }
   }
@@ -220,6 +281,24 @@ async function main() {
       cpu: board.cpu, model: MODEL, weights, batch: spec.batch, steps: STEPS, evals: EVALS,
       instructions_per_tick: get("int").instructionsPerTick,
     };
+    if (board.mcu === "RP2040") {
+      // SysTick counts processor cycles: ticks are rp2040js's emulated cycles
+      const cycles = (r: Run, which: "train" | "eval") => Number(r.values[`${which}_ticks`][0]) / (which === "train" ? STEPS : EVALS) / spec.batch;
+      const ci = cycles(get("int"), "train"), cf = cycles(get("float32"), "train");
+      Object.assign(result[id], {
+        clock_hz: PICO_CLOCK_HZ,
+        int_cycles_per_sample: Math.round(ci),
+        int_cycles_per_inference: Math.round(cycles(get("int"), "eval")),
+        float32_cycles_per_sample: Math.round(cf),
+        float32_cycles_per_inference: Math.round(cycles(get("float32"), "eval")),
+        cycle_ratio: +(cf / ci).toFixed(2),
+        cycles_per_weight: +(ci / weights).toFixed(2),
+        cycles_per_instruction: { int: +get("int").cyclesPerInstruction!.toFixed(3), float32: +get("float32").cyclesPerInstruction!.toFixed(3) },
+        // a real Pico at 125 MHz if it ran at rp2040js's cycle counts (no XIP misses, no link)
+        est_train_samples_per_s: Math.round(PICO_CLOCK_HZ / ci),
+        est_inferences_per_s: Math.round(PICO_CLOCK_HZ / cycles(get("int"), "eval")),
+      });
+    }
   }
 
   if (JSON_OUT) {
@@ -242,6 +321,12 @@ async function main() {
   for (const row of rows) process.stdout.write(row.map((cell, c) => cell.padEnd(widths[c])).join("  ") + "\n");
   for (const id of BOARDS) {
     const r = result[id];
+    if (r.clock_hz) {
+      process.stdout.write(`${id} (rp2040js cycles at ${r.clock_hz / 1e6} MHz): int ${r.int_cycles_per_sample} cycles per training sample, ` +
+        `${r.int_cycles_per_inference} per inference; float32 ${r.float32_cycles_per_sample} / ${r.float32_cycles_per_inference}: ` +
+        `${r.cycle_ratio}x; ${r.cycles_per_weight} cycles per weight; CPI int ${r.cycles_per_instruction.int}, float32 ${r.cycles_per_instruction.float32}; ` +
+        `est. ${r.est_train_samples_per_s} training samples/s, ${r.est_inferences_per_s} inferences/s on a real Pico\n`);
+    }
     process.stdout.write(`${id} (wasm2c): float32/int ${r.ratio}x per training sample, ${r.ratio_inference}x per inference; ` +
       `${r.instructions_per_weight} instructions per weight per training sample (${weights} weights); ` +
       `firmware text ${r.text} data ${r.data} bss ${r.bss}\n`);

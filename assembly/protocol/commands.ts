@@ -12,10 +12,10 @@ import {
 } from "./config";
 import {
   CMD_BATCH_DATA, CMD_CHECKPOINT, CMD_EVAL, CMD_HELLO, CMD_INIT, CMD_STATE_COMMIT,
-  CMD_STATE_READ, CMD_STATE_WRITE, CMD_STATS, CMD_TRAIN, CMD_CALIBRATE,
+  CMD_STATE_READ, CMD_STATE_WRITE, CMD_STATS, CMD_TRAIN, CMD_CALIBRATE, CMD_REBOOT,
 } from "./opcodes";
 import { E_BATCH_CRC, E_CMD, E_DIRTY, E_LEN, E_PROTO_VERSION, E_RANGE } from "./status";
-import { bootStatus, dirty, lastBatchId, setDirty, setLastBatchId } from "./state";
+import { bootStatus, dirty, lastBatchId, setDirty, setLastBatchId, setRebootRequest, REBOOT_USB_BOOT } from "./state";
 import { putU16, putU32, putU8, replyBegin, replyCursor, replyFinish, replyRoom, replySkip } from "./reply";
 import { crc32, crc32More } from "./crc32";
 import { checkpointSave } from "./checkpoint";
@@ -43,6 +43,7 @@ function handle(cmd: u8, body: usize, len: i32): i32 {
     case CMD_CHECKPOINT: return checkpoint(len);
     case CMD_STATS: return stats(len);
     case CMD_CALIBRATE: return calibrate(body, len);
+    case CMD_REBOOT: return reboot(body, len);
   }
   return E_CMD;
 }
@@ -231,5 +232,14 @@ function stats(len: i32): i32 {
   if (len != 0) return E_LEN;
   putSummary();
   putU32(isReady() ? lastLoss() : 0);
+  return OK;
+}
+
+/** REBOOT mode u8: the firmware reboots after sending this reply (io_reboot), if it can. */
+function reboot(body: usize, len: i32): i32 {
+  if (len != 1) return E_LEN;
+  let mode = load<u8>(body);
+  if (mode != REBOOT_USB_BOOT) return E_RANGE;
+  setRebootRequest(mode);
   return OK;
 }

@@ -6,7 +6,7 @@
 /** Wire protocol version; HELLO refuses any other. */
 export const PROTOCOL_VERSION: u16 = 1;
 /** Module version (major << 16 | minor << 8 | patch) reported in HELLO. */
-export const MODULE_VERSION: u32 = 0x000100;
+export const MODULE_VERSION: u32 = 0x000101; // 0.1.1: REBOOT (0x0C)
 /** Build identity reported in HELLO; a release script may patch it, 0 = unversioned build. */
 export const BUILD_ID: u32 = 0;
 

@@ -4,7 +4,7 @@ import { RX_CAP } from "./config";
 import { linkByte, linkReset } from "./frame";
 import { TX, txClear, txLength } from "./tx";
 import { checkpointRestore } from "./checkpoint";
-import { setBootStatus } from "./state";
+import { rebootRequest, setBootStatus } from "./state";
 
 const RX: usize = memory.data(RX_CAP);
 let booted = false;
@@ -31,3 +31,6 @@ export function io_feed(n: i32): i32 {
   for (let i = 0; i < n; i++) linkByte(load<u8>(RX + <usize>i));
   return txLength();
 }
+
+/** After sending io_feed's reply: the reboot the host requested (REBOOT), 0 = none. */
+export function io_reboot(): i32 { return rebootRequest; }

@@ -10,6 +10,7 @@ export const CMD_STATE_COMMIT: u8 = 0x08;
 export const CMD_CHECKPOINT: u8 = 0x09;
 export const CMD_STATS: u8 = 0x0A;
 export const CMD_CALIBRATE: u8 = 0x0B;
+export const CMD_REBOOT: u8 = 0x0C;
 
 export const REPLY_BIT: u8 = 0x80;
 /** NAK frame: seq, 0xFF, reason, crc. Never cached, never answers a parsed request. */

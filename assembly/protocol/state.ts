@@ -14,3 +14,9 @@ export let bootStatus: i32 = 0;
 export function setLastBatchId(id: u32): void { lastBatchId = id; }
 export function setDirty(d: bool): void { dirty = d; }
 export function setBootStatus(s: i32): void { bootStatus = s; }
+
+/** REBOOT modes (docs/protocol.md): 1 = the board's USB boot loader (the RP2040's BOOTSEL). */
+export const REBOOT_USB_BOOT: u8 = 1;
+/** A reboot the host asked for, read by the firmware through io_reboot; 0 = none. */
+export let rebootRequest: u8 = 0;
+export function setRebootRequest(mode: u8): void { rebootRequest = mode; }

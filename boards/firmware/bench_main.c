@@ -137,7 +137,11 @@ static uint32_t stack_peak(void) {
 /* 2 instructions per iteration (subs + taken bne), plus a few around it */
 __attribute__((noinline)) static void spin(uint32_t n) {
   __asm__ volatile(
+#if defined(__ARM_ARCH_6M__) /* gcc's inline asm is in divided syntax there: "sub" sets flags */
+      "1: sub %0, #1\n\t"
+#else
       "1: subs %0, %0, #1\n\t"
+#endif
       "bne 1b"
       : "+r"(n)
       :

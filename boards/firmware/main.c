@@ -15,6 +15,10 @@
 #define RX_IDLE_POLLS 20000
 #endif
 
+/* Weak: a board that can reboot into its USB boot loader (pico_rom.c) provides it; the
+ * others ignore REBOOT. Called after the reply left the UART. */
+void board_reboot(uint32_t mode) __attribute__((weak));
+
 static uint32_t receive(uint8_t *buf, uint32_t cap) {
   uint32_t n = 0;
   buf[n++] = uart_getc();
@@ -56,7 +60,15 @@ int main(void) {
       trap = port_feed(n, &tx, &tx_len);
       if (!trap) {
         uart_write(tx, tx_len);
-        continue;
+        uint32_t reboot = 0;
+        trap = port_reboot_request(&reboot);
+        if (!trap) {
+          if (reboot && board_reboot) {
+            uart_flush();
+            board_reboot(reboot);
+          }
+          continue;
+        }
       }
     }
     /* A trap leaves the instance half-way through a call: its state cannot be

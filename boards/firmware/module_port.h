@@ -24,4 +24,8 @@ int port_rx(uint8_t **rx, uint32_t *cap);
 /* io_feed(n); on success the reply is tx[0 .. tx_len) (tx_len may be 0). */
 int port_feed(uint32_t n, const uint8_t **tx, uint32_t *tx_len);
 
+/* io_reboot(): the reboot the host asked for (protocol REBOOT), 0 = none or a module
+ * without the export. Read after the reply is sent. */
+int port_reboot_request(uint32_t *mode);
+
 #endif

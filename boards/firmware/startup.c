@@ -1,5 +1,6 @@
-/* Reset and vector table for Armv7-M (Cortex-M3/M4). No C library startup:
- * copy .data, zero .bss, enable the FPU if we were compiled to use it, main(). */
+/* Reset and vector table for Armv6-M/Armv7-M (Cortex-M0+/M3/M4). No C library startup:
+ * copy .data, zero .bss, enable the FPU if we were compiled to use it, board_init()
+ * (clocks, where a board has any to set up), main(). */
 #include <stdint.h>
 
 #include "uart.h"
@@ -7,6 +8,8 @@
 extern uint32_t __data_load[], __data_start[], __data_end[], __bss_start[], __bss_end[];
 extern uint32_t __stack_top[];
 int main(void);
+/* Weak: the MPS2 images run at their fixed clock; pico_clocks.c brings the RP2040 to 125 MHz. */
+void board_init(void) __attribute__((weak));
 
 void Reset_Handler(void) __attribute__((noreturn));
 void Reset_Handler(void) {
@@ -19,6 +22,7 @@ void Reset_Handler(void) {
   for (uint32_t *s = __data_load, *d = __data_start; d < __data_end;) *d++ = *s++;
   for (uint32_t *d = __bss_start; d < __bss_end;) *d++ = 0;
   /* .noinit (linear memory) and .ckpt (checkpoints) are deliberately left alone */
+  if (board_init) board_init();
   main();
   for (;;) {
   }

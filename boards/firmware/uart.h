@@ -12,5 +12,7 @@ uint8_t uart_getc(void);
 int uart_try_getc(uint8_t *c);
 void uart_write(const uint8_t *p, uint32_t n);
 void uart_puts(const char *s);
+/* Block until every byte written has left the UART. */
+void uart_flush(void);
 
 #endif

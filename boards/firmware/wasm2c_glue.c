@@ -65,3 +65,13 @@ int port_feed(uint32_t n, const uint8_t **tx, uint32_t *tx_len) {
   *tx_len = len;
   return 0;
 }
+
+/* Weak: modules built before REBOOT existed do not export io_reboot. */
+u32 Z_fewmulZ_io_reboot(Z_fewmul_instance_t *) __attribute__((weak));
+
+int port_reboot_request(uint32_t *mode) {
+  int trap = wasm_rt_impl_try();
+  if (trap) return trap;
+  *mode = Z_fewmulZ_io_reboot ? Z_fewmulZ_io_reboot(&instance) : 0;
+  return 0;
+}

@@ -35,4 +35,28 @@ extern uint32_t wasm_rt_saved_call_stack_depth;
   (wasm_rt_saved_call_stack_depth = wasm_rt_call_stack_depth,     \
    wasm_rt_set_unwind_target(&wasm_rt_jmp_buf), setjmp(wasm_rt_jmp_buf))
 
+/* Loads and stores: wasm2c copies every access with wasm_rt_memcpy (__builtin_memcpy), since
+ * Wasm addresses need not be aligned. Armv7-M does unaligned LDR/STR, so gcc turns that into
+ * one instruction; Armv6-M (Cortex-M0/M0+) faults on unaligned words, so gcc calls memcpy for
+ * every 2/4/8-byte access of unknown alignment (4x the instructions of a training step on the
+ * Pico). Here an aligned address takes the single instruction and only a misaligned one copies
+ * bytes. Same bytes either way: the choice changes speed, not results. */
+#if defined(__ARM_ARCH_6M__) && !defined(FEWMUL_WASM_RT_NO_ALIGNED_ACCESS)
+#include <stddef.h>
+#include <string.h>
+#include "wasm-rt.h" /* first, so its wasm_rt_memcpy is the one replaced below */
+__attribute__((always_inline)) static inline void *fewmul_access_copy(void *dst, const void *src, size_t n) {
+  uintptr_t both = (uintptr_t)dst | (uintptr_t)src;
+  if (n == 4 && !(both & 3u)) return __builtin_memcpy(__builtin_assume_aligned(dst, 4), __builtin_assume_aligned(src, 4), 4);
+  if (n == 2 && !(both & 1u)) return __builtin_memcpy(__builtin_assume_aligned(dst, 2), __builtin_assume_aligned(src, 2), 2);
+  if (n == 8 && !(both & 3u)) return __builtin_memcpy(__builtin_assume_aligned(dst, 4), __builtin_assume_aligned(src, 4), 8);
+  unsigned char *d = (unsigned char *)dst; /* misaligned (or 1 byte): byte by byte */
+  const unsigned char *s = (const unsigned char *)src;
+  for (size_t i = 0; i < n; i++) d[i] = s[i];
+  return dst;
+}
+#undef wasm_rt_memcpy
+#define wasm_rt_memcpy fewmul_access_copy
+#endif
+
 #endif

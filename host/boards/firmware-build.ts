@@ -1,17 +1,24 @@
 // Builds the wasm2c firmware for a board: module.wasm -> wasm2c -> C -> arm-none-eabi-gcc
 // -> fw.elf / fw.bin. Sources in boards/firmware/, layout in boards/firmware/README.md.
 import { execFile } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../errors.ts";
+import { sealBoot2 } from "./boot2.ts";
 import { loadBoard, type BoardManifest } from "./manifest.ts";
+import { RP2040_FAMILY, toUf2 } from "./uf2.ts";
+
+/** Where the RP2040 maps its QSPI flash (XIP): the UF2 blocks' addresses start here. */
+export const RP2040_FLASH_BASE = 0x10000000;
 
 export const FIRMWARE_DIR = fileURLToPath(new URL("../../boards/firmware/", import.meta.url));
 
 export interface FirmwareBuild {
   elf: string;
   bin: string;
+  /** UF2 image of the flash contents (boards flashed over a USB drive: the Pico) */
+  uf2?: string;
   /** arm-none-eabi-size (Berkeley): text = code + rodata (the module's code and data
    * segments included), data = initialised RAM, bss = zeroed/NOLOAD RAM: linear
    * memory, stack and checkpoint area included. */
@@ -45,8 +52,8 @@ export interface FirmwareOptions {
   includeDirs?: string[];
   /** Linear memory in bytes (multiple of 65536) instead of the manifest's ram. */
   ram?: number;
-  /** gcc optimisation level. Default -O2: against -Os it halves the instructions of a
-   * training step for about 5 KB more code (bench/README.md). */
+  /** gcc optimisation level. Default -O2 (the Pico: -Os): against -Os it halves the
+   * instructions of a training step on the M3 for about 5 KB more code (bench/README.md). */
   optimize?: "-Os" | "-O2" | "-O3";
 }
 
@@ -69,9 +76,27 @@ const CPU_FLAGS: Record<string, string[]> = {
   "cortex-m7f": ["-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16", "-mfloat-abi=hard"],
 };
 
-/** Board family -> linker script + UART driver. A new family adds a row (README). */
-function family(board: BoardManifest): { ld: string; sources: string[] } {
-  if (board.qemu?.machine.startsWith("mps2-")) return { ld: "mps2.ld", sources: ["uart.c"] };
+/** What differs per board family: linker script, drivers (UART, clocks, flash storage), and
+ * whether the image starts with an RP2040 boot2 block and ships as UF2. A new family adds a
+ * row (README). `flash` is the checkpoint storage behind flash.h. */
+interface Family {
+  ld: string; sources: string[]; flash: string; boot2?: boolean; uf2?: { base: number; family: number };
+  /** Default gcc level when the caller gives none (-O2 otherwise). */
+  optimize?: FirmwareOptions["optimize"];
+}
+
+function family(board: BoardManifest): Family {
+  if (board.qemu?.machine.startsWith("mps2-")) return { ld: "mps2.ld", sources: ["uart.c"], flash: "flash.c" };
+  if (board.mcu === "RP2040") {
+    return {
+      ld: "pico.ld", sources: ["pico_uart.c", "pico_clocks.c", "pico_rom.c"], flash: "pico_flash.c",
+      boot2: true, uf2: { base: RP2040_FLASH_BASE, family: RP2040_FAMILY },
+      // -Os: 20.8 KB of text instead of 35.5 KB at -O2 (the 32 KB budget, and a better fit for
+      // the 16 KB XIP cache a real Pico executes from) for 24 % more cycles per training
+      // sample in rp2040js, which models no cache misses (bench/README.md)
+      optimize: "-Os",
+    };
+  }
   throw new UserError(`board ${board.id}: no wasm2c firmware port yet (see boards/firmware/README.md)`, "E_BOARD");
 }
 
@@ -79,14 +104,14 @@ function family(board: BoardManifest): { ld: string; sources: string[] } {
  * `glue`: the sources whose frames a Wasm function can reach (imports, trap path). */
 const VARIANTS: Record<FirmwareVariant, { sources: string[]; glue: string[]; exports: string[] }> = {
   pump: {
-    sources: ["startup.c", "main.c", "flash.c", "wasm2c_glue.c", "wasm2c_env.c", "wasm_rt_baremetal.c"],
-    glue: ["flash", "wasm2c_glue", "wasm2c_env", "wasm_rt_baremetal"],
+    sources: ["startup.c", "main.c", "wasm2c_glue.c", "wasm2c_env.c", "wasm_rt_baremetal.c"],
+    glue: ["wasm2c_glue", "wasm2c_env", "wasm_rt_baremetal"],
     // what main.c drives (docs/device-abi.md)
     exports: ["memory", "boot", "io_rx_ptr", "io_rx_cap", "io_feed", "io_tx_ptr"],
   },
   bench: {
-    sources: ["startup.c", "bench_main.c", "flash.c", "wasm_rt_baremetal.c"],
-    glue: ["flash", "bench_main", "wasm_rt_baremetal"],
+    sources: ["startup.c", "bench_main.c", "wasm_rt_baremetal.c"],
+    glue: ["bench_main", "wasm_rt_baremetal"],
     // the direct API the float32 comparison module shares with the release module
     exports: ["memory", "spec_ptr", "required_bytes", "init", "batch_inputs_ptr", "batch_labels_ptr", "train", "evaluate", "last_loss"],
   },
@@ -164,6 +189,32 @@ function maxStackFrame(suFiles: string[]): number {
   return max;
 }
 
+/** Writes through a temporary file, so a reader never sees half a file. */
+function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+}
+
+/**
+ * RP2040 boot2: boot2.S assembled and linked alone (it runs from SRAM at 0x20041f00 and
+ * uses no absolute address of its own), sealed with its CRC (boot2.ts) and wrapped into an
+ * object whose .boot2 section pico.ld puts first in flash.
+ */
+async function buildBoot2(cpu: string[], out: string): Promise<string> {
+  const obj = join(out, "boot2.o");
+  await run("arm-none-eabi-gcc", [...cpu, "-c", join(FIRMWARE_DIR, "boot2.S"), "-o", obj], out);
+  const raw = join(out, "boot2.bin");
+  await run("arm-none-eabi-objcopy", ["-O", "binary", "-j", ".boot2", obj, raw]);
+  const sealed = join(out, "boot2_sealed.bin");
+  writeFileSync(sealed, sealBoot2(readFileSync(raw)));
+  const wrapper = join(out, "boot2_image.S");
+  writeFileSync(wrapper, `/* generated by firmware-build.ts: boot2.S sealed with its CRC */\n  .section .boot2, "ax"\n  .incbin "${sealed}"\n`);
+  const image = join(out, "boot2_image.o");
+  await run("arm-none-eabi-gcc", [...cpu, "-c", wrapper, "-o", image], out);
+  return image;
+}
+
 /**
  * Builds the firmware for `board` (id or manifest) with the module at `wasmPath`
  * into `outDir` (created; reused files are overwritten). Throws UserError for a
@@ -218,7 +269,7 @@ export async function buildFirmware(
 
   const cflags = [
     ...cpu,
-    options.optimize ?? "-O2", "-DNDEBUG", "-std=gnu11",
+    options.optimize ?? fam.optimize ?? "-O2", "-DNDEBUG", "-std=gnu11",
     "-ffunction-sections", "-fdata-sections", "-fno-common",
     // Wasm float semantics: no fused multiply-add (gcc fuses by default in GNU C),
     // no errno, so sqrt becomes the FPU instruction. Keeps results bit-exact with V8.
@@ -227,6 +278,7 @@ export async function buildFirmware(
     ...(options.includeDirs ?? []).map((d) => `-I${resolve(d)}`),
     `-I${FIRMWARE_DIR}`, `-I${join(out, "include")}`, `-I${out}`,
     `-DBOARD_RAM=${ram}`, `-DBOARD_CHECKPOINT_BYTES=${b.checkpoint_bytes}`, `-DBOARD_BAUD=${b.baud}`,
+    `-DBOARD_FLASH_BYTES=${b.flash}`,
     ...(variant === "bench" ? [`-DBENCH_IMPORTS=${imports.length ? 1 : 0}`] : []),
     ...Object.entries(options.defines ?? {}).map(([k, val]) => `-D${k}=${val}`),
   ];
@@ -237,15 +289,17 @@ export async function buildFirmware(
   const objects = await Promise.all([
     // generated code: its config must precede wasm-rt.h; its warnings are not ours
     compile(join(out, "module.c"), ["-include", "wasm_rt_baremetal.h", "-w"]),
-    ...[...v.sources, ...fam.sources, ...(variant === "bench" && imports.length ? ["wasm2c_env.c"] : [])]
+    ...[...v.sources, ...fam.sources, fam.flash, ...(variant === "bench" && imports.length ? ["wasm2c_env.c"] : [])]
       .map((s) => compile(join(FIRMWARE_DIR, s), ["-Wall", "-Wextra"])),
+    ...(fam.boot2 ? [buildBoot2(cpu, out)] : []),
   ]);
 
   // Stack guard margin: the largest Wasm frame must fit below the guard, plus the
   // firmware code a Wasm function can call (imports, trap path) and libc.
   const maxFrame = maxStackFrame([join(out, "module.su")]);
   const firmwareFrame = maxStackFrame(
-    [...v.glue, ...(variant === "bench" && imports.length ? ["wasm2c_env"] : [])].map((f) => join(out, `${f}.su`)),
+    [...v.glue, fam.flash.replace(/\.c$/, ""), ...(variant === "bench" && imports.length ? ["wasm2c_env"] : [])]
+      .map((f) => join(out, `${f}.su`)),
   );
   const margin = Math.ceil((maxFrame + firmwareFrame + NON_WASM_STACK) / 8) * 8;
 
@@ -255,9 +309,20 @@ export async function buildFirmware(
     ...cpu, "-nostartfiles", "--specs=nosys.specs",
     "-T", join(FIRMWARE_DIR, fam.ld),
     "-Wl,--gc-sections", `-Wl,--defsym=WASM_STACK_MARGIN=${margin}`, `-Wl,-Map=${join(out, "fw.map")}`,
+    `-Wl,--defsym=CKPT_BYTES=${b.checkpoint_bytes}`,
     ...objects, "-lm", "-lc", "-lgcc", "-o", elf,
   ], out);
   await run("arm-none-eabi-objcopy", ["-O", "binary", elf, bin]);
+  let uf2: string | undefined;
+  if (fam.uf2) {
+    const image = readFileSync(bin);
+    const room = b.flash - b.checkpoint_bytes;
+    if (image.length > room) {
+      throw new UserError(`board ${b.id}: the image is ${image.length} bytes, the flash below the checkpoint area holds ${room}`, "E_BOARD");
+    }
+    uf2 = join(out, "fewmul.uf2");
+    writeFileAtomic(uf2, toUf2(image, fam.uf2.base, fam.uf2.family));
+  }
 
   // Berkeley format: header line, then "text data bss dec hex filename"
   const sizes = (await run("arm-none-eabi-size", ["-B", elf])).trim().split("\n")[1].trim().split(/\s+/);
@@ -268,6 +333,6 @@ export async function buildFirmware(
     const m = /^(\.\S+)\s+(\d+)\s+\d+/.exec(line.trim());
     if (m && m[1] !== ".comment" && !m[1].startsWith(".debug") && !m[1].startsWith(".ARM.attributes")) sections[m[1]] = Number(m[2]);
   }
-  return { elf, bin, text, data, bss, moduleBytes: statSync(wasmPath).size, maxFrame, sections, ram, variant };
+  return { elf, bin, ...(uf2 ? { uf2 } : {}), text, data, bss, moduleBytes: statSync(wasmPath).size, maxFrame, sections, ram, variant };
 }
 

@@ -26,6 +26,10 @@ export interface BoardManifest {
   runtime: "node" | "wasm2c" | "wamr";
   flasher: string;
   qemu?: { machine: string; cpu: string; extra: string[] };
+  /** UF2 boards only: the image's family id (hex string) and the drive's INFO_UF2.TXT Board-ID. */
+  uf2?: { family: string; board_id: string };
+  /** Documentation: the UART the host link uses and its pins. */
+  uart?: { instance: string; tx: string; rx: string };
   url: string;
 }
 
@@ -64,6 +68,12 @@ export function loadBoard(idOrPath: string): BoardManifest {
     const q = raw.qemu;
     if (typeof q?.machine !== "string" || typeof q?.cpu !== "string" || !Array.isArray(q?.extra)) {
       throw bad(`"qemu" must be { machine, cpu, extra: [] } when flasher is "qemu"`);
+    }
+  }
+  if (raw.flasher === "uf2") {
+    const u = raw.uf2;
+    if (!/^0x[0-9a-f]{8}$/i.test(u?.family ?? "") || typeof u?.board_id !== "string") {
+      throw bad(`"uf2" must be { family: "0x........", board_id } when flasher is "uf2"`);
     }
   }
   return raw as BoardManifest;

@@ -18,6 +18,8 @@ export interface EmulatorOptions {
   flashFile?: string;
   wasmPath?: string;
   paced?: boolean;
+  /** The device to serve instead of the in-process module (e.g. the emulated Pico, pico.ts). */
+  device?: Transport;
 }
 
 export interface RunningEmulator {
@@ -64,7 +66,7 @@ async function ptyBridge(tcpPort: number): Promise<{ path: string; socat: ChildP
 }
 
 export async function startEmulator(o: EmulatorOptions): Promise<RunningEmulator> {
-  const device = await openTransport({ board: o.board, port: "emulator", flashFile: o.flashFile, wasmPath: o.wasmPath, paced: o.paced });
+  const device = o.device ?? await openTransport({ board: o.board, port: "emulator", flashFile: o.flashFile, wasmPath: o.wasmPath, paced: o.paced });
   let url: URL | undefined;
   if (o.listen !== "pty") {
     try { url = new URL(o.listen); } catch { /* reported below */ }

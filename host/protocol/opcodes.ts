@@ -15,6 +15,7 @@ export const Cmd = {
   CHECKPOINT: 0x09,
   STATS: 0x0a,
   CALIBRATE: 0x0b,
+  REBOOT: 0x0c,
 } as const;
 export type CmdCode = (typeof Cmd)[keyof typeof Cmd];
 

@@ -141,6 +141,11 @@ export class Session {
     return { bytes: r.u32(), digest: r.u32() };
   }
 
+  /** Asks the firmware to reboot into the board's USB boot loader (REBOOT 1) after replying. */
+  async rebootToBootloader(): Promise<void> {
+    await this.call(Cmd.REBOOT, Uint8Array.of(1));
+  }
+
   async stats(): Promise<Stats> {
     return readStats(await this.call(Cmd.STATS, EMPTY));
   }

@@ -27,6 +27,8 @@ export interface DeviceExports {
   io_rx_cap(): number;
   io_feed(n: number): number;
   io_tx_ptr(): number;
+  /** The reboot the host requested (REBOOT); the emulator has nothing to reboot into. */
+  io_reboot?(): number;
 }
 
 const KNOWN = new Set(["wasmPath", "flashPath", "flashSize", "maxPages", "baud"]);

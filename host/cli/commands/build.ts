@@ -7,7 +7,7 @@ import { logger, printResult } from "../output.ts";
 export default defineCommand({
   meta: {
     name: "build",
-    description: "Compile the device module if it is stale and, for a QEMU/wasm2c board, the firmware image into build/<board>/; print the sizes",
+    description: "Compile the device module if it is stale and, for a wasm2c board, the firmware image into build/<board>/ (the Pico: also fewmul.uf2); print the sizes",
   },
   args: {
     board: deviceArgs.board,
@@ -29,11 +29,11 @@ export default defineCommand({
     if (built.firmware) {
       const fw = built.firmware;
       Object.assign(result, {
-        elf: rel(fw.elf), bin: rel(fw.bin),
+        elf: rel(fw.elf), bin: rel(fw.bin), ...(fw.uf2 ? { uf2: rel(fw.uf2) } : {}),
         text: fw.text, data: fw.data, bss: fw.bss,
         linear_memory: fw.sections[".noinit"] ?? fw.ram,
         stack: fw.sections[".stack"] ?? 0,
-        checkpoint_area: fw.sections[".ckpt"] ?? 0,
+        checkpoint_area: fw.sections[".ckpt"] ?? (fw.uf2 ? b.checkpoint_bytes : 0), // the Pico: the end of its flash
         firmware_rebuilt: built.firmwareBuilt,
       });
     }

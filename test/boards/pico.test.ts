@@ -1,0 +1,283 @@
+// The Raspberry Pi Pico, end to end without hardware: the firmware built from scratch for the
+// RP2040, its UF2 image, and the image booted under rp2040js by the harness of
+// host/emulator/pico.ts (boot2 CRC check, ROM flash routines, watchdog reset, BOOTSEL drive).
+// Training on the emulated Pico must be bit-identical with the Node emulator after every batch,
+// a watchdog reset must resume from the flash checkpoint to the undisturbed final state, traps
+// and faults must be clear errors, and `fewmul flash` must get an image onto the (emulated)
+// BOOTSEL drive that the chip then boots. Tools missing = failure (buildFirmware throws).
+import test, { type ExecutionContext } from "ava";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import binaryen from "binaryen";
+import { boot2Valid } from "../../host/boards/boot2.ts";
+import { buildFirmware, RP2040_FLASH_BASE, type FirmwareBuild } from "../../host/boards/firmware-build.ts";
+import { loadBoard } from "../../host/boards/manifest.ts";
+import { ensureModule } from "../../host/boards/module-build.ts";
+import { TrapDetectTransport } from "../../host/boards/trap-detect.ts";
+import { fromUf2, RP2040_FAMILY, toUf2, uf2ToImage } from "../../host/boards/uf2.ts";
+import { main } from "../../host/cli/main.ts";
+import { loadDataset, subset, type Dataset } from "../../host/datasets/index.ts";
+import { BOOTSEL_INFO, PicoEmulator } from "../../host/emulator/pico.ts";
+import { startEmulator } from "../../host/emulator/server.ts";
+import { encodeSpec, parseSpec } from "../../host/module/spec.ts";
+import { ProtocolError } from "../../host/protocol/errors.ts";
+import { Session } from "../../host/protocol/session.ts";
+import { BatchSource, runTraining, type TrainJob } from "../../host/training/run.ts";
+import { InProcessTransport } from "../../host/transports/in-process.ts";
+
+const PICO = loadBoard("pico");
+const MODEL = "784-32-10:tc,batch=16";
+const work = mkdtempSync(join(tmpdir(), "fewmul-pico-"));
+let release: FirmwareBuild;
+let trapping: FirmwareBuild;
+let releaseWasm = "";
+
+/** The release module with env.flash_write replaced by `unreachable` (CHECKPOINT traps). */
+function trappingModule(path: string, out: string): void {
+  const m = binaryen.readBinary(readFileSync(path));
+  const F = binaryen.Features;
+  m.setFeatures(F.MVP | F.MutableGlobals | F.NontrappingFPToInt | F.SignExt | F.BulkMemory | F.BulkMemoryOpt);
+  for (let i = 0; i < m.getNumFunctions(); i++) {
+    const info = binaryen.getFunctionInfo(m.getFunctionByIndex(i));
+    if (info.module === "env" && info.base === "flash_write") {
+      m.removeFunction(info.name);
+      m.addFunction(info.name, info.params, info.results, [], m.unreachable());
+      break;
+    }
+  }
+  if (!m.validate()) throw new Error("trapping module does not validate");
+  writeFileSync(out, m.emitBinary());
+  m.dispose();
+}
+
+test.before(async () => {
+  releaseWasm = (await ensureModule("release")).path;
+  const trapWasm = join(work, "trap-on-checkpoint.wasm");
+  trappingModule(releaseWasm, trapWasm);
+  [release, trapping] = await Promise.all([
+    buildFirmware(PICO, releaseWasm, join(work, "release")),
+    buildFirmware(PICO, trapWasm, join(work, "trap")),
+  ]);
+});
+test.after.always(() => rmSync(work, { recursive: true, force: true }));
+
+let data: { train: Dataset; test: Dataset } | undefined;
+function mnist() {
+  data ??= {
+    train: subset(loadDataset("mnist", { split: "train" }), Array.from({ length: 128 }, (_, i) => i)),
+    test: subset(loadDataset("mnist", { split: "test" }), Array.from({ length: 32 }, (_, i) => i)),
+  };
+  return data;
+}
+
+/** The emulated chip runs ~3-10x slower than a real Pico (40-45 M instructions per CPU second
+ * here, less on a loaded machine): sessions wait longer than the 300 ms / 10 s defaults. */
+const SLOW = { timeoutMs: 3000, slowTimeoutMs: 60_000 };
+
+const pico = (fw: FirmwareBuild, more: Partial<ConstructorParameters<typeof PicoEmulator>[0]> = {}) =>
+  new PicoEmulator({ uf2: readFileSync(fw.uf2!), flashBytes: PICO.flash, ...more });
+
+async function emulatorSession(): Promise<Session> {
+  const transport = await InProcessTransport.open({ wasmPath: releaseWasm, flashSize: PICO.checkpoint_bytes, maxPages: PICO.ram / 65536 });
+  return new Session(transport);
+}
+
+/** Runs the CLI in-process; returns exit code, stdout and stderr. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = process.stdout.write, err = process.stderr.write;
+  let stdout = "", stderr = "";
+  process.stdout.write = ((c: string | Uint8Array) => { stdout += String(c); return true; }) as typeof out;
+  process.stderr.write = ((c: string | Uint8Array) => { stderr += String(c); return true; }) as typeof err;
+  try {
+    return { code: await main(args), stdout, stderr };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+}
+
+/** PT_LOAD segments of an ELF32 little-endian file: physical (load) address and file bytes. */
+function loadSegments(elf: Uint8Array): { paddr: number; bytes: Uint8Array }[] {
+  const v = new DataView(elf.buffer, elf.byteOffset, elf.byteLength);
+  const phoff = v.getUint32(28, true), phentsize = v.getUint16(42, true), phnum = v.getUint16(44, true);
+  const out: { paddr: number; bytes: Uint8Array }[] = [];
+  for (let i = 0; i < phnum; i++) {
+    const p = phoff + i * phentsize;
+    if (v.getUint32(p, true) !== 1) continue; // PT_LOAD
+    const offset = v.getUint32(p + 4, true), paddr = v.getUint32(p + 12, true), filesz = v.getUint32(p + 16, true);
+    if (filesz) out.push({ paddr, bytes: Uint8Array.from(elf.subarray(offset, offset + filesz)) });
+  }
+  return out;
+}
+
+const symbol = (elf: string, name: string) => {
+  const line = execFileSync("arm-none-eabi-nm", [elf], { encoding: "utf8" }).split("\n").find((l) => l.endsWith(` ${name}`));
+  if (!line) throw new Error(`${name} not in ${elf}`);
+  return parseInt(line.split(" ")[0], 16);
+};
+
+test.serial("build: text within 32 KB, memory map as documented, the UF2 carries exactly the ELF's flash bytes, boot2 sealed", (t) => {
+  const fw = release;
+  t.log(`pico firmware: text ${fw.text}, data ${fw.data}, bss ${fw.bss}; sections ${JSON.stringify(fw.sections)}`);
+  t.true(fw.text <= 32 * 1024, `text ${fw.text} <= 32 KB`);
+  t.is(fw.sections[".noinit"], 256 * 1024, "linear memory: all of SRAM0-3");
+  t.is(symbol(fw.elf, "__stack_top"), 0x20042000, "stack at the top of SRAM5");
+  t.true(symbol(fw.elf, "__data_start") >= 0x20040000, "statics in SRAM4/5");
+  t.true(symbol(fw.elf, "program_sector") >= 0x20040000, "the flash-programming code is in RAM");
+
+  const uf2 = readFileSync(fw.uf2!);
+  const chunks = fromUf2(uf2, RP2040_FAMILY);
+  t.true(chunks.every((c, i) => c.payload.length === 256 && c.address === RP2040_FLASH_BASE + 256 * i), "256-byte payloads, consecutive from 0x10000000");
+  const image = uf2ToImage(uf2, RP2040_FAMILY, RP2040_FLASH_BASE, PICO.flash);
+  const segments = loadSegments(readFileSync(fw.elf));
+  t.true(segments.length >= 2);
+  for (const s of segments) {
+    t.deepEqual(image.subarray(s.paddr - RP2040_FLASH_BASE, s.paddr - RP2040_FLASH_BASE + s.bytes.length), s.bytes, `segment at 0x${s.paddr.toString(16)}`);
+  }
+  const end = Math.max(...segments.map((s) => s.paddr + s.bytes.length)) - RP2040_FLASH_BASE;
+  t.true(end <= PICO.flash - PICO.checkpoint_bytes, "image below the checkpoint area");
+  t.true(image.subarray(Math.ceil(end / 256) * 256).every((b) => b === 0xff), "nothing else written");
+
+  t.true(boot2Valid(image.subarray(0, 256)), "boot2 CRC as the bootrom checks it");
+  const v = new DataView(image.buffer, 0x100);
+  t.is(v.getUint32(0, true), 0x20042000, "vector table at 0x10000100: initial SP");
+  t.is(v.getUint32(4, true), symbol(fw.elf, "Reset_Handler") | 1, "reset vector (Thumb)");
+});
+
+test.serial("boot: a damaged boot2 is refused as the bootrom refuses it (USB boot, no code runs)", async (t) => {
+  const image = uf2ToImage(readFileSync(release.uf2!), RP2040_FAMILY, RP2040_FLASH_BASE, 64 * 1024);
+  image[40] ^= 1;
+  const emu = new PicoEmulator({ uf2: toUf2(image, RP2040_FLASH_BASE, RP2040_FAMILY), flashBytes: PICO.flash });
+  t.true(emu.inBootsel);
+  t.regex(emu.bootselReason ?? "", /boot2 CRC check failed/);
+  t.is(emu.cycles, 0);
+  await emu.close();
+});
+
+test.serial("validate (CLI) on the emulated Pico: state digest identical with Node after every batch; 784-128-10 trains at batch 16 in its 256 KiB", async (t) => {
+  const device = pico(release);
+  const emulator = await startEmulator({ board: PICO, listen: "socket://127.0.0.1:0", device });
+  try {
+    const v = await cli(["validate", "--board", "pico", "--port", emulator.port, "--batches", "3", "--model", MODEL, "--json"]);
+    t.is(v.code, 0, v.stderr);
+    t.deepEqual(JSON.parse(v.stdout), { identical: true, batches: 3, first_divergence: null });
+    const big = await cli(["validate", "--board", "pico", "--port", emulator.port, "--batches", "1", "--model", "784-128-10:tc,batch=16", "--json"]);
+    t.is(big.code, 0, big.stderr);
+    t.deepEqual(JSON.parse(big.stdout), { identical: true, batches: 1, first_divergence: null });
+    t.deepEqual(device.faults, []);
+    t.log(`emulated cycles since boot: ${device.cycles}`);
+  } finally {
+    await emulator.close();
+  }
+});
+
+test.serial("checkpoint to flash, watchdog reset, resume: the final state equals the undisturbed run's", async (t) => {
+  const { train, test: testSet } = mnist();
+  const job = (onBatch?: TrainJob["onBatch"]): TrainJob => ({
+    spec: parseSpec(MODEL), seed: 5, epochs: 1, train, test: testSet, checkpointEvery: 3, resume: false, onBatch,
+  });
+  const reference = await emulatorSession();
+  const undisturbed = await runTraining(reference, job()).finally(() => reference.close());
+
+  const device = pico(release);
+  const session = new Session(new TrapDetectTransport(device), SLOW);
+  try {
+    let resets = 0;
+    const result = await runTraining(session, job((p) => {
+      // batch 5 done: the flash holds the checkpoint of batch 3, batches 6.. are in flight
+      if (p.id === 5 && resets === 0) { resets++; void device.reset(); }
+    }));
+    t.is(device.resets, 1, "one watchdog reset");
+    t.true(result.recoveries >= 1, "the run noticed the reset and resumed");
+    t.is(result.lastBatchId, 8);
+    t.is(result.digest, undisturbed.digest, "final digest equals the undisturbed run's");
+    t.is(result.testAccuracy, undisturbed.testAccuracy);
+    t.deepEqual(result.state, undisturbed.state);
+
+    // the checkpoint is in the last megabyte of the chip's flash and survives another reset
+    await device.reset();
+    const info = await session.hello();
+    t.is(info.bootStatus, 1, "boot() restored the checkpoint from flash");
+    t.is(info.model.lastBatchId, 8);
+    t.is(info.model.digest, undisturbed.digest);
+    const flash = device.mcu.flash;
+    t.is(String.fromCharCode(...flash.subarray(PICO.flash - PICO.checkpoint_bytes, PICO.flash - PICO.checkpoint_bytes + 4)), "FMCP");
+    t.deepEqual(device.faults, []);
+  } finally {
+    await session.close();
+  }
+});
+
+test.serial("a trap in the module is a clear ProtocolError and the Pico serves again; a CPU fault halts with FEWMUL-FAULT", async (t) => {
+  const spec = parseSpec(MODEL);
+  const { train } = mnist();
+  const device = pico(trapping);
+  const transport = new TrapDetectTransport(device);
+  const session = new Session(transport, SLOW);
+  try {
+    await session.hello();
+    await session.init(encodeSpec(spec), 1);
+    const { images, labels } = new BatchSource(train, spec.batch, 1).get(1);
+    await session.train(1, images, labels);
+    const err = await t.throwsAsync(session.checkpoint(), { instanceOf: ProtocolError });
+    t.regex(err!.message, /FEWMUL-TRAP 5\b.*unreachable/);
+    t.deepEqual(transport.traps.map((e) => e.code), [5]);
+    const info = await session.hello();
+    t.false(info.model.ready, "instance re-created: RAM lost");
+  } finally {
+    await session.close();
+  }
+
+  // an undefined instruction where the reset handler starts: rp2040js has no HardFault, the harness reports it
+  const image = uf2ToImage(readFileSync(release.uf2!), RP2040_FAMILY, RP2040_FLASH_BASE, 64 * 1024);
+  const reset = symbol(release.elf, "Reset_Handler") - RP2040_FLASH_BASE;
+  image.set([0xfe, 0xde], reset); // udf #254
+  const broken = new PicoEmulator({ uf2: toUf2(image, RP2040_FLASH_BASE, RP2040_FAMILY), flashBytes: PICO.flash });
+  const faulted = new Promise<string>((r) => broken.onFault(r));
+  const s2 = new Session(new TrapDetectTransport(broken), SLOW);
+  try {
+    t.regex(await faulted, /UDF\/trap #254 at 0x1/);
+    const e2 = await t.throwsAsync(s2.hello(), { instanceOf: ProtocolError });
+    t.regex(e2!.message, /FEWMUL-FAULT/);
+  } finally {
+    await s2.close();
+  }
+});
+
+test.serial("flash: a copy onto a BOOTSEL drive boots; --port reboots a running Pico into BOOTSEL first", async (t) => {
+  // a blank chip: the bootrom finds no valid boot2 and shows its drive
+  const drive = join(work, "RPI-RP2");
+  const device = new PicoEmulator({ flashBytes: PICO.flash, bootselDrive: drive });
+  t.true(device.inBootsel);
+  t.is(readFileSync(join(drive, "INFO_UF2.TXT"), "latin1"), BOOTSEL_INFO);
+  const emulator = await startEmulator({ board: PICO, listen: "socket://127.0.0.1:0", device });
+  try {
+    const copied = await cli(["flash", "--board", "pico", "--drive", drive, "--json"]);
+    t.is(copied.code, 0, copied.stderr);
+    const r = JSON.parse(copied.stdout);
+    t.like(r, { board: "pico", drive, rebooted_from_port: false });
+    t.is(r.bytes, readFileSync(join("build", "pico", "fewmul.uf2")).length);
+    t.false(existsSync(drive), "the drive went away");
+    t.false(device.inBootsel);
+    const v = await cli(["validate", "--board", "pico", "--port", emulator.port, "--batches", "1", "--model", MODEL, "--json"]);
+    t.is(v.code, 0, v.stderr);
+    t.true(JSON.parse(v.stdout).identical, "the copied image boots and trains");
+
+    // now running fewmul: --port asks it to reboot into BOOTSEL, then the same copy
+    const again = await cli(["flash", "--board", "pico", "--port", emulator.port, "--drive", drive, "--json"]);
+    t.is(again.code, 0, again.stderr);
+    t.like(JSON.parse(again.stdout), { rebooted_from_port: true });
+    t.is(device.resets, 2, "booted twice from the drive");
+    t.deepEqual(device.faults, []);
+
+    // user errors: one line each
+    mkdirSync(join(work, "not-a-drive"));
+    const wrong = await cli(["flash", "--board", "pico", "--drive", join(work, "not-a-drive")]);
+    t.is(wrong.code, 1);
+    t.regex(wrong.stderr.trim().split("\n").pop()!, /^error: .*not-a-drive is not a BOOTSEL drive \(no INFO_UF2.TXT with Board-ID: RPI-RP2\)$/);
+  } finally {
+    await emulator.close();
+  }
+});
