@@ -4,7 +4,7 @@ import { UserError } from "../../errors.ts";
 import { buildBoard } from "../../boards/board-build.ts";
 import { startQemu, type RunningQemu } from "../../boards/qemu.ts";
 import { vendorFlash } from "../../boards/vendor-flash.ts";
-import { board } from "../common.ts";
+import { board, checkPort, int } from "../common.ts";
 import { connect } from "../connect.ts";
 import { logger, printResult } from "../output.ts";
 import { waitForStop } from "../signals.ts";
@@ -29,7 +29,7 @@ export default defineCommand({
     board: { type: "string", description: "Board id (boards/*.json), e.g. qemu-mps2-an385", required: true },
     port: { type: "string", description: "QEMU: where the board's UART appears, pty (default) or socket://127.0.0.1:PORT (0 = any free port). UF2 boards: the serial port of a board running fewmul, which is asked to reboot into BOOTSEL. idf.py boards: the serial port for the printed command" },
     drive: { type: "string", description: "UF2 boards: the mounted BOOTSEL drive (default: searched in the usual mount points)" },
-    timeout: { type: "string", description: "UF2 boards: seconds to wait for the drive to appear and to go away (default 10)", default: "10" },
+    timeout: { type: "string", description: "UF2 boards: seconds to wait for the drive to appear and to go away (default 10)" },
     json: { type: "boolean", description: "QEMU: first line of stdout as a JSON object {port, board, elf, pid}; UF2: the result as one JSON object", default: false },
   },
   async run({ args }) {
@@ -89,9 +89,9 @@ function findDrive(b: BoardManifest, given: string | undefined): string | undefi
   return found[0];
 }
 
-async function flashUf2(b: BoardManifest, args: { port?: string; drive?: string; timeout: string; json: boolean }): Promise<void> {
-  const seconds = Number(args.timeout);
-  if (!(seconds > 0)) throw new UserError(`--timeout must be a positive number of seconds, got "${args.timeout}"`, "E_USAGE");
+async function flashUf2(b: BoardManifest, args: { port?: string; drive?: string; timeout?: string; json: boolean }): Promise<void> {
+  const seconds = int("timeout", args.timeout, 10, 1);
+  if (args.port !== undefined) checkPort(args.port);
   const id = b.uf2?.board_id ?? "RPI-RP2";
   const built = await buildBoard(b);
   const fw = built.firmware!;
