@@ -156,20 +156,40 @@ test.serial("boot: a damaged boot2 is refused as the bootrom refuses it (USB boo
   await emu.close();
 });
 
-test.serial("validate (CLI) on the emulated Pico: state digest identical with Node after every batch; 784-128-10 trains at batch 16 in its 256 KiB", async (t) => {
+test.serial("validate (CLI) on the emulated Pico: state digest identical with Node after every batch", async (t) => {
   const device = pico(release);
   const emulator = await startEmulator({ board: PICO, listen: "socket://127.0.0.1:0", device });
   try {
     const v = await cli(["validate", "--board", "pico", "--port", emulator.port, "--batches", "3", "--model", MODEL, "--json"]);
     t.is(v.code, 0, v.stderr);
     t.deepEqual(JSON.parse(v.stdout), { identical: true, batches: 3, first_divergence: null });
-    const big = await cli(["validate", "--board", "pico", "--port", emulator.port, "--batches", "1", "--model", "784-128-10:tc,batch=16", "--json"]);
-    t.is(big.code, 0, big.stderr);
-    t.deepEqual(JSON.parse(big.stdout), { identical: true, batches: 1, first_divergence: null });
     t.deepEqual(device.faults, []);
-    t.log(`emulated cycles since boot: ${device.cycles}`);
   } finally {
     await emulator.close();
+  }
+});
+
+test.serial("784-128-10 at batch 32, the largest MNIST MLP for the Pico's 256 KiB, trains bit-identically", async (t) => {
+  // through sessions with the emulated chip's longer timeouts: its STATS digest over the
+  // ~205 KB state takes longer than the CLI's 300 ms on a loaded machine (64 ms on a real Pico)
+  const device = pico(release);
+  const board = new Session(new TrapDetectTransport(device), SLOW);
+  const reference = await emulatorSession();
+  try {
+    const spec = encodeSpec(parseSpec("784-128-10:tc,batch=32"));
+    const { train } = mnist();
+    const { images, labels } = new BatchSource(train, 32, 9).get(1);
+    for (const x of [board, reference]) { await x.hello(); await x.init(spec, 9); }
+    t.deepEqual(await board.train(1, images, labels), await reference.train(1, images, labels), "TRAIN reply");
+    const [d, r] = [await board.stats(), await reference.stats()];
+    t.is(d.digest, r.digest, "state digest after the batch");
+    const info = await board.hello();
+    t.log(`784-128-10 at batch 32 on the emulated Pico: ${info.freeMemory} bytes of linear memory left`);
+    t.true(info.freeMemory < 1024, "it fills SRAM0-3");
+    t.deepEqual(device.faults, []);
+  } finally {
+    await board.close();
+    await reference.close();
   }
 });
 
