@@ -160,9 +160,15 @@ test.serial("validate (CLI) on the emulated Pico: state digest identical with No
   const device = pico(release);
   const emulator = await startEmulator({ board: PICO, listen: "socket://127.0.0.1:0", device });
   try {
-    const v = await cli(["validate", "--board", "pico", "--port", emulator.port, "--batches", "3", "--model", MODEL, "--json"]);
-    t.is(v.code, 0, v.stderr);
-    t.deepEqual(JSON.parse(v.stdout), { identical: true, batches: 3, first_divergence: null });
+    // the emulated chip is slower than the CLI's reply timeouts assume when the machine is busy
+    process.env.FEWMUL_TIMEOUT_SCALE = "20";
+    try {
+      const v = await cli(["validate", "--board", "pico", "--port", emulator.port, "--batches", "3", "--model", MODEL, "--json"]);
+      t.is(v.code, 0, v.stderr);
+      t.deepEqual(JSON.parse(v.stdout), { identical: true, batches: 3, first_divergence: null });
+    } finally {
+      delete process.env.FEWMUL_TIMEOUT_SCALE;
+    }
     t.deepEqual(device.faults, []);
   } finally {
     await emulator.close();
@@ -281,7 +287,9 @@ test.serial("flash: a copy onto a BOOTSEL drive boots; --port reboots a running 
     t.is(r.bytes, readFileSync(join("build", "pico", "fewmul.uf2")).length);
     t.false(existsSync(drive), "the drive went away");
     t.false(device.inBootsel);
-    const v = await cli(["validate", "--board", "pico", "--port", emulator.port, "--batches", "1", "--model", MODEL, "--json"]);
+    process.env.FEWMUL_TIMEOUT_SCALE = "20";
+    const v = await cli(["validate", "--board", "pico", "--port", emulator.port, "--batches", "1", "--model", MODEL, "--json"])
+      .finally(() => { delete process.env.FEWMUL_TIMEOUT_SCALE; });
     t.is(v.code, 0, v.stderr);
     t.true(JSON.parse(v.stdout).identical, "the copied image boots and trains");
 
