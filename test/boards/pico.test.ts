@@ -53,6 +53,9 @@ function trappingModule(path: string, out: string): void {
 }
 
 test.before(async () => {
+  // The emulated chip runs slower than the CLI's reply timeouts (300 ms, 10 s) assume when the
+  // machine is busy: the CLI commands of this file wait 20 times longer (host/cli/connect.ts).
+  process.env.FEWMUL_TIMEOUT_SCALE = "20";
   releaseWasm = (await ensureModule("release")).path;
   const trapWasm = join(work, "trap-on-checkpoint.wasm");
   trappingModule(releaseWasm, trapWasm);
@@ -61,7 +64,10 @@ test.before(async () => {
     buildFirmware(PICO, trapWasm, join(work, "trap")),
   ]);
 });
-test.after.always(() => rmSync(work, { recursive: true, force: true }));
+test.after.always(() => {
+  delete process.env.FEWMUL_TIMEOUT_SCALE;
+  rmSync(work, { recursive: true, force: true });
+});
 
 let data: { train: Dataset; test: Dataset } | undefined;
 function mnist() {
@@ -160,15 +166,9 @@ test.serial("validate (CLI) on the emulated Pico: state digest identical with No
   const device = pico(release);
   const emulator = await startEmulator({ board: PICO, listen: "socket://127.0.0.1:0", device });
   try {
-    // the emulated chip is slower than the CLI's reply timeouts assume when the machine is busy
-    process.env.FEWMUL_TIMEOUT_SCALE = "20";
-    try {
-      const v = await cli(["validate", "--board", "pico", "--port", emulator.port, "--batches", "3", "--model", MODEL, "--json"]);
-      t.is(v.code, 0, v.stderr);
-      t.deepEqual(JSON.parse(v.stdout), { identical: true, batches: 3, first_divergence: null });
-    } finally {
-      delete process.env.FEWMUL_TIMEOUT_SCALE;
-    }
+    const v = await cli(["validate", "--board", "pico", "--port", emulator.port, "--batches", "3", "--model", MODEL, "--json"]);
+    t.is(v.code, 0, v.stderr);
+    t.deepEqual(JSON.parse(v.stdout), { identical: true, batches: 3, first_divergence: null });
     t.deepEqual(device.faults, []);
   } finally {
     await emulator.close();
@@ -287,9 +287,7 @@ test.serial("flash: a copy onto a BOOTSEL drive boots; --port reboots a running 
     t.is(r.bytes, readFileSync(join("build", "pico", "fewmul.uf2")).length);
     t.false(existsSync(drive), "the drive went away");
     t.false(device.inBootsel);
-    process.env.FEWMUL_TIMEOUT_SCALE = "20";
-    const v = await cli(["validate", "--board", "pico", "--port", emulator.port, "--batches", "1", "--model", MODEL, "--json"])
-      .finally(() => { delete process.env.FEWMUL_TIMEOUT_SCALE; });
+    const v = await cli(["validate", "--board", "pico", "--port", emulator.port, "--batches", "1", "--model", MODEL, "--json"]);
     t.is(v.code, 0, v.stderr);
     t.true(JSON.parse(v.stdout).identical, "the copied image boots and trains");
 

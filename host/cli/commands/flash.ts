@@ -6,6 +6,7 @@ import { startQemu, type RunningQemu } from "../../boards/qemu.ts";
 import { vendorFlash } from "../../boards/vendor-flash.ts";
 import { board, checkPort, int } from "../common.ts";
 import { connect } from "../connect.ts";
+import { ProtocolError } from "../../protocol/errors.ts";
 import { logger, printResult } from "../output.ts";
 import { waitForStop } from "../signals.ts";
 import { copyToDrive, driveMounted, findUf2Drives, mountRoots, uf2BoardId } from "../../boards/uf2-drive.ts";
@@ -99,22 +100,28 @@ async function flashUf2(b: BoardManifest, args: { port?: string; drive?: string;
   logger.info(`${b.id}: ${built.firmwareBuilt ? "built" : "up to date"} ${relative(process.cwd(), fw.uf2!) || fw.uf2} (text ${fw.text}, data ${fw.data}, bss ${fw.bss}; ${image.length / 512} UF2 blocks)`);
 
   let rebooted = false;
+  let unanswered = "";
   if (args.port !== undefined && findDrive(b, args.drive) === undefined) {
     const { session } = await connect({ board: b, port: args.port });
     try {
       await session.rebootToBootloader();
     } catch (e: any) {
-      throw new UserError(`the board on ${args.port} refused to reboot into BOOTSEL (${e?.message ?? e}): hold BOOTSEL while plugging it in`, "E_FLASH");
+      // a refusal (old firmware: E_CMD) is final; a lost reply may still mean it rebooted
+      if (e instanceof ProtocolError && e.status !== undefined) {
+        throw new UserError(`the board on ${args.port} refused to reboot into BOOTSEL (${e.message}): hold BOOTSEL while plugging it in`, "E_FLASH");
+      }
+      unanswered = ` (the board did not answer REBOOT: ${e?.message ?? e})`;
     } finally {
       await session.close().catch(() => {});
     }
     rebooted = true;
-    logger.info(`asked the board on ${args.port} to reboot into BOOTSEL`);
+    logger.info(`asked the board on ${args.port} to reboot into BOOTSEL${unanswered}`);
   }
   const where = args.drive ?? (process.platform === "win32" ? "drive letters D:-Z:" : mountRoots().join(", "));
   const drive = await waitFor(rebooted ? seconds : 0, () => findDrive(b, args.drive));
   if (drive === undefined) {
     if (args.drive !== undefined && !rebooted) throw new UserError(`${args.drive} is not a BOOTSEL drive (no INFO_UF2.TXT with Board-ID: ${id})`, "E_FLASH");
+    if (rebooted) throw new UserError(`no ${id} drive appeared in ${where} within ${seconds} s of asking the board on ${args.port} to reboot${unanswered}: hold BOOTSEL while plugging it in, or give --drive`, "E_FLASH");
     throw new UserError(`no ${id} drive found in ${where}: hold BOOTSEL while plugging the Pico in (or pass --port of a board running fewmul), then retry or give --drive`, "E_FLASH");
   }
   let path: string;
