@@ -14,6 +14,8 @@ export const OUTPUT_SHIFT: i32 = 8;
 
 /** Error signals are block floating point: int32 mantissas renormalised below 2^DELTA_BITS. */
 export const DELTA_BITS: i32 = 14;
+/** The centred, projected error of a unit saturates at ±DELTA_CAP before it is rescaled. */
+export const DELTA_CAP: i64 = 0x03FFFFFF; // so that |v| · M (M < 32) stays below 2^31
 
 /**
  * Normalisation scale mantissas: 1/(1.25·spread) = 2^-(f+4) · M, M = nibble t of this word,
@@ -35,3 +37,8 @@ export const MAX_LOG2_BATCH: i32 = 8;
 
 export const MODE_BC: i32 = 0;
 export const MODE_TC: i32 = 1;
+
+/** Step-size adaptation (kernels/adapt.ts): the running level drops by this much (Q16 log2) per step. */
+export const ADAPT_DECAY: i32 = 92; // 1 - 2^-10 per step, as 2^-10 / ln 2 in Q16
+/** Running level before the first nonzero error. */
+export const ADAPT_NONE: i32 = -0x40000000;

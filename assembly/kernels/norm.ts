@@ -3,7 +3,7 @@
 // 1.25·spread = 2^f · (1 + t/8 + ...), y = (z - mean) · M_t · 2^(F - f - 4) + beta with the
 // 4-bit mantissa M_t ~ 16 / (1 + (t + 0.5)/8) applied by shift-and-add (scale within 9 %).
 // Hidden layers store uint8 max(0, min(255, y)); the output layer keeps int32 y in place.
-import { RUNNING_SHIFT, HIDDEN_MAX, DELTA_BITS, SCALE_MANTISSAS } from "../config";
+import { RUNNING_SHIFT, HIDDEN_MAX, DELTA_BITS, DELTA_CAP, SCALE_MANTISSAS } from "../config";
 import { stochasticShift } from "./round";
 
 /**
@@ -96,41 +96,71 @@ export function normForward(
   }
 }
 
+/** v · x for an int32 x, by shift-and-add over the set bits of |x| (no multiply instruction). */
+// @ts-ignore: decorator
+@inline export function mulWide(v: i64, x: i32): i64 {
+  let m = x >> 31;
+  let a = <u32>((x ^ m) - m);
+  let sum: i64 = 0;
+  while (a != 0) { sum += v << <i64>ctz(a); a &= a - 1; }
+  return m != 0 ? -sum : sum;
+}
+
 /**
  * Backward through normalisation, for the error d [batch][n] w.r.t. the layer's outputs
- * (block floating point: value = d · 2^exponent). Updates the bias (stochastic rounding),
- * then maps d to the error w.r.t. z: subtract its batch mean (the mean's gradient), scale
- * unit j by its scale 2^-k_j · M_j/16, and renormalise all units to one exponent with mantissas below
- * 2^DELTA_BITS (|d| <= 2^DELTA_BITS after rounding). Returns the new exponent. The spread's own gradient term, which needs
- * products, is dropped (straight-through).
+ * (block floating point: value = d · 2^exponent). Per unit j: updates the bias (stochastic
+ * rounding), then forms batch norm's full gradient w.r.t. the normalised value,
+ * v = d - mean_b(d) - x̂ · mean_b(d · x̂), with x̂ = out - bias (the normalised value in units
+ * of 2^-outShift; hidden layers read it from their clamped uint8 activations, so it stops at
+ * the ReLU's bounds), scales unit j by 2^-k_j · M_j/16 and renormalises all units to one
+ * exponent with mantissas below 2^DELTA_BITS. Returns the new exponent.
+ * `out`: the uint8 activations (hidden) or a copy of the int32 scores (output layer).
  */
 export function normBackward(
   d: usize, n: i32, batch: i32, log2Batch: i32, k: usize, beta: usize,
-  exponent: i32, outShift: i32, lrShift: i32, means: usize,
+  exponent: i32, outShift: i32, lrShift: i32, out: usize, hidden: bool,
 ): i32 {
   let stride = <usize>n << 2;
   let dEnd = d;
   for (let b = 0; b < batch; b++) dEnd += stride;
   let kMax = 0;
   for (let j = 0; j < n; j++) { let kj = load<i32>(k + (<usize>j << 2)) & 255; if (kj > kMax) kMax = kj; }
+  let outStride: usize = hidden ? <usize>n : stride;
+  let half: i64 = <i64>1 << <i64>(2 * outShift - 1);
 
-  // Bias step and per-unit mean; the widest mantissa after scaling decides the renormalisation.
+  // Bias step and the centred, projected error; the widest mantissa after scaling decides the
+  // renormalisation.
   let biasShift = exponent + outShift - lrShift - log2Batch;
   let widest = 0;
   for (let j = 0; j < n; j++) {
     let col = d + (<usize>j << 2);
-    let s = 0;
-    for (let p = col; p < dEnd; p += stride) s += load<i32>(p);
+    let op = out + (hidden ? <usize>j : <usize>j << 2);
     let bp = beta + (<usize>j << 2);
-    store<i32>(bp, load<i32>(bp) - stochasticShift(s, biasShift));
-    let mean = s >> log2Batch;
-    store<i32>(means + (<usize>j << 2), mean);
-    let big = 0; // widest |d - mean| of the unit
+    let bias = load<i32>(bp);
+    let s = 0;
+    let c: i64 = 0;
+    let o = op;
     for (let p = col; p < dEnd; p += stride) {
-      let v = load<i32>(p) - mean;
+      let v = load<i32>(p);
+      s += v;
+      let xh = (hidden ? <i32>load<u8>(o) : load<i32>(o)) - bias;
+      c += mulWide(<i64>v, xh);
+      o += outStride;
+    }
+    store<i32>(bp, bias - stochasticShift(s, biasShift));
+    let mean = s >> log2Batch;
+    c >>= <i64>log2Batch;
+    let big = 0; // widest |v| of the unit
+    o = op;
+    for (let p = col; p < dEnd; p += stride) {
+      let xh = (hidden ? <i32>load<u8>(o) : load<i32>(o)) - bias;
+      let w = <i64>(load<i32>(p) - mean) - ((mulWide(c, xh) + half) >> <i64>(2 * outShift));
+      let v = w > DELTA_CAP ? <i32>DELTA_CAP : (w < -DELTA_CAP ? -<i32>DELTA_CAP : <i32>w);
+      store<i32>(p, v);
       let m = v >> 31;
       v = (v ^ m) - m;
       if (v > big) big = v;
+      o += outStride;
     }
     if (big != 0) { // an all-zero unit needs no room
       let kw = load<i32>(k + (<usize>j << 2));
@@ -142,11 +172,10 @@ export function normBackward(
   if (r < 0) r = 0;
   for (let j = 0; j < n; j++) {
     let col = d + (<usize>j << 2);
-    let mean = load<i32>(means + (<usize>j << 2));
     let kw = load<i32>(k + (<usize>j << 2));
     let M = kw >> 8;
     let sh = kMax - (kw & 255) - r;
-    for (let p = col; p < dEnd; p += stride) store<i32>(p, shiftRound(mulSmall(load<i32>(p) - mean, M), sh));
+    for (let p = col; p < dEnd; p += stride) store<i32>(p, shiftRound(mulSmall(load<i32>(p), M), sh));
   }
   return exponent - kMax + r;
 }
