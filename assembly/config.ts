@@ -37,8 +37,3 @@ export const MAX_LOG2_BATCH: i32 = 8;
 
 export const MODE_BC: i32 = 0;
 export const MODE_TC: i32 = 1;
-
-/** Step-size adaptation (kernels/adapt.ts): the running level drops by this much (Q16 log2) per step. */
-export const ADAPT_DECAY: i32 = 92; // 1 - 2^-10 per step, as 2^-10 / ln 2 in Q16
-/** Running level before the first nonzero error. */
-export const ADAPT_NONE: i32 = -0x40000000;

@@ -37,4 +37,3 @@ export function state_commit(): i32 { return model.stateCommit(); }
 
 // Byte pump for firmware and emulators (docs/device-abi.md, docs/protocol.md).
 export { boot, io_rx_ptr, io_rx_cap, io_feed, io_tx_ptr } from "./protocol/exports";
-export { tune } from "./model";

@@ -1,7 +1,7 @@
 // The model: plans the arena from the spec, initialises it, runs training and evaluation
 // steps. Kernels know nothing of this file; this file knows no transport.
 import {
-  ADAPT_NONE, WEIGHT_SHIFT, HIDDEN_SHIFT, OUTPUT_SHIFT, QBP_TOP_PIXEL, QBP_TOP_HIDDEN, MODE_TC, MAX_LAYERS,
+  WEIGHT_SHIFT, HIDDEN_SHIFT, OUTPUT_SHIFT, QBP_TOP_PIXEL, QBP_TOP_HIDDEN, MODE_TC, MAX_LAYERS,
 } from "./config";
 import { OK, E_SPEC, E_NOMEM, E_NOT_READY, E_BATCH } from "./errors";
 import {
@@ -14,14 +14,13 @@ import { half, rngLoad, rngSave, rngSeed, setFieldBits, resetStreams } from "./p
 import { denseForward, denseBackward, wordsFor } from "./kernels/dense";
 import { normForward, normBackward } from "./kernels/norm";
 import { denseUpdate } from "./kernels/update";
-import { errorWidth, adaptLevel } from "./kernels/adapt";
 import { hingeBackward, countCorrect, lastLossSum, argmax } from "./kernels/loss";
 import { writeHeader, sealState, checkState, HEADER_BYTES, O_RNG, O_STEP, O_LR, O_LOSS, COUNTERS_BYTES } from "./state";
 
 // Per-layer plan: one 64-byte record of addresses and sizes, in static memory.
 const PLAN: usize = memory.data(MAX_LAYERS << 6); // one 64-byte record per layer
-const L_IN = 0, L_OUT = 4, L_W = 8, L_BIAS = 12, L_MEAN = 16, L_SPREAD = 20, L_K = 24,
-  L_ADAPT = 28, L_KEPT = 32, L_X = 36, L_Y = 40, L_BUF = 44, L_LO = 48, L_HI = 52, L_SHIFT = 56,
+const L_IN = 0, L_OUT = 4, L_W = 8, L_BIAS = 12, L_MEAN = 16, L_SPREAD = 20, L_K = 24, // 28 unused
+  L_KEPT = 32, L_X = 36, L_Y = 40, L_BUF = 44, L_LO = 48, L_HI = 52, L_SHIFT = 56,
   L_BOOST = 60;
 
 // @ts-ignore: decorator
@@ -44,9 +43,6 @@ let rowNeg: usize = 0;
 let acc: usize = 0;
 let scoresCopy: usize = 0;
 let lrStep: i32 = 0; // learning-rate shift increment per step, Q16
-let TUNE_W = 0, TUNE_B = 0, TUNE_BOOST = 0, TUNE_R = 4;
-export function tune(w: i32, b: i32, boost: i32, r: i32): void { TUNE_W = w; TUNE_B = b; TUNE_BOOST = boost; TUNE_R = r; }
-
 
 export function specPtr(): usize { return SPEC; }
 export function isReady(): bool { return ready; }
@@ -78,7 +74,6 @@ function layout(): usize {
     setPlan(l, L_BIAS, <i32>arenaTake(<usize>nOut << 2));
     setPlan(l, L_MEAN, <i32>arenaTake(<usize>nOut << 2));
     setPlan(l, L_SPREAD, <i32>arenaTake(<usize>nOut << 2));
-    setPlan(l, L_ADAPT, <i32>arenaTake(8));
   }
   stateBytes = <u32>(arenaEnd() - state);
 
@@ -145,8 +140,6 @@ export function initModel(seedLo: u32, seedHi: u32): i32 {
       store<i32>(<usize>plan(l, L_MEAN) + p, 0);
       store<i32>(<usize>plan(l, L_SPREAD) + p, 0);
     }
-    store<i32>(<usize>plan(l, L_ADAPT), ADAPT_NONE);
-    store<i32>(<usize>plan(l, L_ADAPT) + 4, ADAPT_NONE);
   }
   store<u32>(state + O_STEP, 0);
   store<i32>(state + O_LR, specLrStart(SPEC) << 16);
@@ -231,16 +224,11 @@ export function trainBatch(n: i32): i32 {
   for (let l = layers - 1; l >= 0; l--) {
     let d = <usize>plan(l, L_BUF);
     let nOut = plan(l, L_OUT), nIn = plan(l, L_IN);
-    let adapt = <usize>plan(l, L_ADAPT);
-    let count = nOut << log2Batch;
-    let vy = adaptLevel(adapt, exponent, errorWidth(d, count));
     exponent = normBackward(d, nOut, n, log2Batch, <usize>plan(l, L_K), <usize>plan(l, L_BIAS),
-      exponent, plan(l, L_SHIFT), TUNE_BOOST == 2 ? lrShift : lrShift + vy - TUNE_B,
+      exponent, plan(l, L_SHIFT), lrShift,
       l == layers - 1 ? scoresCopy : <usize>plan(l, L_Y), l < layers - 1);
-    let vz = adaptLevel(adapt + 4, exponent, errorWidth(d, count));
     let lo = plan(l, L_LO);
-    let shift = (qbp ? lo : 0) - plan(l, L_HI) + WEIGHT_SHIFT - lrShift - log2Batch + TUNE_W + (TUNE_BOOST ? plan(l, L_BOOST) : 0) - (vz - exponent);
-    if (TUNE_BOOST == 2) shift = exponent + (qbp ? lo : 0) + WEIGHT_SHIFT - lrShift - log2Batch + plan(l, L_BOOST);
+    let shift = exponent + (qbp ? lo : 0) + WEIGHT_SHIFT - lrShift - log2Batch + plan(l, L_BOOST);
     if (l > 0) {
       denseBackward(d, nOut, n, <usize>plan(l, L_KEPT), nIn, mode, <usize>plan(l - 1, L_Y),
         <usize>plan(l - 1, L_BUF));

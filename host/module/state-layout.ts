@@ -22,8 +22,6 @@ export function stateTensors(blob: Uint8Array): TensorSlot[] {
       slots.push({ name: `layer${l}.${t}`, offset: at, count: nOut, size: 4 });
       at += nOut * 4;
     }
-    slots.push({ name: `layer${l}.adapt`, offset: at, count: 2, size: 4 });
-    at += 8;
   }
   return slots;
 }
