@@ -21,6 +21,15 @@ import { stochasticShift } from "./round";
   return (f + 4) | (<i32>((SCALE_MANTISSAS >> (<u32>t << 2)) & 15) << 8);
 }
 
+/** v · 2^s rounding half up, for any s (a unit far below the widest one can need r > 31). */
+// @ts-ignore: decorator
+@inline function shiftRoundWide(v: i32, s: i32): i32 {
+  if (s >= 0) return v << s;
+  let r = -s;
+  if (r > 32) return 0; // |v| < 2^31 <= 2^(r - 2): rounds to 0
+  return <i32>((<i64>v + (<i64>1 << <i64>(r - 1))) >> <i64>r);
+}
+
 /** v · M for 0 <= M < 32 (a scale mantissa), by shift-and-add over its set bits. */
 // @ts-ignore: decorator
 @inline export function mulSmall(v: i32, M: i32): i32 {
@@ -175,7 +184,7 @@ export function normBackward(
     let kw = load<i32>(k + (<usize>j << 2));
     let M = kw >> 8;
     let sh = kMax - (kw & 255) - r;
-    for (let p = col; p < dEnd; p += stride) store<i32>(p, shiftRound(mulSmall(load<i32>(p), M), sh));
+    for (let p = col; p < dEnd; p += stride) store<i32>(p, shiftRoundWide(mulSmall(load<i32>(p), M), sh));
   }
   return exponent - kMax + r;
 }

@@ -173,6 +173,13 @@ test("norm_forward at MNIST size (256 units of 784-input sums, batch 32) matches
 interface BackIn {
   d: Int32Array; n: number; batch: number; log2Batch: number; k: Int32Array; bias: Int32Array;
   exponent: number; F: number; lrShift: number;
+  /** The layer's stored outputs [batch][n]: uint8 activations when `hidden`, else int32 scores; default x̂ = 0. */
+  out?: Int32Array; hidden?: boolean;
+}
+
+/** Outputs equal to the bias: x̂ = 0, so the projection term vanishes (the hand tests below). */
+function outputs(a: BackIn): Int32Array {
+  return a.out ?? Int32Array.from({ length: a.batch * a.n }, (_, i) => a.bias[i % a.n]);
 }
 
 /** Packed unit scales (unitScale's k | M << 8) equal to 2^-e for each e: k = e + 4, M = 16. */
@@ -181,19 +188,24 @@ function pow2Scales(e: number[]): Int32Array {
 }
 
 function wasmNormBackward(a: BackIn) {
-  const d = put(a.d), bias = put(a.bias), means = alloc(a.n * 4);
-  const e = k.norm_backward(d, a.n, a.batch, a.log2Batch, put(a.k), bias, a.exponent, a.F, a.lrShift, means);
-  return { d: getI32(d, a.batch * a.n), bias: getI32(bias, a.n), means: getI32(means, a.n), exponent: e };
+  const d = put(a.d), bias = put(a.bias);
+  const o = outputs(a);
+  let out: number;
+  if (a.hidden) {
+    out = alloc(o.length);
+    new Uint8Array(k.memory.buffer, out, o.length).set(o);
+  } else out = put(o);
+  const e = k.norm_backward(d, a.n, a.batch, a.log2Batch, put(a.k), bias, a.exponent, a.F, a.lrShift, out, a.hidden ? 1 : 0);
+  return { d: getI32(d, a.batch * a.n), bias: getI32(bias, a.n), exponent: e };
 }
 
 function compareNormBackward(t: ExecutionContext, a: BackIn, seed: [number, number], label: string) {
   k.rng_seed(...seed);
   const got = wasmNormBackward(a);
   const o = rngFor(...seed);
-  const want = normBackward(o, a.d, a.n, a.batch, a.log2Batch, a.k, a.bias, a.exponent, a.F, a.lrShift);
+  const want = normBackward(o, a.d, a.n, a.batch, a.log2Batch, a.k, a.bias, a.exponent, a.F, a.lrShift, outputs(a));
   sameArray(t, got.d, want.d, `d ${label}`, a.n);
   sameArray(t, got.bias, want.bias, `bias ${label}`);
-  sameArray(t, got.means, want.means, `means ${label}`);
   t.is(got.exponent, want.exponent, `exponent ${label}`);
   t.deepEqual(rngState(), o.gen.state(), `generator ${label}`);
   return want;
@@ -212,8 +224,22 @@ test("norm_backward steps the bias, removes the mean and scales by 2^(kmax - k),
   });
   t.deepEqual(Array.from(got.d), [32, -512, -32, 512]);
   t.deepEqual(Array.from(got.bias), [98, -51]);
-  t.deepEqual(Array.from(got.means), [8, 4]);
   t.is(got.exponent, -15);
+});
+
+test("norm_backward subtracts the projection x̂·mean(d·x̂) read from the stored activations, by hand", (t) => {
+  // n = 1, batch 2, hidden (F = 4), bias 0, activations [16, 48] (x̂ = 1 and 3), d = [10, 2],
+  // k = 4, M = 16 (kmax 4), s = 30 (the bias step rounds to 0). mean 6; c = (160 + 96) >> 1 = 128;
+  // x̂·c: (2048 + 128) >> 8 = 8 and (6144 + 128) >> 8 = 24; v = [10 - 6 - 8, 2 - 6 - 24] = [-4, -28];
+  // |v|·16 = 448 (9 bits): r = 0, d = [-64, -448], exponent 0 - 4 + 0.
+  k.rng_seed(1, 1);
+  const got = wasmNormBackward({
+    d: Int32Array.from([10, 2]), n: 1, batch: 2, log2Batch: 1, k: pow2Scales([0]),
+    bias: Int32Array.from([0]), exponent: 0, F: 4, lrShift: 30, out: Int32Array.from([16, 48]), hidden: true,
+  });
+  t.deepEqual(Array.from(got.d), [-64, -448]);
+  t.deepEqual(Array.from(got.bias), [0]);
+  t.is(got.exponent, -4);
 });
 
 test("norm_backward renormalises below 2^14 with r = widest - 14 and rounds half up, by hand", (t) => {
@@ -298,6 +324,9 @@ test("norm_backward matches the oracle on random shapes, exponents and learning-
             bias: Int32Array.from({ length: n }, () => g.int(-(2 ** 20), 2 ** 20)),
             exponent: g.int(-40, 0), F: g.pick([HIDDEN_F, OUTPUT_F]), lrShift: g.int(-8, 30),
           };
+          a.hidden = a.F === HIDDEN_F;
+          a.out = Int32Array.from({ length: batch * n }, () => (a.hidden ? g.int(0, 255) : g.int(-(2 ** 16), 2 ** 16)));
+          if (a.hidden) a.bias = a.bias.map(() => g.int(-600, 600));
           withoutIdleUnits(a);
           compareNormBackward(t, a, [g.u32(), g.u32()], `n ${n} batch ${batch} |d| < 2^${bits} rep ${rep}`);
         }
@@ -314,6 +343,8 @@ test("norm_backward at MNIST size (256 units, batch 32) matches the oracle", (t)
       k: Int32Array.from({ length: 256 }, () => g.int(8, 18) | (g.pick([8, 9, 10, 11, 12, 13, 15]) << 8)),
       bias: Int32Array.from({ length: 256 }, () => g.int(-300, 300)),
       exponent: -12, F, lrShift: 3,
+      hidden: F === HIDDEN_F,
+      out: Int32Array.from({ length: 32 * 256 }, () => (F === HIDDEN_F ? g.int(0, 255) : g.int(-3000, 3000))),
     };
     compareNormBackward(t, a, [g.u32(), g.u32()], `F ${F}`);
   }

@@ -345,39 +345,56 @@ export function sround(rng: Rng, v: number, s: number): number {
 export interface NormBackwardOut {
   d: Int32Array;
   bias: Int32Array;
-  means: Int32Array;
   exponent: number;
 }
 
+/** floor(a / 2^n) for a BigInt a (the document's arithmetic right shift on 64-bit sums). */
+function shrBig(a: bigint, n: number): bigint {
+  return a >> BigInt(n);
+}
+
 /**
- * bias -= sround(sum_b d, e + F - s - b) unit by unit (j ascending); then
- * d <- (d - (sum_b d >> b)) · M_j · 2^(kmax - k_j - r) rounded half up, with the smallest
- * r >= 0 for which every |(d - mean) · M_j · 2^(kmax - k_j - r)| < 2^14 (before rounding);
- * k_j, M_j unpacked from unitScale; e <- e - kmax + r.
+ * Per unit j (ascending): x̂ = out[b][j] - bias_j (the bias before its step); bias -= sround(
+ * sum_b d, e + F - s - b); mean = sum_b d >> b; c = (sum_b d·x̂) >> b; v = d - mean -
+ * ((x̂·c + 2^(2F-1)) >> 2F), saturated at ±(2^26 - 1). Then d <- v · M_j · 2^(kmax - k_j - r)
+ * rounded half up, with the smallest r >= 0 for which every |v · M_j · 2^(kmax - k_j - r)| <
+ * 2^14 (before rounding); e <- e - kmax + r. `out` is read as given (uint8 activations or
+ * int32 scores alike).
  */
 export function normBackward(
   rng: Rng, d: ArrayLike<number>, n: number, batch: number, log2Batch: number, k: ArrayLike<number>,
-  bias: ArrayLike<number>, exponent: number, F: number, lrShift: number,
+  bias: ArrayLike<number>, exponent: number, F: number, lrShift: number, out: ArrayLike<number>,
 ): NormBackwardOut {
   const kk = Array.from(k, (v) => v & 255), mm = Array.from(k, (v) => v >> 8);
   let kmax = kk[0];
   for (let j = 0; j < n; j++) kmax = Math.max(kmax, kk[j]);
-  const out: NormBackwardOut = {
-    d: new Int32Array(batch * n), bias: Int32Array.from(bias), means: new Int32Array(n), exponent: 0,
-  };
+  const res: NormBackwardOut = { d: new Int32Array(batch * n), bias: Int32Array.from(bias), exponent: 0 };
+  const v = new Array<number>(batch * n).fill(0);
+  const cap = 2 ** 26 - 1;
   for (let j = 0; j < n; j++) {
     let sum = 0;
-    for (let b = 0; b < batch; b++) sum += d[b * n + j];
+    let c = 0n;
+    for (let b = 0; b < batch; b++) {
+      sum += d[b * n + j];
+      c += BigInt(d[b * n + j]) * BigInt(out[b * n + j] - bias[j]);
+    }
     i32(sum, "sum d");
-    out.bias[j] = i32(bias[j] - sround(rng, sum, exponent + F - lrShift - log2Batch), "bias");
-    out.means[j] = shr(sum, log2Batch);
+    res.bias[j] = i32(bias[j] - sround(rng, sum, exponent + F - lrShift - log2Batch), "bias");
+    const mean = shr(sum, log2Batch);
+    c = shrBig(c, log2Batch);
+    for (let b = 0; b < batch; b++) {
+      const xh = BigInt(out[b * n + j] - bias[j]);
+      const corr = shrBig(xh * c + (1n << BigInt(2 * F - 1)), 2 * F);
+      const w = BigInt(d[b * n + j] - mean) - corr;
+      v[b * n + j] = Number(w > BigInt(cap) ? BigInt(cap) : w < BigInt(-cap) ? BigInt(-cap) : w);
+    }
   }
   let r = 0;
   for (;;) {
     let fits = true;
     for (let j = 0; j < n; j++) {
       for (let b = 0; b < batch; b++) {
-        if (Math.abs(d[b * n + j] - out.means[j]) * mm[j] * 2 ** (kmax - kk[j] - r) >= DELTA_LIMIT) fits = false;
+        if (Math.abs(v[b * n + j]) * mm[j] * 2 ** (kmax - kk[j] - r) >= DELTA_LIMIT) fits = false;
       }
     }
     if (fits) break;
@@ -385,11 +402,11 @@ export function normBackward(
   }
   for (let j = 0; j < n; j++) {
     for (let b = 0; b < batch; b++) {
-      out.d[b * n + j] = i32(roundShift(i32((d[b * n + j] - out.means[j]) * mm[j], "(d - mean) · M"), kmax - kk[j] - r), "d");
+      res.d[b * n + j] = i32(roundShift(i32(v[b * n + j] * mm[j], "v · M"), kmax - kk[j] - r), "d");
     }
   }
-  out.exponent = exponent - kmax + r;
-  return out;
+  res.exponent = exponent - kmax + r;
+  return res;
 }
 
 // ---------------------------------------------------------------------------------------------
