@@ -93,10 +93,18 @@ export class BatchNorm {
    * Full batch-norm backward of the last training forward:
    *   gradBeta_j = sum_b dy_bj
    *   dz_bj = invStd_j (dy_bj - mean_b(dy_.j) - zhat_bj mean_b(dy_.j zhat_.j)).
-   * `dy` and `dz` may be the same buffer.
+   * `reluBound`: a hidden layer (ReLU follows), whose zhat is taken no lower than -beta_j, the
+   * value its ReLU output gives back (the integer module reads zhat from its clamped uint8
+   * activations; same method). `dy` and `dz` may be the same buffer.
    */
-  backward(dy: Float32Array, n: number, dz: Float32Array): void {
+  backward(dy: Float32Array, n: number, dz: Float32Array, reluBound = false): void {
     const u = this.units;
+    if (reluBound) {
+      for (let b = 0; b < n; b++) {
+        const o = b * u;
+        for (let j = 0; j < u; j++) if (this.zhat[o + j] < -this.beta[j]) this.zhat[o + j] = -this.beta[j];
+      }
+    }
     const s1 = this.acc1;
     const s2 = this.acc2;
     s1.fill(0);

@@ -37,6 +37,13 @@ export interface ReferenceOptions {
    * rate proportional to 1 / W0^2. See schedule.ts.
    */
   layerLrScales?: number[] | "glorot";
+  /**
+   * Batch norm's backward on hidden layers: "exact" (default) or "relu-bounded", where the
+   * normalised value in the projection term is taken no lower than -beta, the value the ReLU
+   * output gives back: what the integer module can compute from its stored activations
+   * (docs/model-format.md, step 6), so the method's float form uses it (defaultSchedule).
+   */
+  bnBackward?: "exact" | "relu-bounded";
 }
 
 export type WeightKind = "real" | "binary" | "ternary";

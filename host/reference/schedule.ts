@@ -13,6 +13,7 @@ export interface Schedule {
   betaLrScale: number;
   /** Per-layer weight learning-rate factors (see ReferenceOptions); absent = all 1. */
   layerLrScales?: ReferenceOptions["layerLrScales"];
+  bnBackward?: ReferenceOptions["bnBackward"];
 }
 
 export function learningRate(lrStart: number, lrEnd: number, decaySteps: number, step: number): number {
@@ -81,7 +82,7 @@ export function defaultSchedule(variant: Variant): Schedule {
   return { ...s };
 }
 
-const BINARY: Schedule = { lrStart: 100, lrEnd: 10, betaLrScale: 0.01, layerLrScales: "glorot" };
+const BINARY: Schedule = { lrStart: 100, lrEnd: 10, betaLrScale: 0.01, layerLrScales: "glorot", bnBackward: "relu-bounded" };
 
 const DEFAULTS: Record<Variant, Schedule> = {
   "float32": { lrStart: 0.1, lrEnd: 0.01, betaLrScale: 10 },
