@@ -41,7 +41,7 @@ export interface Kernels {
   ): void;
   norm_backward(
     d: number, n: number, batch: number, log2Batch: number, k: number, beta: number,
-    exponent: number, outShift: number, lrShift: number, means: number,
+    exponent: number, outShift: number, lrShift: number, out: number, hidden: number,
   ): number;
   unit_scale(spread: number): number;
   quantize_exponent(x: number, lo: number, hi: number): number;
