@@ -55,7 +55,7 @@ import { stochasticShift } from "./round";
 export function normForward(
   z: usize, n: i32, batch: i32, log2Batch: i32, outShift: i32,
   beta: usize, runMean: usize, runSpread: usize, k: usize,
-  training: bool, first: bool, act: usize,
+  training: bool, first: bool, act: usize, online: i32,
 ): void {
   let stride = <usize>n << 2;
   let zEnd = z;
@@ -63,7 +63,23 @@ export function normForward(
   for (let j = 0; j < n; j++) {
     let col = z + (<usize>j << 2);
     let mean: i32, spread: i32;
-    if (training) {
+    if (training && online >= 0) {
+      // Online: the spread about the running mean before this step, then both running
+      // statistics move by 2^-online towards the batch's, and they normalise.
+      let s = 0, a = 0;
+      let rm = load<i32>(runMean), rs = load<i32>(runSpread);
+      for (let p = col; p < zEnd; p += stride) {
+        let z0 = load<i32>(p);
+        s += z0;
+        let v = z0 - rm;
+        let m = v >> 31;
+        a += (v ^ m) - m;
+      }
+      rm += ((s >> log2Batch) - rm) >> online;
+      rs += ((a >> log2Batch) - rs) >> online;
+      store<i32>(runMean, rm); store<i32>(runSpread, rs);
+      mean = rm; spread = rs;
+    } else if (training) {
       let s = 0;
       for (let p = col; p < zEnd; p += stride) s += load<i32>(p);
       mean = s >> log2Batch;
@@ -105,6 +121,15 @@ export function normForward(
   }
 }
 
+/** v · 2^s (s > 0 saturating at ±DELTA_CAP, s < 0 rounding down): a stored running mean moved to another exponent. */
+// @ts-ignore: decorator
+@inline function alignTo(v: i32, s: i32): i32 {
+  if (s <= 0) return s < -31 ? (v >> 31) : v >> -s;
+  if (s > 26) return v == 0 ? 0 : (v > 0 ? <i32>DELTA_CAP : -<i32>DELTA_CAP);
+  let limit = <i32>DELTA_CAP >> s;
+  return v > limit ? <i32>DELTA_CAP : (v < -limit ? -<i32>DELTA_CAP : v << s);
+}
+
 /** v · x for an int32 x, by shift-and-add over the set bits of |x| (no multiply instruction). */
 // @ts-ignore: decorator
 @inline export function mulWide(v: i64, x: i32): i64 {
@@ -128,6 +153,7 @@ export function normForward(
 export function normBackward(
   d: usize, n: i32, batch: i32, log2Batch: i32, k: usize, beta: usize,
   exponent: i32, outShift: i32, lrShift: i32, out: usize, hidden: bool,
+  grad: usize, online: i32,
 ): i32 {
   let stride = <usize>n << 2;
   let dEnd = d;
@@ -135,7 +161,12 @@ export function normBackward(
   let kMax = 0;
   for (let j = 0; j < n; j++) { let kj = load<i32>(k + (<usize>j << 2)) & 255; if (kj > kMax) kMax = kj; }
   let outStride: usize = hidden ? <usize>n : stride;
-  let half: i64 = <i64>1 << <i64>(2 * outShift - 1);
+  let cShift = online >= 0 ? outShift : 2 * outShift; // c is kept in units of 2^-F online, 2^-2F else
+  let half: i64 = <i64>1 << <i64>(cShift - 1);
+  // Online: the running means of the error terms, stored at exponent gExp, move to this step's.
+  let gExp = grad + (<usize>n << 3);
+  let align = online > 0 ? load<i32>(gExp) - exponent : 0;
+  if (online >= 0) store<i32>(gExp, exponent);
 
   // Bias step and the centred, projected error; the widest mantissa after scaling decides the
   // renormalisation.
@@ -159,11 +190,21 @@ export function normBackward(
     store<i32>(bp, bias - stochasticShift(s, biasShift));
     let mean = s >> log2Batch;
     c >>= <i64>log2Batch;
+    if (online >= 0) {
+      let gm = grad + (<usize>j << 2), gc = gm + (<usize>n << 2);
+      let m0 = alignTo(load<i32>(gm), align), c0 = alignTo(load<i32>(gc), align);
+      let cNow = c >> <i64>outShift;
+      let c32 = cNow > DELTA_CAP ? <i32>DELTA_CAP : (cNow < -DELTA_CAP ? -<i32>DELTA_CAP : <i32>cNow);
+      m0 += (mean - m0) >> online;
+      c0 += (c32 - c0) >> online;
+      store<i32>(gm, m0); store<i32>(gc, c0);
+      mean = m0; c = <i64>c0;
+    }
     let big = 0; // widest |v| of the unit
     o = op;
     for (let p = col; p < dEnd; p += stride) {
       let xh = (hidden ? <i32>load<u8>(o) : load<i32>(o)) - bias;
-      let w = <i64>(load<i32>(p) - mean) - ((mulWide(c, xh) + half) >> <i64>(2 * outShift));
+      let w = <i64>(load<i32>(p) - mean) - ((mulWide(c, xh) + half) >> <i64>cShift);
       let v = w > DELTA_CAP ? <i32>DELTA_CAP : (w < -DELTA_CAP ? -<i32>DELTA_CAP : <i32>w);
       store<i32>(p, v);
       let m = v >> 31;

@@ -22,8 +22,20 @@ export class BatchNorm {
   readonly invStd: Float32Array;
   private readonly acc1: Float64Array;
   private readonly acc2: Float64Array;
+  /**
+   * Online mode (small batches): running statistics normalise the training forward too, and
+   * the backward uses running means of the error terms; undefined = batch statistics.
+   */
+  readonly onlineShift: number | undefined;
+  /** Online mode: running means of mean_b(dy) and mean_b(dy · zhat), and the steps taken. */
+  readonly runGradMean: Float32Array;
+  readonly runGradProj: Float32Array;
+  private onlineSteps = 0;
 
-  constructor(units: number, maxBatch: number) {
+  constructor(units: number, maxBatch: number, onlineShift?: number) {
+    this.onlineShift = onlineShift;
+    this.runGradMean = new Float32Array(onlineShift === undefined ? 0 : units);
+    this.runGradProj = new Float32Array(onlineShift === undefined ? 0 : units);
     this.units = units;
     this.beta = new Float32Array(units);
     this.gradBeta = new Float32Array(units);
@@ -37,6 +49,7 @@ export class BatchNorm {
 
   /** Batch statistics forward over n samples of z; writes y and updates the running statistics. */
   forwardTrain(z: Float32Array, n: number, y: Float32Array, updateRunning = true): void {
+    if (this.onlineShift !== undefined) return this.forwardOnline(z, n, y);
     const u = this.units;
     const mean = this.acc1;
     const sq = this.acc2;
@@ -72,6 +85,45 @@ export class BatchNorm {
         const h = (z[o + j] - mean[j]) * invStd[j];
         zhat[o + j] = h;
         y[o + j] = h + beta[j];
+      }
+    }
+  }
+
+  /** Step of the online running means: 2^-min(shift, floor(log2(steps + 1))) (a plain average at first). */
+  private onlineRate(): number {
+    return 2 ** -Math.min(this.onlineShift!, Math.floor(Math.log2(this.onlineSteps + 1)));
+  }
+
+  /**
+   * Online-mode training forward: the batch variance about the running mean before this
+   * step, then both running statistics move by onlineRate() towards the batch's, and z is
+   * normalised with them.
+   */
+  private forwardOnline(z: Float32Array, n: number, y: Float32Array): void {
+    const u = this.units;
+    const a = this.onlineRate();
+    const mean = this.acc1, sq = this.acc2;
+    mean.fill(0);
+    sq.fill(0);
+    for (let b = 0; b < n; b++) {
+      const o = b * u;
+      for (let j = 0; j < u; j++) {
+        const d = z[o + j] - this.runMean[j];
+        mean[j] += z[o + j];
+        sq[j] += d * d;
+      }
+    }
+    for (let j = 0; j < u; j++) {
+      this.runMean[j] += (mean[j] / n - this.runMean[j]) * a;
+      this.runVar[j] += (sq[j] / n - this.runVar[j]) * a;
+      this.invStd[j] = 1 / Math.sqrt(this.runVar[j] + BN_EPS);
+    }
+    for (let b = 0; b < n; b++) {
+      const o = b * u;
+      for (let j = 0; j < u; j++) {
+        const h = (z[o + j] - this.runMean[j]) * this.invStd[j];
+        this.zhat[o + j] = h;
+        y[o + j] = h + this.beta[j];
       }
     }
   }
@@ -123,6 +175,17 @@ export class BatchNorm {
       gb[j] = s1[j];
       s1[j] /= n;
       s2[j] /= n;
+    }
+    if (this.onlineShift !== undefined) {
+      // Online mode: the batch's error terms only move their running means, which are used.
+      const a = this.onlineRate();
+      for (let j = 0; j < u; j++) {
+        this.runGradMean[j] += (s1[j] - this.runGradMean[j]) * a;
+        this.runGradProj[j] += (s2[j] - this.runGradProj[j]) * a;
+        s1[j] = this.runGradMean[j];
+        s2[j] = this.runGradProj[j];
+      }
+      this.onlineSteps++;
     }
     const invStd = this.invStd;
     for (let b = 0; b < n; b++) {

@@ -44,6 +44,13 @@ export interface ReferenceOptions {
    * (docs/model-format.md, step 6), so the method's float form uses it (defaultSchedule).
    */
   bnBackward?: "exact" | "relu-bounded";
+  /**
+   * Batches smaller than this normalise online (running statistics in the training forward,
+   * running means of the error terms in the backward); default 0 (never).
+   */
+  onlineBelow?: number;
+  /** Online mode: running means move by 2^-onlineShift per step (default 4). */
+  onlineShift?: number;
 }
 
 export type WeightKind = "real" | "binary" | "ternary";
