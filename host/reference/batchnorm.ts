@@ -5,6 +5,12 @@
  *   evaluation: y = (z - runMean) / sqrt(runVar + eps) + beta
  * Running statistics: run = (1 - momentum) run + momentum * batch, with the unbiased batch
  * variance (n / (n - 1)) for runVar. Buffers are laid out [sample][unit], row-major.
+ * Online mode (small batches, `onlineShift` set): with a = 2^-min(onlineShift, floor(log2(steps + 1))),
+ *   training:   var_B = mean_B((z - runMean)^2) about the running mean before the step;
+ *               runMean += a (mean_B(z) - runMean); runVar += a (var_B - runVar);
+ *               y = (z - runMean) / sqrt(runVar + eps) + beta
+ *   backward:   the batch terms mean_b(dy) and mean_b(dy zhat) only move running means (by a),
+ *               which take their place in dz.
  */
 export const BN_EPS = 1e-4;
 export const BN_MOMENTUM = 0.1;
