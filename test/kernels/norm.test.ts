@@ -11,6 +11,8 @@ test.beforeEach(() => fresh());
 interface NormIn {
   z: Int32Array; n: number; batch: number; log2Batch: number; F: number;
   bias: Int32Array; runMean: Int32Array; runSpread: Int32Array; training: boolean; first: boolean; hidden: boolean;
+  /** Online normalisation's running shift R (step 4), or absent for batch statistics. */
+  online?: number;
 }
 
 function wasmNormForward(a: NormIn) {
@@ -18,7 +20,7 @@ function wasmNormForward(a: NormIn) {
   const z = put(a.z), mean = put(a.runMean), spread = put(a.runSpread), kp = alloc(n * 4);
   const act = a.hidden ? alloc(batch * n) : 0;
   if (a.hidden) new Uint8Array(k.memory.buffer, act, batch * n).fill(0xA5);
-  k.norm_forward(z, n, batch, a.log2Batch, a.F, put(a.bias), mean, spread, kp, a.training ? 1 : 0, a.first ? 1 : 0, act);
+  k.norm_forward(z, n, batch, a.log2Batch, a.F, put(a.bias), mean, spread, kp, a.training ? 1 : 0, a.first ? 1 : 0, act, a.online ?? -1);
   return {
     y: a.hidden ? getU8(act, batch * n) : getI32(z, batch * n),
     k: getI32(kp, n), runMean: getI32(mean, n), runSpread: getI32(spread, n),
@@ -27,7 +29,7 @@ function wasmNormForward(a: NormIn) {
 
 function compareNormForward(t: ExecutionContext, a: NormIn, label: string) {
   const got = wasmNormForward(a);
-  const want = normForward(a.z, a.n, a.batch, a.log2Batch, a.F, a.bias, a.runMean, a.runSpread, a.training, a.first, a.hidden);
+  const want = normForward(a.z, a.n, a.batch, a.log2Batch, a.F, a.bias, a.runMean, a.runSpread, a.training, a.first, a.hidden, a.online ?? -1);
   sameArray(t, got.y, want.y, `y ${label}`, a.n);
   sameArray(t, got.k, want.k, `k ${label}`);
   sameArray(t, got.runMean, want.runMean, `running mean ${label}`);
@@ -175,6 +177,8 @@ interface BackIn {
   exponent: number; F: number; lrShift: number;
   /** The layer's stored outputs [batch][n]: uint8 activations when `hidden`, else int32 scores; default x̂ = 0. */
   out?: Int32Array; hidden?: boolean;
+  /** Online (step 6): running shift R and the stored running error means with their exponent. */
+  online?: { R: number; gm: Int32Array; gc: Int32Array; gExp: number };
 }
 
 /** Outputs equal to the bias: x̂ = 0, so the projection term vanishes (the hand tests below). */
@@ -195,17 +199,27 @@ function wasmNormBackward(a: BackIn) {
     out = alloc(o.length);
     new Uint8Array(k.memory.buffer, out, o.length).set(o);
   } else out = put(o);
-  const e = k.norm_backward(d, a.n, a.batch, a.log2Batch, put(a.k), bias, a.exponent, a.F, a.lrShift, out, a.hidden ? 1 : 0);
-  return { d: getI32(d, a.batch * a.n), bias: getI32(bias, a.n), exponent: e };
+  const grad = a.online ? put(Int32Array.from([...a.online.gm, ...a.online.gc, a.online.gExp])) : 0;
+  const e = k.norm_backward(d, a.n, a.batch, a.log2Batch, put(a.k), bias, a.exponent, a.F, a.lrShift, out, a.hidden ? 1 : 0, grad, a.online?.R ?? -1);
+  const g = a.online ? getI32(grad, 2 * a.n + 1) : undefined;
+  return {
+    d: getI32(d, a.batch * a.n), bias: getI32(bias, a.n), exponent: e,
+    gm: g?.subarray(0, a.n), gc: g?.subarray(a.n, 2 * a.n), gExp: g?.[2 * a.n],
+  };
 }
 
 function compareNormBackward(t: ExecutionContext, a: BackIn, seed: [number, number], label: string) {
   k.rng_seed(...seed);
   const got = wasmNormBackward(a);
   const o = rngFor(...seed);
-  const want = normBackward(o, a.d, a.n, a.batch, a.log2Batch, a.k, a.bias, a.exponent, a.F, a.lrShift, outputs(a));
+  const want = normBackward(o, a.d, a.n, a.batch, a.log2Batch, a.k, a.bias, a.exponent, a.F, a.lrShift, outputs(a), a.online);
   sameArray(t, got.d, want.d, `d ${label}`, a.n);
   sameArray(t, got.bias, want.bias, `bias ${label}`);
+  if (a.online) {
+    sameArray(t, got.gm!, want.gm!, `gm ${label}`);
+    sameArray(t, got.gc!, want.gc!, `gc ${label}`);
+    t.is(got.gExp, want.gExp, `error exponent ${label}`);
+  }
   t.is(got.exponent, want.exponent, `exponent ${label}`);
   t.deepEqual(rngState(), o.gen.state(), `generator ${label}`);
   return want;
@@ -347,5 +361,83 @@ test("norm_backward at MNIST size (256 units, batch 32) matches the oracle", (t)
       out: Int32Array.from({ length: 32 * 256 }, () => (F === HIDDEN_F ? g.int(0, 255) : g.int(-3000, 3000))),
     };
     compareNormBackward(t, a, [g.u32(), g.u32()], `F ${F}`);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Online normalisation (batches below 8): steps 4 and 6 of docs/model-format.md
+
+test("norm_forward online: spread about the running mean before the step, both move by 2^-R, by hand", (t) => {
+  // n = 1, batch 2 (b = 1), z = [10, 30], running mean 4, spread 8, R = 1, F = 8, output:
+  // a = |10 - 4| + |30 - 4| = 32 -> 16; rm = 4 + ((40 >> 1) - 4) >> 1 = 12; rs = 8 + (16 - 8) >> 1 = 12.
+  // scale of 12: v = 15, f = 3, t = 7 -> M = 8, k = 7: y = (z - 12) · 8 · 2^(8 - 7) = -32, 288.
+  const got = wasmNormForward({
+    z: Int32Array.from([10, 30]), n: 1, batch: 2, log2Batch: 1, F: 8, bias: Int32Array.from([0]),
+    runMean: Int32Array.from([4]), runSpread: Int32Array.from([8]), training: true, first: false, hidden: false, online: 1,
+  });
+  t.deepEqual(Array.from(got.runMean), [12]);
+  t.deepEqual(Array.from(got.runSpread), [12]);
+  t.deepEqual(Array.from(got.y), [-32, 288]);
+});
+
+test("norm_forward online matches the oracle at batches 1, 2 and 4 and every running shift", (t) => {
+  const g = new Gen(35);
+  for (const log2Batch of [0, 1, 2]) {
+    for (const online of [0, 1, 2]) {
+      for (const hidden of [true, false]) {
+        const n = g.int(5, 40), batch = 2 ** log2Batch;
+        const z = Int32Array.from({ length: batch * n }, () => g.int(-(2 ** 17), 2 ** 17));
+        compareNormForward(t, {
+          z, n, batch, log2Batch, F: hidden ? HIDDEN_F : OUTPUT_F, bias: Int32Array.from({ length: n }, () => g.int(-200, 200)),
+          runMean: Int32Array.from({ length: n }, () => g.int(-5000, 5000)), runSpread: Int32Array.from({ length: n }, () => g.int(0, 20000)),
+          training: true, first: false, hidden, online,
+        }, `batch ${batch} R ${online} ${hidden ? "hidden" : "output"}`);
+      }
+    }
+  }
+});
+
+test("norm_backward online: the running error means replace the batch's, by hand", (t) => {
+  // n = 1, batch 1, output (F = 8), bias 0, score 512 (x̂ = 2), d = [100], e = -8, R = 1,
+  // stored gm = 40, gc = 20 at E = -9: moved to e = -8 by align(., -1): 20, 10.
+  // mean 100, c = (100 · 512) >> 0 = 51200, >> 8 = 200; gm = 20 + (80 >> 1) = 60, gc = 10 + (190 >> 1) = 105;
+  // v = 100 - 60 - ((512 · 105 + 128) >> 8) = 40 - 210 = -170; k = 4, M = 16: |v|·16 = 2720 (12 bits), r = 0:
+  // d = -2720, exponent -8 - 4.
+  k.rng_seed(1, 1);
+  const got = wasmNormBackward({
+    d: Int32Array.from([100]), n: 1, batch: 1, log2Batch: 0, k: pow2Scales([0]), bias: Int32Array.from([0]),
+    exponent: -8, F: 8, lrShift: 30, out: Int32Array.from([512]),
+    online: { R: 1, gm: Int32Array.from([40]), gc: Int32Array.from([20]), gExp: -9 },
+  });
+  t.deepEqual(Array.from(got.gm!), [60]);
+  t.deepEqual(Array.from(got.gc!), [105]);
+  t.is(got.gExp, -8);
+  t.deepEqual(Array.from(got.d), [-2720]);
+  t.is(got.exponent, -12);
+});
+
+test("norm_backward online matches the oracle on random shapes, exponent moves and running shifts", (t) => {
+  const g = new Gen(36);
+  for (const log2Batch of [0, 1, 2]) {
+    for (const R of [0, 1, 2]) {
+      for (const F of [HIDDEN_F, OUTPUT_F]) {
+        for (const move of [-40, -3, 0, 2, 30]) {
+          const n = g.int(3, 40), batch = 2 ** log2Batch, hidden = F === HIDDEN_F;
+          const exponent = g.int(-30, 0);
+          const a: BackIn = {
+            d: g.deltas(batch * n, g.pick([6, 14, 20])), n, batch, log2Batch,
+            k: Int32Array.from({ length: n }, () => g.int(4, 20) | (g.pick([8, 9, 10, 11, 12, 13, 15, 16]) << 8)),
+            bias: Int32Array.from({ length: n }, () => g.int(-300, 300)), exponent, F, lrShift: g.int(-4, 20), hidden,
+            out: Int32Array.from({ length: batch * n }, () => (hidden ? g.int(0, 255) : g.int(-3000, 3000))),
+            online: {
+              R, gExp: exponent + move,
+              gm: Int32Array.from({ length: n }, () => g.int(-(2 ** 20), 2 ** 20)),
+              gc: Int32Array.from({ length: n }, () => g.int(-(2 ** 20), 2 ** 20)),
+            },
+          };
+          compareNormBackward(t, a, [g.u32(), g.u32()], `batch ${batch} R ${R} F ${F} E - e = ${move}`);
+        }
+      }
+    }
   }
 });

@@ -288,7 +288,7 @@ export interface NormForwardOut {
 export function normForward(
   z: ArrayLike<number>, n: number, batch: number, log2Batch: number, F: number,
   bias: ArrayLike<number>, runMean: ArrayLike<number>, runSpread: ArrayLike<number>,
-  training: boolean, first: boolean, hidden: boolean,
+  training: boolean, first: boolean, hidden: boolean, online = -1,
 ): NormForwardOut {
   const out: NormForwardOut = {
     y: hidden ? new Uint8Array(batch * n) : new Int32Array(batch * n),
@@ -298,7 +298,16 @@ export function normForward(
   };
   for (let j = 0; j < n; j++) {
     let mean: number, spread: number;
-    if (training) {
+    if (training && online >= 0) {
+      // Online (step 4): spread about the running mean before the step; both move by 2^-R.
+      let sum = 0, dev = 0;
+      for (let b = 0; b < batch; b++) {
+        sum += z[b * n + j];
+        dev += Math.abs(z[b * n + j] - runMean[j]);
+      }
+      mean = out.runMean[j] = i32(runMean[j] + shr(shr(i32(sum, "sum z"), log2Batch) - runMean[j], online), "running mean");
+      spread = out.runSpread[j] = i32(runSpread[j] + shr(shr(i32(dev, "sum |z - rm|"), log2Batch) - runSpread[j], online), "running spread");
+    } else if (training) {
       let sum = 0;
       for (let b = 0; b < batch; b++) sum += z[b * n + j];
       mean = shr(i32(sum, "sum z"), log2Batch);
@@ -346,6 +355,20 @@ export interface NormBackwardOut {
   d: Int32Array;
   bias: Int32Array;
   exponent: number;
+  /** Online: the running error mean gm, projection gc and their exponent E after the step. */
+  gm?: Int32Array;
+  gc?: Int32Array;
+  gExp?: number;
+}
+
+const CAP = 2 ** 26 - 1;
+const sat = (v: bigint): bigint => (v > BigInt(CAP) ? BigInt(CAP) : v < BigInt(-CAP) ? BigInt(-CAP) : v);
+
+/** align(g, t) of step 6: a stored running mean moved by 2^t (t > 0 saturating, t < 0 floor). */
+export function align(g: number, t: number): number {
+  if (t <= 0) return t < -31 ? (g < 0 ? -1 : 0) : shr(g, -t);
+  if (t > 26) return g === 0 ? 0 : g > 0 ? CAP : -CAP;
+  return Math.max(-CAP, Math.min(CAP, g * 2 ** t));
 }
 
 /** floor(a / 2^n) for a BigInt a (the document's arithmetic right shift on 64-bit sums). */
@@ -364,13 +387,21 @@ function shrBig(a: bigint, n: number): bigint {
 export function normBackward(
   rng: Rng, d: ArrayLike<number>, n: number, batch: number, log2Batch: number, k: ArrayLike<number>,
   bias: ArrayLike<number>, exponent: number, F: number, lrShift: number, out: ArrayLike<number>,
+  online?: { R: number; gm: ArrayLike<number>; gc: ArrayLike<number>; gExp: number },
 ): NormBackwardOut {
   const kk = Array.from(k, (v) => v & 255), mm = Array.from(k, (v) => v >> 8);
   let kmax = kk[0];
   for (let j = 0; j < n; j++) kmax = Math.max(kmax, kk[j]);
   const res: NormBackwardOut = { d: new Int32Array(batch * n), bias: Int32Array.from(bias), exponent: 0 };
   const v = new Array<number>(batch * n).fill(0);
-  const cap = 2 ** 26 - 1;
+  const cap = CAP;
+  const cShift = online ? F : 2 * F;
+  const shiftBy = online && online.R > 0 ? online.gExp - exponent : 0;
+  if (online) {
+    res.gm = new Int32Array(n);
+    res.gc = new Int32Array(n);
+    res.gExp = exponent;
+  }
   for (let j = 0; j < n; j++) {
     let sum = 0;
     let c = 0n;
@@ -380,11 +411,20 @@ export function normBackward(
     }
     i32(sum, "sum d");
     res.bias[j] = i32(bias[j] - sround(rng, sum, exponent + F - lrShift - log2Batch), "bias");
-    const mean = shr(sum, log2Batch);
+    let mean = shr(sum, log2Batch);
     c = shrBig(c, log2Batch);
+    if (online) {
+      let gm = align(online.gm[j], shiftBy), gc = align(online.gc[j], shiftBy);
+      gm = i32(gm + shr(mean - gm, online.R), "gm");
+      gc = i32(gc + shr(Number(sat(shrBig(c, F))) - gc, online.R), "gc");
+      res.gm![j] = gm;
+      res.gc![j] = gc;
+      mean = gm;
+      c = BigInt(gc);
+    }
     for (let b = 0; b < batch; b++) {
       const xh = BigInt(out[b * n + j] - bias[j]);
-      const corr = shrBig(xh * c + (1n << BigInt(2 * F - 1)), 2 * F);
+      const corr = shrBig(xh * c + (1n << BigInt(cShift - 1)), cShift);
       const w = BigInt(d[b * n + j] - mean) - corr;
       v[b * n + j] = Number(w > BigInt(cap) ? BigInt(cap) : w < BigInt(-cap) ? BigInt(-cap) : w);
     }
