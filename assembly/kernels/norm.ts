@@ -21,6 +21,16 @@ import { stochasticShift } from "./round";
   return (f + 4) | (<i32>((SCALE_MANTISSAS >> (<u32>t << 2)) & 15) << 8);
 }
 
+/**
+ * A running mean's step (v = new value - running value) · 2^-r, rounded half up: flooring
+ * would pull every running statistic 2^(r-1) low at equilibrium (the spread of a 10-output
+ * layer, tens of units, to nothing under a long calibration average).
+ */
+// @ts-ignore: decorator
+@inline function towards(v: i32, r: i32): i32 {
+  return r == 0 ? v : (v + (1 << (r - 1))) >> r;
+}
+
 /** v · 2^s rounding half up, for any s (a unit far below the widest one can need r > 31). */
 // @ts-ignore: decorator
 @inline function shiftRoundWide(v: i32, s: i32): i32 {
@@ -75,8 +85,8 @@ export function normForward(
         let m = v >> 31;
         a += (v ^ m) - m;
       }
-      rm += ((s >> log2Batch) - rm) >> online;
-      rs += ((a >> log2Batch) - rs) >> online;
+      rm += towards((s >> log2Batch) - rm, online);
+      rs += towards((a >> log2Batch) - rs, online);
       store<i32>(runMean, rm); store<i32>(runSpread, rs);
       mean = rm; spread = rs;
     } else if (training) {
@@ -93,8 +103,8 @@ export function normForward(
       let rm = load<i32>(runMean), rs = load<i32>(runSpread);
       if (first) { rm = mean; rs = spread; }
       else {
-        rm += (mean - rm) >> RUNNING_SHIFT;
-        rs += (spread - rs) >> RUNNING_SHIFT;
+        rm += towards(mean - rm, RUNNING_SHIFT);
+        rs += towards(spread - rs, RUNNING_SHIFT);
       }
       store<i32>(runMean, rm); store<i32>(runSpread, rs);
     } else {
@@ -195,8 +205,8 @@ export function normBackward(
       let m0 = alignTo(load<i32>(gm), align), c0 = alignTo(load<i32>(gc), align);
       let cNow = c >> <i64>outShift;
       let c32 = cNow > DELTA_CAP ? <i32>DELTA_CAP : (cNow < -DELTA_CAP ? -<i32>DELTA_CAP : <i32>cNow);
-      m0 += (mean - m0) >> online;
-      c0 += (c32 - c0) >> online;
+      m0 += towards(mean - m0, online);
+      c0 += towards(c32 - c0, online);
       store<i32>(gm, m0); store<i32>(gc, c0);
       mean = m0; c = <i64>c0;
     }

@@ -57,13 +57,13 @@ test("norm_forward hidden, first training step: batch statistics by hand, values
   t.deepEqual(Array.from(got.k), [unitScale(10), unitScale(375)]);
 });
 
-test("norm_forward later training steps move the running statistics by (batch - r) >> 4", (t) => {
-  // mean: 9 + (25 - 9) >> 4 = 10; 0 + 248 >> 4 = 15. spread: 100 + (-90 >> 4 = -6) = 94; 375 + 0.
+test("norm_forward later training steps move the running statistics by (batch - r + 8) >> 4", (t) => {
+  // mean: 9 + (25 - 9 + 8) >> 4 = 10; 0 + (248 + 8) >> 4 = 16. spread: 100 + (-90 + 8) >> 4 = 94; 375 + (0 + 8) >> 4 = 375.
   const a = { ...base, F: HIDDEN_F, bias: Int32Array.from([250, 20]), runMean: Int32Array.from([9, 0]),
     runSpread: Int32Array.from([100, 375]), training: true, first: false, hidden: true };
   compareNormForward(t, a, "hidden later");
   const got = wasmNormForward(a);
-  t.deepEqual(Array.from(got.runMean), [10, 15]);
+  t.deepEqual(Array.from(got.runMean), [10, 16]);
   t.deepEqual(Array.from(got.runSpread), [94, 375]);
 });
 
@@ -369,7 +369,7 @@ test("norm_backward at MNIST size (256 units, batch 32) matches the oracle", (t)
 
 test("norm_forward online: spread about the running mean before the step, both move by 2^-R, by hand", (t) => {
   // n = 1, batch 2 (b = 1), z = [10, 30], running mean 4, spread 8, R = 1, F = 8, output:
-  // a = |10 - 4| + |30 - 4| = 32 -> 16; rm = 4 + ((40 >> 1) - 4) >> 1 = 12; rs = 8 + (16 - 8) >> 1 = 12.
+  // a = |10 - 4| + |30 - 4| = 32 -> 16; rm = 4 + ((40 >> 1) - 4 + 1) >> 1 = 12; rs = 8 + (16 - 8 + 1) >> 1 = 12.
   // scale of 12: v = 15, f = 3, t = 7 -> M = 8, k = 7: y = (z - 12) · 8 · 2^(8 - 7) = -32, 288.
   const got = wasmNormForward({
     z: Int32Array.from([10, 30]), n: 1, batch: 2, log2Batch: 1, F: 8, bias: Int32Array.from([0]),
@@ -400,7 +400,7 @@ test("norm_forward online matches the oracle at batches 1, 2 and 4 and every run
 test("norm_backward online: the running error means replace the batch's, by hand", (t) => {
   // n = 1, batch 1, output (F = 8), bias 0, score 512 (x̂ = 2), d = [100], e = -8, R = 1,
   // stored gm = 40, gc = 20 at E = -9: moved to e = -8 by align(., -1): 20, 10.
-  // mean 100, c = (100 · 512) >> 0 = 51200, >> 8 = 200; gm = 20 + (80 >> 1) = 60, gc = 10 + (190 >> 1) = 105;
+  // mean 100, c = (100 · 512) >> 0 = 51200, >> 8 = 200; gm = 20 + (80 + 1) >> 1 = 60, gc = 10 + (190 + 1) >> 1 = 105;
   // v = 100 - 60 - ((512 · 105 + 128) >> 8) = 40 - 210 = -170; k = 4, M = 16: |v|·16 = 2720 (12 bits), r = 0:
   // d = -2720, exponent -8 - 4.
   k.rng_seed(1, 1);

@@ -277,6 +277,11 @@ export function roundShift(v: number, s: number): number {
   return shr(v + 2 ** (-s - 1), -s);
 }
 
+/** A running mean's step v · 2^-r rounded half up: (v + 2^(r-1)) >> r, and v itself for r = 0. */
+export function towards(v: number, r: number): number {
+  return r === 0 ? v : shr(v + 2 ** (r - 1), r);
+}
+
 export interface NormForwardOut {
   /** Hidden: uint8 activations [batch][n]; output: int32 scores [batch][n]. */
   y: Uint8Array | Int32Array;
@@ -305,8 +310,8 @@ export function normForward(
         sum += z[b * n + j];
         dev += Math.abs(z[b * n + j] - runMean[j]);
       }
-      mean = out.runMean[j] = i32(runMean[j] + shr(shr(i32(sum, "sum z"), log2Batch) - runMean[j], online), "running mean");
-      spread = out.runSpread[j] = i32(runSpread[j] + shr(shr(i32(dev, "sum |z - rm|"), log2Batch) - runSpread[j], online), "running spread");
+      mean = out.runMean[j] = i32(runMean[j] + towards(shr(i32(sum, "sum z"), log2Batch) - runMean[j], online), "running mean");
+      spread = out.runSpread[j] = i32(runSpread[j] + towards(shr(i32(dev, "sum |z - rm|"), log2Batch) - runSpread[j], online), "running spread");
     } else if (training) {
       let sum = 0;
       for (let b = 0; b < batch; b++) sum += z[b * n + j];
@@ -318,8 +323,8 @@ export function normForward(
         out.runMean[j] = mean;
         out.runSpread[j] = spread;
       } else {
-        out.runMean[j] = runMean[j] + shr(mean - runMean[j], 4);
-        out.runSpread[j] = runSpread[j] + shr(spread - runSpread[j], 4);
+        out.runMean[j] = runMean[j] + towards(mean - runMean[j], 4);
+        out.runSpread[j] = runSpread[j] + towards(spread - runSpread[j], 4);
       }
     } else {
       mean = runMean[j];
@@ -415,8 +420,8 @@ export function normBackward(
     c = shrBig(c, log2Batch);
     if (online) {
       let gm = align(online.gm[j], shiftBy), gc = align(online.gc[j], shiftBy);
-      gm = i32(gm + shr(mean - gm, online.R), "gm");
-      gc = i32(gc + shr(Number(sat(shrBig(c, F))) - gc, online.R), "gc");
+      gm = i32(gm + towards(mean - gm, online.R), "gm");
+      gc = i32(gc + towards(Number(sat(shrBig(c, F))) - gc, online.R), "gc");
       res.gm![j] = gm;
       res.gc![j] = gc;
       mean = gm;
