@@ -27,7 +27,7 @@ export default defineCommand({
     out: { type: "string", description: "Trained model file (state blob), written atomically", default: "model.fewmul" },
     resume: { type: "boolean", description: "Continue from the device's or the host's last checkpoint", default: false },
     "checkpoint-every": { type: "string", description: "Checkpoint every N batches (default 100; 0 = per epoch)" },
-    calibrate: { type: "boolean", description: "Re-estimate the normalisation statistics with the test-time weights on the device at the end (on by default; --no-calibrate skips it)", default: true },
+    calibrate: { type: "boolean", description: "Re-estimate the normalisation statistics with the test-time weights on the device at the end; --no-calibrate skips it", default: true },
     link: { type: "enum", options: ["pty", "socket", "direct"], description: "With --port emulator, how the host reaches the emulated board: a pty through socat (the OS serial stack), a loopback TCP socket, or direct calls in this process; default pty when socat is installed, else socket" },
     report: { type: "string", description: "Also write this self-contained HTML report of the run (the history is kept in OUT.run.json either way)" },
   },
