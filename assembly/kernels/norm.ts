@@ -193,8 +193,7 @@ export function normBackward(
     for (let p = col; p < dEnd; p += stride) {
       let v = load<i32>(p);
       s += v;
-      let xh = (hidden ? <i32>load<u8>(o) : load<i32>(o)) - bias;
-      c += mulWide(<i64>v, xh);
+      if (v != 0) c += mulWide(<i64>v, (hidden ? <i32>load<u8>(o) : load<i32>(o)) - bias); // masked: no work
       o += outStride;
     }
     store<i32>(bp, bias - stochasticShift(s, biasShift));
@@ -213,8 +212,8 @@ export function normBackward(
     let big = 0; // widest |v| of the unit
     o = op;
     for (let p = col; p < dEnd; p += stride) {
-      let xh = (hidden ? <i32>load<u8>(o) : load<i32>(o)) - bias;
-      let w = <i64>(load<i32>(p) - mean) - ((mulWide(c, xh) + half) >> <i64>cShift);
+      let w = <i64>(load<i32>(p) - mean);
+      if (c != 0) w -= (mulWide(c, (hidden ? <i32>load<u8>(o) : load<i32>(o)) - bias) + half) >> <i64>cShift;
       let v = w > DELTA_CAP ? <i32>DELTA_CAP : (w < -DELTA_CAP ? -<i32>DELTA_CAP : <i32>w);
       store<i32>(p, v);
       let m = v >> 31;
