@@ -14,6 +14,8 @@ export const OUTPUT_SHIFT: i32 = 8;
 
 /** Error signals are block floating point: int32 mantissas renormalised below 2^DELTA_BITS. */
 export const DELTA_BITS: i32 = 14;
+/** The centred, projected error of a unit saturates at ±DELTA_CAP before it is rescaled. */
+export const DELTA_CAP: i64 = 0x03FFFFFF; // so that |v| · M (M < 32) stays below 2^31
 
 /**
  * Normalisation scale mantissas: 1/(1.25·spread) = 2^-(f+4) · M, M = nibble t of this word,
@@ -23,6 +25,16 @@ export const SCALE_MANTISSAS: u32 = 0x899ABCDF;
 
 /** Running normalisation statistics move by 1/2^RUNNING_SHIFT of the batch value per step. */
 export const RUNNING_SHIFT: i32 = 4;
+
+/**
+ * Batches below 2^ONLINE_LOG2_BATCH normalise online: the running statistics (moving by
+ * 2^-ONLINE_SHIFT per step after a plain average over the first steps) normalise the training
+ * forward too, and the backward uses running means of its error terms.
+ */
+export const ONLINE_LOG2_BATCH: i32 = 3;
+export const ONLINE_SHIFT: i32 = 2;
+/** Online calibration averages over about 2^CALIBRATION_LOG2_SAMPLES samples. */
+export const CALIBRATION_LOG2_SAMPLES: i32 = 9;
 
 /** QBP: input exponents saturate at 2^QBP_TOP_*; the window extends `window` exponents below. */
 export const QBP_TOP_PIXEL: i32 = PIXEL_SHIFT;       // 1.0 for pixels
@@ -35,3 +47,9 @@ export const MAX_LOG2_BATCH: i32 = 8;
 
 export const MODE_BC: i32 = 0;
 export const MODE_TC: i32 = 1;
+
+/**
+ * The rate is per sample: an update applies the batch's summed gradient · 2^-RATE_LOG2_BATCH
+ * (the mean of a batch of 32), so a run moves the weights alike at every batch size.
+ */
+export const RATE_LOG2_BATCH: i32 = 5;

@@ -1,6 +1,7 @@
 // The model: plans the arena from the spec, initialises it, runs training and evaluation
 // steps. Kernels know nothing of this file; this file knows no transport.
 import {
+  ONLINE_LOG2_BATCH, ONLINE_SHIFT, RATE_LOG2_BATCH, CALIBRATION_LOG2_SAMPLES,
   WEIGHT_SHIFT, HIDDEN_SHIFT, OUTPUT_SHIFT, QBP_TOP_PIXEL, QBP_TOP_HIDDEN, MODE_TC, MAX_LAYERS,
 } from "./config";
 import { OK, E_SPEC, E_NOMEM, E_NOT_READY, E_BATCH } from "./errors";
@@ -19,8 +20,8 @@ import { writeHeader, sealState, checkState, HEADER_BYTES, O_RNG, O_STEP, O_LR, 
 
 // Per-layer plan: one 64-byte record of addresses and sizes, in static memory.
 const PLAN: usize = memory.data(MAX_LAYERS << 6); // one 64-byte record per layer
-const L_IN = 0, L_OUT = 4, L_W = 8, L_BIAS = 12, L_MEAN = 16, L_SPREAD = 20, L_K = 24,
-  L_MEANS = 28, L_KEPT = 32, L_X = 36, L_Y = 40, L_BUF = 44, L_LO = 48, L_HI = 52, L_SHIFT = 56,
+const L_IN = 0, L_OUT = 4, L_W = 8, L_BIAS = 12, L_MEAN = 16, L_SPREAD = 20, L_K = 24, L_GRAD = 28,
+  L_KEPT = 32, L_X = 36, L_Y = 40, L_BUF = 44, L_LO = 48, L_HI = 52, L_SHIFT = 56,
   L_BOOST = 60;
 
 // @ts-ignore: decorator
@@ -33,6 +34,8 @@ let layers = 0;
 let mode = 0;
 let qbp = false;
 let log2Batch = 0;
+let online = false; // batches below 2^ONLINE_LOG2_BATCH normalise with running statistics
+let calSteps: u32 = 0;
 let batch = 0;
 let state: usize = 0;
 let stateBytes: u32 = 0;
@@ -41,6 +44,7 @@ let labels: usize = 0;
 let rowPos: usize = 0;
 let rowNeg: usize = 0;
 let acc: usize = 0;
+let scoresCopy: usize = 0;
 let lrStep: i32 = 0; // learning-rate shift increment per step, Q16
 
 export function specPtr(): usize { return SPEC; }
@@ -63,6 +67,7 @@ function layout(): usize {
   qbp = specQbp(SPEC);
   log2Batch = specLog2Batch(SPEC);
   batch = 1 << log2Batch;
+  online = log2Batch < ONLINE_LOG2_BATCH;
   arenaReset();
 
   state = arenaTake(HEADER_BYTES + COUNTERS_BYTES);
@@ -73,6 +78,8 @@ function layout(): usize {
     setPlan(l, L_BIAS, <i32>arenaTake(<usize>nOut << 2));
     setPlan(l, L_MEAN, <i32>arenaTake(<usize>nOut << 2));
     setPlan(l, L_SPREAD, <i32>arenaTake(<usize>nOut << 2));
+    // Online normalisation (small batches): running means of the error terms, their exponent.
+    setPlan(l, L_GRAD, online ? <i32>arenaTake((<usize>nOut << 3) + 4) : 0);
   }
   stateBytes = <u32>(arenaEnd() - state);
 
@@ -84,7 +91,6 @@ function layout(): usize {
     if (nOut > maxOut) maxOut = nOut;
     if (l < layers - 1 && nOut > maxHidden) maxHidden = nOut;
     setPlan(l, L_K, <i32>arenaTake(<usize>nOut << 2));
-    setPlan(l, L_MEANS, <i32>arenaTake(<usize>nOut << 2));
     let keptWords = l > 0 ? product(nIn, wordsFor(nOut)) << (mode == MODE_TC ? 1 : 0) : 0;
     setPlan(l, L_KEPT, l > 0 ? <i32>arenaTake(<usize>keptWords << 2) : 0);
     setPlan(l, L_Y, l < layers - 1 ? <i32>arenaTake(<usize>nOut << log2Batch) : 0);
@@ -107,6 +113,9 @@ function layout(): usize {
   // Sums and errors of layer l share one buffer; neighbours alternate so backprop never
   // reads and writes the same one.
   for (let l = 0; l < layers; l++) setPlan(l, L_BUF, <i32>(((layers - 1 - l) & 1) == 0 ? pong : ping));
+  // The output layer's backward needs its scores after the loss overwrote them: a copy in the
+  // buffer of the layer below, whose sums are dead by then (a one-layer net has its own).
+  scoresCopy = layers > 1 ? <usize>plan(layers - 2, L_BUF) : arenaTake(<usize>nLast << (log2Batch + 2));
   return arenaEnd();
 }
 
@@ -137,6 +146,7 @@ export function initModel(seedLo: u32, seedHi: u32): i32 {
       store<i32>(<usize>plan(l, L_MEAN) + p, 0);
       store<i32>(<usize>plan(l, L_SPREAD) + p, 0);
     }
+    if (online) memory.fill(<usize>plan(l, L_GRAD), 0, (<usize>plan(l, L_OUT) << 3) + 4);
   }
   store<u32>(state + O_STEP, 0);
   store<i32>(state + O_LR, specLrStart(SPEC) << 16);
@@ -161,6 +171,12 @@ function deriveSettings(): void {
   lrStep = decay == 0 ? 0 : span / <i32>decay;
 }
 
+/** Shift of a running mean's step: floor(log2(steps + 1)) (a plain average) up to `limit`. */
+function warmShift(steps: u32, limit: i32): i32 {
+  let warm = 31 - clz(steps + 1);
+  return warm < limit ? warm : limit;
+}
+
 function dropModel(): void { ready = false; }
 
 function labelsValid(n: i32): bool {
@@ -174,14 +190,14 @@ function labelsValid(n: i32): bool {
  * weights (and rows kept for backprop), else deterministic ones. `batchStats`: normalise with
  * this batch's statistics and move the running ones (`first`: set them), else use them.
  */
-function forward(n: i32, stochastic: bool, batchStats: bool, first: bool): usize {
+function forward(n: i32, stochastic: bool, batchStats: bool, first: bool, rate: i32): usize {
   for (let l = 0; l < layers; l++) {
     let buf = <usize>plan(l, L_BUF);
     denseForward(<usize>plan(l, L_X), plan(l, L_IN), n, <usize>plan(l, L_W), plan(l, L_OUT), mode,
       stochastic, buf, rowPos, rowNeg, stochastic ? <usize>plan(l, L_KEPT) : 0);
     normForward(buf, plan(l, L_OUT), n, log2Batch, plan(l, L_SHIFT), <usize>plan(l, L_BIAS),
       <usize>plan(l, L_MEAN), <usize>plan(l, L_SPREAD), <usize>plan(l, L_K), batchStats, first,
-      <usize>plan(l, L_Y));
+      <usize>plan(l, L_Y), rate);
   }
   return <usize>plan(layers - 1, L_BUF);
 }
@@ -194,7 +210,8 @@ function forward(n: i32, stochastic: bool, batchStats: bool, first: bool): usize
 export function calibrateBatch(n: i32, fresh: bool): i32 {
   if (!ready) return E_NOT_READY;
   if (n != batch || !labelsValid(n)) return E_BATCH;
-  let scores = forward(n, false, true, fresh);
+  calSteps = fresh ? 0 : calSteps + 1;
+  let scores = forward(n, false, true, fresh, online ? warmShift(calSteps, CALIBRATION_LOG2_SAMPLES - log2Batch) : -1);
   return countCorrect(scores, labels, plan(layers - 1, L_OUT), n);
 }
 
@@ -211,9 +228,11 @@ export function trainBatch(n: i32): i32 {
   let lr = load<i32>(state + O_LR);
   let lrShift = (lr >> 16) + (<i32>half() < (lr & 0xFFFF) ? 1 : 0); // dithered fractional shift
 
-  let scores = forward(n, true, true, step == 0);
+  let rate = online ? warmShift(step, ONLINE_SHIFT) : -1;
+  let scores = forward(n, true, true, step == 0, rate);
   let nLast = plan(layers - 1, L_OUT);
   let correct = countCorrect(scores, labels, nLast, n);
+  memory.copy(scoresCopy, scores, <usize>nLast << (log2Batch + 2));
   hingeBackward(scores, labels, nLast, n);
 
   let exponent = -OUTPUT_SHIFT;
@@ -221,9 +240,10 @@ export function trainBatch(n: i32): i32 {
     let d = <usize>plan(l, L_BUF);
     let nOut = plan(l, L_OUT), nIn = plan(l, L_IN);
     exponent = normBackward(d, nOut, n, log2Batch, <usize>plan(l, L_K), <usize>plan(l, L_BIAS),
-      exponent, plan(l, L_SHIFT), lrShift, <usize>plan(l, L_MEANS));
+      exponent, plan(l, L_SHIFT), lrShift + RATE_LOG2_BATCH - log2Batch,
+      l == layers - 1 ? scoresCopy : <usize>plan(l, L_Y), l < layers - 1, <usize>plan(l, L_GRAD), rate);
     let lo = plan(l, L_LO);
-    let shift = exponent + (qbp ? lo : 0) + WEIGHT_SHIFT - lrShift - log2Batch + plan(l, L_BOOST);
+    let shift = exponent + (qbp ? lo : 0) + WEIGHT_SHIFT - lrShift - RATE_LOG2_BATCH + plan(l, L_BOOST);
     if (l > 0) {
       denseBackward(d, nOut, n, <usize>plan(l, L_KEPT), nIn, mode, <usize>plan(l - 1, L_Y),
         <usize>plan(l - 1, L_BUF));
@@ -247,7 +267,7 @@ export function trainBatch(n: i32): i32 {
 export function evalBatch(n: i32): i32 {
   if (!ready) return E_NOT_READY;
   if (n < 1 || n > batch || !labelsValid(n)) return E_BATCH;
-  let scores = forward(n, false, false, false);
+  let scores = forward(n, false, false, false, -1);
   return countCorrect(scores, labels, plan(layers - 1, L_OUT), n);
 }
 
@@ -255,7 +275,7 @@ export function evalBatch(n: i32): i32 {
 export function predictBatch(n: i32): i32 {
   if (!ready) return E_NOT_READY;
   if (n < 1 || n > batch) return E_BATCH;
-  let scores = forward(n, false, false, false);
+  let scores = forward(n, false, false, false, -1);
   let nLast = plan(layers - 1, L_OUT);
   let row = scores;
   for (let b = 0; b < n; b++) {

@@ -14,13 +14,15 @@
 //   88  u32  loss of the last step (squared hinge sum, Q8)
 //   92  4    reserved
 //   96  ...  per layer: int16 latent weights [nIn][nOut] (padded to 4 bytes),
-//             int32 bias [nOut], int32 running mean [nOut], int32 running spread [nOut]
+//             int32 bias [nOut], int32 running mean [nOut], int32 running spread [nOut],
+//             and for batches below 8 (online normalisation): int32 error mean [nOut],
+//             int32 error projection [nOut], int32 their exponent
 import { crc32 } from "./crc32";
 import { OK, E_STATE_MAGIC, E_STATE_VERSION, E_STATE_SIZE, E_STATE_CRC, E_SPEC, E_NOT_READY } from "./errors";
 import { SPEC, SPEC_BYTES, specValid } from "./spec";
 
 export const MAGIC: u32 = 0x4C554D46; // "FMUL" little-endian
-export const STATE_VERSION: u16 = 1;
+export const STATE_VERSION: u16 = 2;
 export const HEADER_BYTES: i32 = 64;
 export const COUNTERS_BYTES: i32 = 32;
 export const O_RNG: usize = 64;

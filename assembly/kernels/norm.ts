@@ -3,7 +3,7 @@
 // 1.25·spread = 2^f · (1 + t/8 + ...), y = (z - mean) · M_t · 2^(F - f - 4) + beta with the
 // 4-bit mantissa M_t ~ 16 / (1 + (t + 0.5)/8) applied by shift-and-add (scale within 9 %).
 // Hidden layers store uint8 max(0, min(255, y)); the output layer keeps int32 y in place.
-import { RUNNING_SHIFT, HIDDEN_MAX, DELTA_BITS, SCALE_MANTISSAS } from "../config";
+import { RUNNING_SHIFT, HIDDEN_MAX, DELTA_BITS, DELTA_CAP, SCALE_MANTISSAS } from "../config";
 import { stochasticShift } from "./round";
 
 /**
@@ -19,6 +19,25 @@ import { stochasticShift } from "./round";
   let f = 31 - clz(v);
   let t = f >= 3 ? (v >> (f - 3)) & 7 : (v << (3 - f)) & 7;
   return (f + 4) | (<i32>((SCALE_MANTISSAS >> (<u32>t << 2)) & 15) << 8);
+}
+
+/**
+ * A running mean's step (v = new value - running value) · 2^-r, rounded half up: flooring
+ * would pull every running statistic 2^(r-1) low at equilibrium (the spread of a 10-output
+ * layer, tens of units, to nothing under a long calibration average).
+ */
+// @ts-ignore: decorator
+@inline function towards(v: i32, r: i32): i32 {
+  return r == 0 ? v : (v + (1 << (r - 1))) >> r;
+}
+
+/** v · 2^s rounding half up, for any s (a unit far below the widest one can need r > 31). */
+// @ts-ignore: decorator
+@inline function shiftRoundWide(v: i32, s: i32): i32 {
+  if (s >= 0) return v << s;
+  let r = -s;
+  if (r > 32) return 0; // |v| < 2^31 <= 2^(r - 2): rounds to 0
+  return <i32>((<i64>v + (<i64>1 << <i64>(r - 1))) >> <i64>r);
 }
 
 /** v · M for 0 <= M < 32 (a scale mantissa), by shift-and-add over its set bits. */
@@ -46,7 +65,7 @@ import { stochasticShift } from "./round";
 export function normForward(
   z: usize, n: i32, batch: i32, log2Batch: i32, outShift: i32,
   beta: usize, runMean: usize, runSpread: usize, k: usize,
-  training: bool, first: bool, act: usize,
+  training: bool, first: bool, act: usize, online: i32,
 ): void {
   let stride = <usize>n << 2;
   let zEnd = z;
@@ -54,7 +73,23 @@ export function normForward(
   for (let j = 0; j < n; j++) {
     let col = z + (<usize>j << 2);
     let mean: i32, spread: i32;
-    if (training) {
+    if (training && online >= 0) {
+      // Online: the spread about the running mean before this step, then both running
+      // statistics move by 2^-online towards the batch's, and they normalise.
+      let s = 0, a = 0;
+      let rm = load<i32>(runMean), rs = load<i32>(runSpread);
+      for (let p = col; p < zEnd; p += stride) {
+        let z0 = load<i32>(p);
+        s += z0;
+        let v = z0 - rm;
+        let m = v >> 31;
+        a += (v ^ m) - m;
+      }
+      rm += towards((s >> log2Batch) - rm, online);
+      rs += towards((a >> log2Batch) - rs, online);
+      store<i32>(runMean, rm); store<i32>(runSpread, rs);
+      mean = rm; spread = rs;
+    } else if (training) {
       let s = 0;
       for (let p = col; p < zEnd; p += stride) s += load<i32>(p);
       mean = s >> log2Batch;
@@ -68,8 +103,8 @@ export function normForward(
       let rm = load<i32>(runMean), rs = load<i32>(runSpread);
       if (first) { rm = mean; rs = spread; }
       else {
-        rm += (mean - rm) >> RUNNING_SHIFT;
-        rs += (spread - rs) >> RUNNING_SHIFT;
+        rm += towards(mean - rm, RUNNING_SHIFT);
+        rs += towards(spread - rs, RUNNING_SHIFT);
       }
       store<i32>(runMean, rm); store<i32>(runSpread, rs);
     } else {
@@ -96,41 +131,95 @@ export function normForward(
   }
 }
 
+/** v · 2^s (s > 0 saturating at ±DELTA_CAP, s < 0 rounding down): a stored running mean moved to another exponent. */
+// @ts-ignore: decorator
+@inline function alignTo(v: i32, s: i32): i32 {
+  if (s <= 0) return s < -31 ? (v >> 31) : v >> -s;
+  if (s > 26) return v == 0 ? 0 : (v > 0 ? <i32>DELTA_CAP : -<i32>DELTA_CAP);
+  let limit = <i32>DELTA_CAP >> s;
+  return v > limit ? <i32>DELTA_CAP : (v < -limit ? -<i32>DELTA_CAP : v << s);
+}
+
+/** v · x for an int32 x, by shift-and-add over the set bits of |x| (no multiply instruction). */
+// @ts-ignore: decorator
+@inline export function mulWide(v: i64, x: i32): i64 {
+  let m = x >> 31;
+  let a = <u32>((x ^ m) - m);
+  let sum: i64 = 0;
+  while (a != 0) { sum += v << <i64>ctz(a); a &= a - 1; }
+  return m != 0 ? -sum : sum;
+}
+
 /**
  * Backward through normalisation, for the error d [batch][n] w.r.t. the layer's outputs
- * (block floating point: value = d · 2^exponent). Updates the bias (stochastic rounding),
- * then maps d to the error w.r.t. z: subtract its batch mean (the mean's gradient), scale
- * unit j by its scale 2^-k_j · M_j/16, and renormalise all units to one exponent with mantissas below
- * 2^DELTA_BITS (|d| <= 2^DELTA_BITS after rounding). Returns the new exponent. The spread's own gradient term, which needs
- * products, is dropped (straight-through).
+ * (block floating point: value = d · 2^exponent). Per unit j: updates the bias (stochastic
+ * rounding), then forms batch norm's full gradient w.r.t. the normalised value,
+ * v = d - mean_b(d) - x̂ · mean_b(d · x̂), with x̂ = out - bias (the normalised value in units
+ * of 2^-outShift; hidden layers read it from their clamped uint8 activations, so it stops at
+ * the ReLU's bounds), scales unit j by 2^-k_j · M_j/16 and renormalises all units to one
+ * exponent with mantissas below 2^DELTA_BITS. Returns the new exponent.
+ * `out`: the uint8 activations (hidden) or a copy of the int32 scores (output layer).
  */
 export function normBackward(
   d: usize, n: i32, batch: i32, log2Batch: i32, k: usize, beta: usize,
-  exponent: i32, outShift: i32, lrShift: i32, means: usize,
+  exponent: i32, outShift: i32, lrShift: i32, out: usize, hidden: bool,
+  grad: usize, online: i32,
 ): i32 {
   let stride = <usize>n << 2;
   let dEnd = d;
   for (let b = 0; b < batch; b++) dEnd += stride;
   let kMax = 0;
   for (let j = 0; j < n; j++) { let kj = load<i32>(k + (<usize>j << 2)) & 255; if (kj > kMax) kMax = kj; }
+  let outStride: usize = hidden ? <usize>n : stride;
+  let cShift = online >= 0 ? outShift : 2 * outShift; // c is kept in units of 2^-F online, 2^-2F else
+  let half: i64 = <i64>1 << <i64>(cShift - 1);
+  // Online: the running means of the error terms, stored at exponent gExp, move to this step's.
+  let gExp = grad + (<usize>n << 3);
+  let align = online > 0 ? load<i32>(gExp) - exponent : 0;
+  if (online >= 0) store<i32>(gExp, exponent);
 
-  // Bias step and per-unit mean; the widest mantissa after scaling decides the renormalisation.
+  // Bias step and the centred, projected error; the widest mantissa after scaling decides the
+  // renormalisation.
   let biasShift = exponent + outShift - lrShift - log2Batch;
   let widest = 0;
   for (let j = 0; j < n; j++) {
     let col = d + (<usize>j << 2);
-    let s = 0;
-    for (let p = col; p < dEnd; p += stride) s += load<i32>(p);
+    let op = out + (hidden ? <usize>j : <usize>j << 2);
     let bp = beta + (<usize>j << 2);
-    store<i32>(bp, load<i32>(bp) - stochasticShift(s, biasShift));
-    let mean = s >> log2Batch;
-    store<i32>(means + (<usize>j << 2), mean);
-    let big = 0; // widest |d - mean| of the unit
+    let bias = load<i32>(bp);
+    let s = 0;
+    let c: i64 = 0;
+    let o = op;
     for (let p = col; p < dEnd; p += stride) {
-      let v = load<i32>(p) - mean;
+      let v = load<i32>(p);
+      s += v;
+      if (v != 0) c += mulWide(<i64>v, (hidden ? <i32>load<u8>(o) : load<i32>(o)) - bias); // masked: no work
+      o += outStride;
+    }
+    store<i32>(bp, bias - stochasticShift(s, biasShift));
+    let mean = s >> log2Batch;
+    c >>= <i64>log2Batch;
+    if (online >= 0) {
+      let gm = grad + (<usize>j << 2), gc = gm + (<usize>n << 2);
+      let m0 = alignTo(load<i32>(gm), align), c0 = alignTo(load<i32>(gc), align);
+      let cNow = c >> <i64>outShift;
+      let c32 = cNow > DELTA_CAP ? <i32>DELTA_CAP : (cNow < -DELTA_CAP ? -<i32>DELTA_CAP : <i32>cNow);
+      m0 += towards(mean - m0, online);
+      c0 += towards(c32 - c0, online);
+      store<i32>(gm, m0); store<i32>(gc, c0);
+      mean = m0; c = <i64>c0;
+    }
+    let big = 0; // widest |v| of the unit
+    o = op;
+    for (let p = col; p < dEnd; p += stride) {
+      let w = <i64>(load<i32>(p) - mean);
+      if (c != 0) w -= (mulWide(c, (hidden ? <i32>load<u8>(o) : load<i32>(o)) - bias) + half) >> <i64>cShift;
+      let v = w > DELTA_CAP ? <i32>DELTA_CAP : (w < -DELTA_CAP ? -<i32>DELTA_CAP : <i32>w);
+      store<i32>(p, v);
       let m = v >> 31;
       v = (v ^ m) - m;
       if (v > big) big = v;
+      o += outStride;
     }
     if (big != 0) { // an all-zero unit needs no room
       let kw = load<i32>(k + (<usize>j << 2));
@@ -142,11 +231,10 @@ export function normBackward(
   if (r < 0) r = 0;
   for (let j = 0; j < n; j++) {
     let col = d + (<usize>j << 2);
-    let mean = load<i32>(means + (<usize>j << 2));
     let kw = load<i32>(k + (<usize>j << 2));
     let M = kw >> 8;
     let sh = kMax - (kw & 255) - r;
-    for (let p = col; p < dEnd; p += stride) store<i32>(p, shiftRound(mulSmall(load<i32>(p) - mean, M), sh));
+    for (let p = col; p < dEnd; p += stride) store<i32>(p, shiftRoundWide(mulSmall(load<i32>(p), M), sh));
   }
   return exponent - kMax + r;
 }

@@ -51,13 +51,14 @@ export function int(name: string, value: string | undefined, fallback: number, m
 
 /**
  * The model for a dataset: --model text (sizes, mode, options), --batch overriding it; the
- * input width must match the dataset; the learning-rate decay spans the run unless given.
+ * input width must match the dataset; the learning-rate decay spans the run unless given:
+ * `steps(batch)` is the run's step count at the spec's final batch size.
  */
-export function modelFor(text: string | undefined, ds: Dataset, batch: number | undefined, steps: number): ModelSpec {
-  const base: ModelSpec = { ...DEFAULT_SPEC, sizes: [ds.features, 256, ds.classes], decaySteps: steps };
+export function modelFor(text: string | undefined, ds: Dataset, batch: number | undefined, steps: (batch: number) => number): ModelSpec {
+  const base: ModelSpec = { ...DEFAULT_SPEC, sizes: [ds.features, 256, ds.classes] };
   const spec = text ? asUsage(() => parseSpec(text, base)) : base;
   if (batch !== undefined) spec.batch = batch;
-  if (text && !/decay=/.test(text)) spec.decaySteps = steps;
+  if (!text || !/decay=/.test(text)) spec.decaySteps = steps(spec.batch);
   if (spec.sizes[0] !== ds.features) throw new UserError(`model has ${spec.sizes[0]} inputs but ${ds.name} samples have ${ds.features}`, "E_SPEC");
   if (spec.sizes[spec.sizes.length - 1] < ds.classes) throw new UserError(`model has ${spec.sizes[spec.sizes.length - 1]} outputs but ${ds.name} has ${ds.classes} classes`, "E_SPEC");
   return asUsage(() => parseSpec(`${spec.sizes.join("-")}`, spec)); // re-validates ranges (batch)

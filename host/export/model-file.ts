@@ -8,7 +8,7 @@ import { decodeSpec, SPEC_BYTES, validateSpec, type ModelSpec } from "../module/
 import { stateTensors } from "../module/state-layout.ts";
 
 export const STATE_MAGIC = 0x4c554d46; // "FMUL"
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 export const STATE_HEADER_BYTES = 64;
 const CHECKPOINT_MAGIC = 0x43484d46; // "FMHC": host/training/checkpoint-file.ts
 

@@ -3,6 +3,9 @@ import { decodeSpec, SPEC_BYTES } from "./spec.ts";
 
 export interface TensorSlot { name: string; offset: number; count: number; size: 1 | 2 | 4 }
 
+/** Batches below this normalise online and keep running error statistics (docs/model-format.md). */
+export const ONLINE_BATCH = 8;
+
 export function stateTensors(blob: Uint8Array): TensorSlot[] {
   const spec = decodeSpec(blob.subarray(16, 16 + SPEC_BYTES));
   const slots: TensorSlot[] = [
@@ -21,6 +24,12 @@ export function stateTensors(blob: Uint8Array): TensorSlot[] {
     for (const t of ["bias", "running_mean", "running_spread"]) {
       slots.push({ name: `layer${l}.${t}`, offset: at, count: nOut, size: 4 });
       at += nOut * 4;
+    }
+    if (spec.batch < ONLINE_BATCH) {
+      slots.push({ name: `layer${l}.error_mean`, offset: at, count: nOut, size: 4 });
+      slots.push({ name: `layer${l}.error_projection`, offset: at + nOut * 4, count: nOut, size: 4 });
+      slots.push({ name: `layer${l}.error_exponent`, offset: at + nOut * 8, count: 1, size: 4 });
+      at += nOut * 8 + 4;
     }
   }
   return slots;

@@ -3,7 +3,9 @@
  * for MLPs: the accuracy baseline of the integer device module and a test oracle.
  *
  * Network: for every layer, dense (no bias) -> batch norm (learned beta, gamma = 1) ->
- * ReLU on hidden layers; the last layer's batch-norm output is the score vector y.
+ * ReLU on hidden layers; the last layer's batch-norm output is the score vector y. Batch
+ * norm's backward is the full one; with bnBackward "relu-bounded" (the method's default,
+ * as in the integer module) hidden layers bound its normalised value below by -beta.
  * Loss: squared hinge sum_k max(0, 1 - t_k y_k)^2, t = +1 for the label, -1 otherwise,
  * averaged over the batch. Plain SGD (no momentum) with the per-step exponential schedule
  * lr(step) of schedule.ts: layer l's weights use lr * layerLrScales[l], the betas
@@ -59,6 +61,8 @@ export class ReferenceMlp {
   readonly layerLrScales: readonly number[];
   readonly kind: WeightKind;
   readonly qbp: boolean;
+  /** Hidden layers' batch-norm backward bounds zhat below by -beta (options.bnBackward). */
+  readonly reluBounded: boolean;
   /** Latent (BC/TC, W0 units) or real (float32) weights per layer, [input][output]. */
   readonly weights: Float32Array[];
   /** Weights the last training step propagated with (the same arrays as `weights` for float32). */
@@ -96,6 +100,7 @@ export class ReferenceMlp {
     this.layerLrScales = resolveLayerScales(o.sizes, o.layerLrScales);
     this.kind = weightKind(o.variant);
     this.qbp = usesQbp(o.variant);
+    this.reluBounded = o.bnBackward === "relu-bounded";
     this.rng = new Xorshift128(o.seed);
     const L = (this.layers = o.sizes.length - 1);
     const B = o.batch;
@@ -124,7 +129,7 @@ export class ReferenceMlp {
       this.weights.push(w);
       this.sampled.push(this.kind === "real" ? w : new Float32Array(ins * outs));
       this.gradWeights.push(new Float32Array(ins * outs));
-      this.bn.push(new BatchNorm(outs, B));
+      this.bn.push(new BatchNorm(outs, B, B < (o.onlineBelow ?? 0) ? (o.onlineShift ?? 4) : undefined));
       this.z.push(new Float32Array(B * outs));
       this.y.push(new Float32Array(B * outs));
       this.grads.push(new Float32Array(B * outs));
@@ -358,7 +363,7 @@ export class ReferenceMlp {
       const ins = this.sizes[l];
       const outs = this.sizes[l + 1];
       const g = this.grads[l];
-      this.bn[l].backward(g, n, g);
+      this.bn[l].backward(g, n, g, this.reluBounded && l < this.layers - 1);
       let xin = this.acts[l];
       if (this.qbp) {
         const { lo, hi } = qbpWindow(l, this.window);
@@ -407,6 +412,9 @@ function validate(o: ReferenceOptions): void {
   if (o.betaLrScale !== undefined && !(o.betaLrScale >= 0)) throw new RangeError("betaLrScale must be >= 0");
   const w = o.window ?? 8;
   if (!Number.isInteger(w) || w < 1 || w > 64) throw new RangeError(`window must be an integer in 1..64, got ${w}`);
+  if (o.bnBackward !== undefined && o.bnBackward !== "exact" && o.bnBackward !== "relu-bounded") {
+    throw new RangeError(`bnBackward must be "exact" or "relu-bounded", got ${String(o.bnBackward)}`);
+  }
   const variants = ["float32", "float-bc", "float-tc", "float-bc-qbp", "float-tc-qbp"];
   if (!variants.includes(o.variant)) throw new RangeError(`unknown variant ${String(o.variant)}`);
 }

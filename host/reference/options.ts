@@ -37,6 +37,20 @@ export interface ReferenceOptions {
    * rate proportional to 1 / W0^2. See schedule.ts.
    */
   layerLrScales?: number[] | "glorot";
+  /**
+   * Batch norm's backward on hidden layers: "exact" (default) or "relu-bounded", where the
+   * normalised value in the projection term is taken no lower than -beta, the value the ReLU
+   * output gives back: what the integer module can compute from its stored activations
+   * (docs/model-format.md, step 6), so the method's float form uses it (defaultSchedule).
+   */
+  bnBackward?: "exact" | "relu-bounded";
+  /**
+   * Batches smaller than this normalise online (running statistics in the training forward,
+   * running means of the error terms in the backward); default 0 (never).
+   */
+  onlineBelow?: number;
+  /** Online mode: running means move by 2^-onlineShift per step (default 4). */
+  onlineShift?: number;
 }
 
 export type WeightKind = "real" | "binary" | "ternary";

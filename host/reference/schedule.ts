@@ -13,6 +13,9 @@ export interface Schedule {
   betaLrScale: number;
   /** Per-layer weight learning-rate factors (see ReferenceOptions); absent = all 1. */
   layerLrScales?: ReferenceOptions["layerLrScales"];
+  bnBackward?: ReferenceOptions["bnBackward"];
+  onlineBelow?: number;
+  onlineShift?: number;
 }
 
 export function learningRate(lrStart: number, lrEnd: number, decaySteps: number, step: number): number {
@@ -23,7 +26,9 @@ export function learningRate(lrStart: number, lrEnd: number, decaySteps: number,
 
 /**
  * Tuned defaults; spread them into the options:
- *   new ReferenceMlp({ sizes, variant, batch, seed, decaySteps, ...defaultSchedule(variant) })
+ *   new ReferenceMlp({ sizes, variant, batch, seed, decaySteps, ...defaultSchedule(variant, batch) })
+ * BC/TC: the rates below are for batch 32 and scale with the batch (a rate per sample, as in
+ * the integer module); batches below 8 normalise online (batchnorm.ts).
  * decaySteps = all training steps of the run (epochs * floor(count / batch)).
  *
  * In every variant the betas go 1 -> 0.1. Weights: float32 (real Glorot-scaled weights)
@@ -76,12 +81,20 @@ export function learningRate(lrStart: number, lrEnd: number, decaySteps: number,
  *   bc 14.75 / 11.45, tc 10.65 / 8.70; lr 10 -> 1 diverges (chance level) in all BC/TC variants.
  * - float32: lr 0.03, 0.3 or 1 (betas 0.1 to 1): 3.5-4.2, no better than 0.1 (3.35-3.55).
  */
-export function defaultSchedule(variant: Variant): Schedule {
-  const s = DEFAULTS[variant];
-  return { ...s };
+export function defaultSchedule(variant: Variant, batch = 32): Schedule {
+  const s = { ...DEFAULTS[variant] };
+  if (variant !== "float32") {
+    // The integer module's rules (docs/model-format.md): the rate is per sample (the values
+    // above are for batch 32), and batches below 8 normalise online.
+    s.lrStart *= batch / 32;
+    s.lrEnd *= batch / 32;
+  }
+  return s;
 }
 
-const BINARY: Schedule = { lrStart: 100, lrEnd: 10, betaLrScale: 0.01, layerLrScales: "glorot" };
+const BINARY: Schedule = {
+  lrStart: 100, lrEnd: 10, betaLrScale: 0.01, layerLrScales: "glorot", bnBackward: "relu-bounded", onlineBelow: 8, onlineShift: 2,
+};
 
 const DEFAULTS: Record<Variant, Schedule> = {
   "float32": { lrStart: 0.1, lrEnd: 0.01, betaLrScale: 10 },

@@ -4,6 +4,7 @@
 // its static data and stack. test/report/memory-plan.test.ts checks the sum against the
 // module for several specs.
 import type { ModelSpec } from "../module/spec.ts";
+import { ONLINE_BATCH } from "../module/state-layout.ts";
 
 export interface PlanEntry {
   name: string;
@@ -26,6 +27,7 @@ export function arenaPlan(spec: ModelSpec): PlanEntry[] {
   for (let l = 0; l < L; l++) {
     out.push({ name: `layer ${l} latent weights int16[${spec.sizes[l]}][${n(l)}]`, bytes: align4(2 * spec.sizes[l] * n(l)), part: "state" });
     out.push({ name: `layer ${l} bias, running mean, running spread`, bytes: 3 * 4 * n(l), part: "state" });
+    if (B < ONLINE_BATCH) out.push({ name: `layer ${l} running error mean, projection, exponent (online normalisation)`, bytes: 8 * n(l) + 4, part: "state" });
   }
   out.push({ name: `batch inputs uint8[${B}][${spec.sizes[0]}]`, bytes: align4(spec.sizes[0] * B), part: "scratch" });
   out.push({ name: `batch labels uint8[${B}]`, bytes: align4(B), part: "scratch" });
@@ -33,7 +35,7 @@ export function arenaPlan(spec: ModelSpec): PlanEntry[] {
   for (let l = 0; l < L; l++) {
     maxOut = Math.max(maxOut, n(l));
     if (l < L - 1) maxHidden = Math.max(maxHidden, n(l));
-    out.push({ name: `layer ${l} unit scales, batch means`, bytes: 2 * 4 * n(l), part: "scratch" });
+    out.push({ name: `layer ${l} unit scales`, bytes: 4 * n(l), part: "scratch" });
     if (l > 0) out.push({ name: `layer ${l} kept sampled rows`, bytes: 4 * (spec.sizes[l] * wordsFor(n(l)) * (tc ? 2 : 1)), part: "scratch" });
     if (l < L - 1) out.push({ name: `layer ${l} activations uint8[${B}][${n(l)}]`, bytes: align4(n(l) * B), part: "scratch" });
   }
@@ -41,6 +43,7 @@ export function arenaPlan(spec: ModelSpec): PlanEntry[] {
   out.push({ name: `sums and errors int32[${B}][${maxOut}] (ping)`, bytes: 4 * maxOut * B, part: "scratch" });
   const pong = L > 2 ? maxHidden : n(L - 1);
   out.push({ name: `sums and errors int32[${B}][${pong}] (pong)`, bytes: 4 * pong * B, part: "scratch" });
+  if (L === 1) out.push({ name: `scores copy int32[${B}][${n(0)}]`, bytes: 4 * n(0) * B, part: "scratch" });
   return out;
 }
 

@@ -20,6 +20,12 @@ export interface TrainJob {
   /** Host checkpoint file; --resume reads it when the device has lost its own. */
   checkpointPath?: string;
   resume: boolean;
+  /**
+   * After the last batch (also when resuming a finished run), re-estimate the normalisation
+   * statistics with the test-time weights on the device over the first this many training
+   * samples (full batches), before the final evaluation and the state read. 0: skip.
+   */
+  calibrateSamples?: number;
   /** Batches in flight ahead of the one the device is computing. Default 2. */
   depth?: number;
   onBatch?: (p: BatchProgress) => void;
@@ -29,7 +35,7 @@ export interface TrainJob {
 
 export interface BatchProgress { id: number; epoch: number; index: number; perEpoch: number; applied: boolean; correct: number; loss: number }
 export interface EpochReport { epoch: number; testAccuracy?: number }
-export interface RunResult { state: Uint8Array; digest: number; step: number; lastBatchId: number; samples: number; testAccuracy?: number; recoveries: number }
+export interface RunResult { state: Uint8Array; digest: number; step: number; lastBatchId: number; samples: number; testAccuracy?: number; calibrated: boolean; recoveries: number }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 const recoverable = (e: unknown) => e instanceof ProtocolError && (e.resync || e.timeout || e.deviceReset);
@@ -65,6 +71,15 @@ export async function evaluateOnDevice(session: Session, ds: Dataset, batch: num
     correct += await session.eval(ds.images.subarray(at * f, (at + n) * f), ds.labels.subarray(at, at + n));
   }
   return correct / ds.count;
+}
+
+/** Calibration over the first `count` samples of a dataset in full batches, restarting the statistics. */
+export async function calibrateOnDevice(session: Session, ds: Dataset, batch: number, count: number): Promise<void> {
+  const f = ds.features;
+  const end = Math.min(count, ds.count);
+  for (let at = 0; at + batch <= end; at += batch) {
+    await session.calibrate(ds.images.subarray(at * f, (at + batch) * f), ds.labels.subarray(at, at + batch), at === 0);
+  }
 }
 
 export async function runTraining(session: Session, job: TrainJob): Promise<RunResult> {
@@ -118,8 +133,17 @@ export async function runTraining(session: Session, job: TrainJob): Promise<RunR
         // Done, unless a reset rolled the device back meanwhile (then this fails and we resume).
         const s = await session.stats();
         if (s.lastBatchId < total) { next = s.lastBatchId + 1; continue; }
+        const calibrated = (job.calibrateSamples ?? 0) >= job.spec.batch;
+        if (calibrated) {
+          // Restarts from the first batch: after a failure or on --resume it gives the same state.
+          await calibrateOnDevice(session, job.train, job.spec.batch, job.calibrateSamples!);
+          testAccuracy = job.test ? await evaluateOnDevice(session, job.test, job.spec.batch) : undefined;
+        } else if (testAccuracy === undefined && job.test) {
+          testAccuracy = await evaluateOnDevice(session, job.test, job.spec.batch); // a resumed, finished run
+        }
         const state = await session.readState();
-        return { state, digest: s.digest >>> 0, step: s.step, lastBatchId: s.lastBatchId, samples: s.lastBatchId * job.spec.batch, testAccuracy, recoveries };
+        const digest = new DataView(state.buffer, state.byteOffset, state.byteLength).getUint32(12, true); // sealed by the read
+        return { state, digest: digest >>> 0, step: s.step, lastBatchId: s.lastBatchId, samples: s.lastBatchId * job.spec.batch, testAccuracy, calibrated, recoveries };
       }
       const inFlight: Promise<void>[] = [];
       for (let id = next; id <= total; id++) {

@@ -14,7 +14,7 @@ import { BIN, repoRoot, runCli, runMain, tempDir, tmpFiles } from "./helpers.ts"
 // or a 2-epoch resume of a 1-epoch run would be another model.
 const MODEL = "784-32-10:tc,lr=2,lrend=6,decay=500";
 
-interface TrainJson { board: string; epochs: number; samples: number; test_accuracy: number; state_digest: string; out: string }
+interface TrainJson { board: string; calibrated: boolean; epochs: number; samples: number; test_accuracy: number; state_digest: string; out: string }
 
 async function train(dir: string, name: string, epochs: number, extra: string[] = [], flash = name): Promise<TrainJson & { log: string }> {
   const r = await runMain([
@@ -31,7 +31,8 @@ async function train(dir: string, name: string, epochs: number, extra: string[] 
 test.serial("train --json: fields, the model file and its digest", async (t) => {
   const dir = tempDir(t);
   const out = await train(dir, "one", 1);
-  t.deepEqual(Object.keys(out).filter((k) => k !== "log").sort(), ["board", "epochs", "out", "samples", "state_digest", "test_accuracy"]);
+  t.deepEqual(Object.keys(out).filter((k) => k !== "log").sort(), ["board", "calibrated", "epochs", "out", "samples", "state_digest", "test_accuracy"]);
+  t.is(out.calibrated, true);
   t.is(out.board, "emulator");
   t.is(out.epochs, 1);
   t.is(out.samples, 250 * 32); // 8000 mnist training digits in batches of 32
@@ -157,4 +158,18 @@ test.serial("Ctrl-C during train: exit 130, the checkpoints of --checkpoint-ever
   const straight = await train(dir, "straight", 3);
   t.is(JSON.parse(resumed.stdout).state_digest, straight.state_digest);
   t.is(JSON.parse(resumed.stdout).samples, 750 * 32);
+});
+
+test.serial("train --no-calibrate saves the uncalibrated model; eval reports what each saved model gives", async (t) => {
+  const dir = tempDir(t);
+  const raw = await train(dir, "raw", 1, ["--no-calibrate"]);
+  const cal = await train(dir, "cal", 1);
+  t.is(raw.calibrated, false);
+  t.is(cal.calibrated, true);
+  t.not(raw.state_digest, cal.state_digest); // same training, different normalisation statistics
+  for (const run of [raw, cal]) {
+    const r = await runMain(["eval", "--port", "emulator", "--flash", join(dir, "eval.flash"), "--model-file", run.out, "--json"]);
+    t.is(r.code, 0, r.stderr);
+    t.is(JSON.parse(r.stdout).accuracy, run.test_accuracy);
+  }
 });

@@ -11,6 +11,8 @@ test.beforeEach(() => fresh());
 interface NormIn {
   z: Int32Array; n: number; batch: number; log2Batch: number; F: number;
   bias: Int32Array; runMean: Int32Array; runSpread: Int32Array; training: boolean; first: boolean; hidden: boolean;
+  /** Online normalisation's running shift R (step 4), or absent for batch statistics. */
+  online?: number;
 }
 
 function wasmNormForward(a: NormIn) {
@@ -18,7 +20,7 @@ function wasmNormForward(a: NormIn) {
   const z = put(a.z), mean = put(a.runMean), spread = put(a.runSpread), kp = alloc(n * 4);
   const act = a.hidden ? alloc(batch * n) : 0;
   if (a.hidden) new Uint8Array(k.memory.buffer, act, batch * n).fill(0xA5);
-  k.norm_forward(z, n, batch, a.log2Batch, a.F, put(a.bias), mean, spread, kp, a.training ? 1 : 0, a.first ? 1 : 0, act);
+  k.norm_forward(z, n, batch, a.log2Batch, a.F, put(a.bias), mean, spread, kp, a.training ? 1 : 0, a.first ? 1 : 0, act, a.online ?? -1);
   return {
     y: a.hidden ? getU8(act, batch * n) : getI32(z, batch * n),
     k: getI32(kp, n), runMean: getI32(mean, n), runSpread: getI32(spread, n),
@@ -27,7 +29,7 @@ function wasmNormForward(a: NormIn) {
 
 function compareNormForward(t: ExecutionContext, a: NormIn, label: string) {
   const got = wasmNormForward(a);
-  const want = normForward(a.z, a.n, a.batch, a.log2Batch, a.F, a.bias, a.runMean, a.runSpread, a.training, a.first, a.hidden);
+  const want = normForward(a.z, a.n, a.batch, a.log2Batch, a.F, a.bias, a.runMean, a.runSpread, a.training, a.first, a.hidden, a.online ?? -1);
   sameArray(t, got.y, want.y, `y ${label}`, a.n);
   sameArray(t, got.k, want.k, `k ${label}`);
   sameArray(t, got.runMean, want.runMean, `running mean ${label}`);
@@ -55,13 +57,13 @@ test("norm_forward hidden, first training step: batch statistics by hand, values
   t.deepEqual(Array.from(got.k), [unitScale(10), unitScale(375)]);
 });
 
-test("norm_forward later training steps move the running statistics by (batch - r) >> 4", (t) => {
-  // mean: 9 + (25 - 9) >> 4 = 10; 0 + 248 >> 4 = 15. spread: 100 + (-90 >> 4 = -6) = 94; 375 + 0.
+test("norm_forward later training steps move the running statistics by (batch - r + 8) >> 4", (t) => {
+  // mean: 9 + (25 - 9 + 8) >> 4 = 10; 0 + (248 + 8) >> 4 = 16. spread: 100 + (-90 + 8) >> 4 = 94; 375 + (0 + 8) >> 4 = 375.
   const a = { ...base, F: HIDDEN_F, bias: Int32Array.from([250, 20]), runMean: Int32Array.from([9, 0]),
     runSpread: Int32Array.from([100, 375]), training: true, first: false, hidden: true };
   compareNormForward(t, a, "hidden later");
   const got = wasmNormForward(a);
-  t.deepEqual(Array.from(got.runMean), [10, 15]);
+  t.deepEqual(Array.from(got.runMean), [10, 16]);
   t.deepEqual(Array.from(got.runSpread), [94, 375]);
 });
 
@@ -173,6 +175,15 @@ test("norm_forward at MNIST size (256 units of 784-input sums, batch 32) matches
 interface BackIn {
   d: Int32Array; n: number; batch: number; log2Batch: number; k: Int32Array; bias: Int32Array;
   exponent: number; F: number; lrShift: number;
+  /** The layer's stored outputs [batch][n]: uint8 activations when `hidden`, else int32 scores; default x̂ = 0. */
+  out?: Int32Array; hidden?: boolean;
+  /** Online (step 6): running shift R and the stored running error means with their exponent. */
+  online?: { R: number; gm: Int32Array; gc: Int32Array; gExp: number };
+}
+
+/** Outputs equal to the bias: x̂ = 0, so the projection term vanishes (the hand tests below). */
+function outputs(a: BackIn): Int32Array {
+  return a.out ?? Int32Array.from({ length: a.batch * a.n }, (_, i) => a.bias[i % a.n]);
 }
 
 /** Packed unit scales (unitScale's k | M << 8) equal to 2^-e for each e: k = e + 4, M = 16. */
@@ -181,19 +192,34 @@ function pow2Scales(e: number[]): Int32Array {
 }
 
 function wasmNormBackward(a: BackIn) {
-  const d = put(a.d), bias = put(a.bias), means = alloc(a.n * 4);
-  const e = k.norm_backward(d, a.n, a.batch, a.log2Batch, put(a.k), bias, a.exponent, a.F, a.lrShift, means);
-  return { d: getI32(d, a.batch * a.n), bias: getI32(bias, a.n), means: getI32(means, a.n), exponent: e };
+  const d = put(a.d), bias = put(a.bias);
+  const o = outputs(a);
+  let out: number;
+  if (a.hidden) {
+    out = alloc(o.length);
+    new Uint8Array(k.memory.buffer, out, o.length).set(o);
+  } else out = put(o);
+  const grad = a.online ? put(Int32Array.from([...a.online.gm, ...a.online.gc, a.online.gExp])) : 0;
+  const e = k.norm_backward(d, a.n, a.batch, a.log2Batch, put(a.k), bias, a.exponent, a.F, a.lrShift, out, a.hidden ? 1 : 0, grad, a.online?.R ?? -1);
+  const g = a.online ? getI32(grad, 2 * a.n + 1) : undefined;
+  return {
+    d: getI32(d, a.batch * a.n), bias: getI32(bias, a.n), exponent: e,
+    gm: g?.subarray(0, a.n), gc: g?.subarray(a.n, 2 * a.n), gExp: g?.[2 * a.n],
+  };
 }
 
 function compareNormBackward(t: ExecutionContext, a: BackIn, seed: [number, number], label: string) {
   k.rng_seed(...seed);
   const got = wasmNormBackward(a);
   const o = rngFor(...seed);
-  const want = normBackward(o, a.d, a.n, a.batch, a.log2Batch, a.k, a.bias, a.exponent, a.F, a.lrShift);
+  const want = normBackward(o, a.d, a.n, a.batch, a.log2Batch, a.k, a.bias, a.exponent, a.F, a.lrShift, outputs(a), a.online);
   sameArray(t, got.d, want.d, `d ${label}`, a.n);
   sameArray(t, got.bias, want.bias, `bias ${label}`);
-  sameArray(t, got.means, want.means, `means ${label}`);
+  if (a.online) {
+    sameArray(t, got.gm!, want.gm!, `gm ${label}`);
+    sameArray(t, got.gc!, want.gc!, `gc ${label}`);
+    t.is(got.gExp, want.gExp, `error exponent ${label}`);
+  }
   t.is(got.exponent, want.exponent, `exponent ${label}`);
   t.deepEqual(rngState(), o.gen.state(), `generator ${label}`);
   return want;
@@ -212,8 +238,22 @@ test("norm_backward steps the bias, removes the mean and scales by 2^(kmax - k),
   });
   t.deepEqual(Array.from(got.d), [32, -512, -32, 512]);
   t.deepEqual(Array.from(got.bias), [98, -51]);
-  t.deepEqual(Array.from(got.means), [8, 4]);
   t.is(got.exponent, -15);
+});
+
+test("norm_backward subtracts the projection x̂·mean(d·x̂) read from the stored activations, by hand", (t) => {
+  // n = 1, batch 2, hidden (F = 4), bias 0, activations [16, 48] (x̂ = 1 and 3), d = [10, 2],
+  // k = 4, M = 16 (kmax 4), s = 30 (the bias step rounds to 0). mean 6; c = (160 + 96) >> 1 = 128;
+  // x̂·c: (2048 + 128) >> 8 = 8 and (6144 + 128) >> 8 = 24; v = [10 - 6 - 8, 2 - 6 - 24] = [-4, -28];
+  // |v|·16 = 448 (9 bits): r = 0, d = [-64, -448], exponent 0 - 4 + 0.
+  k.rng_seed(1, 1);
+  const got = wasmNormBackward({
+    d: Int32Array.from([10, 2]), n: 1, batch: 2, log2Batch: 1, k: pow2Scales([0]),
+    bias: Int32Array.from([0]), exponent: 0, F: 4, lrShift: 30, out: Int32Array.from([16, 48]), hidden: true,
+  });
+  t.deepEqual(Array.from(got.d), [-64, -448]);
+  t.deepEqual(Array.from(got.bias), [0]);
+  t.is(got.exponent, -4);
 });
 
 test("norm_backward renormalises below 2^14 with r = widest - 14 and rounds half up, by hand", (t) => {
@@ -298,6 +338,9 @@ test("norm_backward matches the oracle on random shapes, exponents and learning-
             bias: Int32Array.from({ length: n }, () => g.int(-(2 ** 20), 2 ** 20)),
             exponent: g.int(-40, 0), F: g.pick([HIDDEN_F, OUTPUT_F]), lrShift: g.int(-8, 30),
           };
+          a.hidden = a.F === HIDDEN_F;
+          a.out = Int32Array.from({ length: batch * n }, () => (a.hidden ? g.int(0, 255) : g.int(-(2 ** 16), 2 ** 16)));
+          if (a.hidden) a.bias = a.bias.map(() => g.int(-600, 600));
           withoutIdleUnits(a);
           compareNormBackward(t, a, [g.u32(), g.u32()], `n ${n} batch ${batch} |d| < 2^${bits} rep ${rep}`);
         }
@@ -314,7 +357,87 @@ test("norm_backward at MNIST size (256 units, batch 32) matches the oracle", (t)
       k: Int32Array.from({ length: 256 }, () => g.int(8, 18) | (g.pick([8, 9, 10, 11, 12, 13, 15]) << 8)),
       bias: Int32Array.from({ length: 256 }, () => g.int(-300, 300)),
       exponent: -12, F, lrShift: 3,
+      hidden: F === HIDDEN_F,
+      out: Int32Array.from({ length: 32 * 256 }, () => (F === HIDDEN_F ? g.int(0, 255) : g.int(-3000, 3000))),
     };
     compareNormBackward(t, a, [g.u32(), g.u32()], `F ${F}`);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Online normalisation (batches below 8): steps 4 and 6 of docs/model-format.md
+
+test("norm_forward online: spread about the running mean before the step, both move by 2^-R, by hand", (t) => {
+  // n = 1, batch 2 (b = 1), z = [10, 30], running mean 4, spread 8, R = 1, F = 8, output:
+  // a = |10 - 4| + |30 - 4| = 32 -> 16; rm = 4 + ((40 >> 1) - 4 + 1) >> 1 = 12; rs = 8 + (16 - 8 + 1) >> 1 = 12.
+  // scale of 12: v = 15, f = 3, t = 7 -> M = 8, k = 7: y = (z - 12) · 8 · 2^(8 - 7) = -32, 288.
+  const got = wasmNormForward({
+    z: Int32Array.from([10, 30]), n: 1, batch: 2, log2Batch: 1, F: 8, bias: Int32Array.from([0]),
+    runMean: Int32Array.from([4]), runSpread: Int32Array.from([8]), training: true, first: false, hidden: false, online: 1,
+  });
+  t.deepEqual(Array.from(got.runMean), [12]);
+  t.deepEqual(Array.from(got.runSpread), [12]);
+  t.deepEqual(Array.from(got.y), [-32, 288]);
+});
+
+test("norm_forward online matches the oracle at batches 1, 2 and 4 and every running shift", (t) => {
+  const g = new Gen(35);
+  for (const log2Batch of [0, 1, 2]) {
+    for (const online of [0, 1, 2]) {
+      for (const hidden of [true, false]) {
+        const n = g.int(5, 40), batch = 2 ** log2Batch;
+        const z = Int32Array.from({ length: batch * n }, () => g.int(-(2 ** 17), 2 ** 17));
+        compareNormForward(t, {
+          z, n, batch, log2Batch, F: hidden ? HIDDEN_F : OUTPUT_F, bias: Int32Array.from({ length: n }, () => g.int(-200, 200)),
+          runMean: Int32Array.from({ length: n }, () => g.int(-5000, 5000)), runSpread: Int32Array.from({ length: n }, () => g.int(0, 20000)),
+          training: true, first: false, hidden, online,
+        }, `batch ${batch} R ${online} ${hidden ? "hidden" : "output"}`);
+      }
+    }
+  }
+});
+
+test("norm_backward online: the running error means replace the batch's, by hand", (t) => {
+  // n = 1, batch 1, output (F = 8), bias 0, score 512 (x̂ = 2), d = [100], e = -8, R = 1,
+  // stored gm = 40, gc = 20 at E = -9: moved to e = -8 by align(., -1): 20, 10.
+  // mean 100, c = (100 · 512) >> 0 = 51200, >> 8 = 200; gm = 20 + (80 + 1) >> 1 = 60, gc = 10 + (190 + 1) >> 1 = 105;
+  // v = 100 - 60 - ((512 · 105 + 128) >> 8) = 40 - 210 = -170; k = 4, M = 16: |v|·16 = 2720 (12 bits), r = 0:
+  // d = -2720, exponent -8 - 4.
+  k.rng_seed(1, 1);
+  const got = wasmNormBackward({
+    d: Int32Array.from([100]), n: 1, batch: 1, log2Batch: 0, k: pow2Scales([0]), bias: Int32Array.from([0]),
+    exponent: -8, F: 8, lrShift: 30, out: Int32Array.from([512]),
+    online: { R: 1, gm: Int32Array.from([40]), gc: Int32Array.from([20]), gExp: -9 },
+  });
+  t.deepEqual(Array.from(got.gm!), [60]);
+  t.deepEqual(Array.from(got.gc!), [105]);
+  t.is(got.gExp, -8);
+  t.deepEqual(Array.from(got.d), [-2720]);
+  t.is(got.exponent, -12);
+});
+
+test("norm_backward online matches the oracle on random shapes, exponent moves and running shifts", (t) => {
+  const g = new Gen(36);
+  for (const log2Batch of [0, 1, 2]) {
+    for (const R of [0, 1, 2]) {
+      for (const F of [HIDDEN_F, OUTPUT_F]) {
+        for (const move of [-40, -3, 0, 2, 30]) {
+          const n = g.int(3, 40), batch = 2 ** log2Batch, hidden = F === HIDDEN_F;
+          const exponent = g.int(-30, 0);
+          const a: BackIn = {
+            d: g.deltas(batch * n, g.pick([6, 14, 20])), n, batch, log2Batch,
+            k: Int32Array.from({ length: n }, () => g.int(4, 20) | (g.pick([8, 9, 10, 11, 12, 13, 15, 16]) << 8)),
+            bias: Int32Array.from({ length: n }, () => g.int(-300, 300)), exponent, F, lrShift: g.int(-4, 20), hidden,
+            out: Int32Array.from({ length: batch * n }, () => (hidden ? g.int(0, 255) : g.int(-3000, 3000))),
+            online: {
+              R, gExp: exponent + move,
+              gm: Int32Array.from({ length: n }, () => g.int(-(2 ** 20), 2 ** 20)),
+              gc: Int32Array.from({ length: n }, () => g.int(-(2 ** 20), 2 ** 20)),
+            },
+          };
+          compareNormBackward(t, a, [g.u32(), g.u32()], `batch ${batch} R ${R} F ${F} E - e = ${move}`);
+        }
+      }
+    }
   }
 });

@@ -277,6 +277,11 @@ export function roundShift(v: number, s: number): number {
   return shr(v + 2 ** (-s - 1), -s);
 }
 
+/** A running mean's step v · 2^-r rounded half up: (v + 2^(r-1)) >> r, and v itself for r = 0. */
+export function towards(v: number, r: number): number {
+  return r === 0 ? v : shr(v + 2 ** (r - 1), r);
+}
+
 export interface NormForwardOut {
   /** Hidden: uint8 activations [batch][n]; output: int32 scores [batch][n]. */
   y: Uint8Array | Int32Array;
@@ -288,7 +293,7 @@ export interface NormForwardOut {
 export function normForward(
   z: ArrayLike<number>, n: number, batch: number, log2Batch: number, F: number,
   bias: ArrayLike<number>, runMean: ArrayLike<number>, runSpread: ArrayLike<number>,
-  training: boolean, first: boolean, hidden: boolean,
+  training: boolean, first: boolean, hidden: boolean, online = -1,
 ): NormForwardOut {
   const out: NormForwardOut = {
     y: hidden ? new Uint8Array(batch * n) : new Int32Array(batch * n),
@@ -298,7 +303,16 @@ export function normForward(
   };
   for (let j = 0; j < n; j++) {
     let mean: number, spread: number;
-    if (training) {
+    if (training && online >= 0) {
+      // Online (step 4): spread about the running mean before the step; both move by 2^-R.
+      let sum = 0, dev = 0;
+      for (let b = 0; b < batch; b++) {
+        sum += z[b * n + j];
+        dev += Math.abs(z[b * n + j] - runMean[j]);
+      }
+      mean = out.runMean[j] = i32(runMean[j] + towards(shr(i32(sum, "sum z"), log2Batch) - runMean[j], online), "running mean");
+      spread = out.runSpread[j] = i32(runSpread[j] + towards(shr(i32(dev, "sum |z - rm|"), log2Batch) - runSpread[j], online), "running spread");
+    } else if (training) {
       let sum = 0;
       for (let b = 0; b < batch; b++) sum += z[b * n + j];
       mean = shr(i32(sum, "sum z"), log2Batch);
@@ -309,8 +323,8 @@ export function normForward(
         out.runMean[j] = mean;
         out.runSpread[j] = spread;
       } else {
-        out.runMean[j] = runMean[j] + shr(mean - runMean[j], 4);
-        out.runSpread[j] = runSpread[j] + shr(spread - runSpread[j], 4);
+        out.runMean[j] = runMean[j] + towards(mean - runMean[j], 4);
+        out.runSpread[j] = runSpread[j] + towards(spread - runSpread[j], 4);
       }
     } else {
       mean = runMean[j];
@@ -345,39 +359,87 @@ export function sround(rng: Rng, v: number, s: number): number {
 export interface NormBackwardOut {
   d: Int32Array;
   bias: Int32Array;
-  means: Int32Array;
   exponent: number;
+  /** Online: the running error mean gm, projection gc and their exponent E after the step. */
+  gm?: Int32Array;
+  gc?: Int32Array;
+  gExp?: number;
+}
+
+const CAP = 2 ** 26 - 1;
+const sat = (v: bigint): bigint => (v > BigInt(CAP) ? BigInt(CAP) : v < BigInt(-CAP) ? BigInt(-CAP) : v);
+
+/** align(g, t) of step 6: a stored running mean moved by 2^t (t > 0 saturating, t < 0 floor). */
+export function align(g: number, t: number): number {
+  if (t <= 0) return t < -31 ? (g < 0 ? -1 : 0) : shr(g, -t);
+  if (t > 26) return g === 0 ? 0 : g > 0 ? CAP : -CAP;
+  return Math.max(-CAP, Math.min(CAP, g * 2 ** t));
+}
+
+/** floor(a / 2^n) for a BigInt a (the document's arithmetic right shift on 64-bit sums). */
+function shrBig(a: bigint, n: number): bigint {
+  return a >> BigInt(n);
 }
 
 /**
- * bias -= sround(sum_b d, e + F - s - b) unit by unit (j ascending); then
- * d <- (d - (sum_b d >> b)) · M_j · 2^(kmax - k_j - r) rounded half up, with the smallest
- * r >= 0 for which every |(d - mean) · M_j · 2^(kmax - k_j - r)| < 2^14 (before rounding);
- * k_j, M_j unpacked from unitScale; e <- e - kmax + r.
+ * Per unit j (ascending): x̂ = out[b][j] - bias_j (the bias before its step); bias -= sround(
+ * sum_b d, e + F - s - b); mean = sum_b d >> b; c = (sum_b d·x̂) >> b; v = d - mean -
+ * ((x̂·c + 2^(2F-1)) >> 2F), saturated at ±(2^26 - 1). Then d <- v · M_j · 2^(kmax - k_j - r)
+ * rounded half up, with the smallest r >= 0 for which every |v · M_j · 2^(kmax - k_j - r)| <
+ * 2^14 (before rounding); e <- e - kmax + r. `out` is read as given (uint8 activations or
+ * int32 scores alike).
  */
 export function normBackward(
   rng: Rng, d: ArrayLike<number>, n: number, batch: number, log2Batch: number, k: ArrayLike<number>,
-  bias: ArrayLike<number>, exponent: number, F: number, lrShift: number,
+  bias: ArrayLike<number>, exponent: number, F: number, lrShift: number, out: ArrayLike<number>,
+  online?: { R: number; gm: ArrayLike<number>; gc: ArrayLike<number>; gExp: number },
 ): NormBackwardOut {
   const kk = Array.from(k, (v) => v & 255), mm = Array.from(k, (v) => v >> 8);
   let kmax = kk[0];
   for (let j = 0; j < n; j++) kmax = Math.max(kmax, kk[j]);
-  const out: NormBackwardOut = {
-    d: new Int32Array(batch * n), bias: Int32Array.from(bias), means: new Int32Array(n), exponent: 0,
-  };
+  const res: NormBackwardOut = { d: new Int32Array(batch * n), bias: Int32Array.from(bias), exponent: 0 };
+  const v = new Array<number>(batch * n).fill(0);
+  const cap = CAP;
+  const cShift = online ? F : 2 * F;
+  const shiftBy = online && online.R > 0 ? online.gExp - exponent : 0;
+  if (online) {
+    res.gm = new Int32Array(n);
+    res.gc = new Int32Array(n);
+    res.gExp = exponent;
+  }
   for (let j = 0; j < n; j++) {
     let sum = 0;
-    for (let b = 0; b < batch; b++) sum += d[b * n + j];
+    let c = 0n;
+    for (let b = 0; b < batch; b++) {
+      sum += d[b * n + j];
+      c += BigInt(d[b * n + j]) * BigInt(out[b * n + j] - bias[j]);
+    }
     i32(sum, "sum d");
-    out.bias[j] = i32(bias[j] - sround(rng, sum, exponent + F - lrShift - log2Batch), "bias");
-    out.means[j] = shr(sum, log2Batch);
+    res.bias[j] = i32(bias[j] - sround(rng, sum, exponent + F - lrShift - log2Batch), "bias");
+    let mean = shr(sum, log2Batch);
+    c = shrBig(c, log2Batch);
+    if (online) {
+      let gm = align(online.gm[j], shiftBy), gc = align(online.gc[j], shiftBy);
+      gm = i32(gm + towards(mean - gm, online.R), "gm");
+      gc = i32(gc + towards(Number(sat(shrBig(c, F))) - gc, online.R), "gc");
+      res.gm![j] = gm;
+      res.gc![j] = gc;
+      mean = gm;
+      c = BigInt(gc);
+    }
+    for (let b = 0; b < batch; b++) {
+      const xh = BigInt(out[b * n + j] - bias[j]);
+      const corr = shrBig(xh * c + (1n << BigInt(cShift - 1)), cShift);
+      const w = BigInt(d[b * n + j] - mean) - corr;
+      v[b * n + j] = Number(w > BigInt(cap) ? BigInt(cap) : w < BigInt(-cap) ? BigInt(-cap) : w);
+    }
   }
   let r = 0;
   for (;;) {
     let fits = true;
     for (let j = 0; j < n; j++) {
       for (let b = 0; b < batch; b++) {
-        if (Math.abs(d[b * n + j] - out.means[j]) * mm[j] * 2 ** (kmax - kk[j] - r) >= DELTA_LIMIT) fits = false;
+        if (Math.abs(v[b * n + j]) * mm[j] * 2 ** (kmax - kk[j] - r) >= DELTA_LIMIT) fits = false;
       }
     }
     if (fits) break;
@@ -385,11 +447,11 @@ export function normBackward(
   }
   for (let j = 0; j < n; j++) {
     for (let b = 0; b < batch; b++) {
-      out.d[b * n + j] = i32(roundShift(i32((d[b * n + j] - out.means[j]) * mm[j], "(d - mean) · M"), kmax - kk[j] - r), "d");
+      res.d[b * n + j] = i32(roundShift(i32(v[b * n + j] * mm[j], "v · M"), kmax - kk[j] - r), "d");
     }
   }
-  out.exponent = exponent - kmax + r;
-  return out;
+  res.exponent = exponent - kmax + r;
+  return res;
 }
 
 // ---------------------------------------------------------------------------------------------

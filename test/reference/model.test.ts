@@ -108,6 +108,23 @@ test("QBP weight gradients average to the exact gradient (fixed ternary weights)
   q.bn.forEach((bn, l) => t.deepEqual(Array.from(bn.gradBeta), Array.from(exact.bn[l].gradBeta)));
 });
 
+for (const variant of ["float-bc-qbp", "float-tc-qbp"] as const) {
+  test(`a small ${variant} net learns the toy problem at batch 1 (online normalisation) to over 90 % test accuracy`, (t) => {
+    const train = toyData(10, 1200, 32, 4);
+    const test_ = toyData(10, 1600, 32, 4);
+    const held = { images: test_.images.subarray(1200 * 32), labels: test_.labels.subarray(1200), count: 400, features: 32 };
+    const epochs = 3;
+    const m = new ReferenceMlp({
+      sizes: [32, 24, 4], variant, batch: 1, seed: 1, ...defaultSchedule(variant, 1), decaySteps: epochs * train.count,
+    });
+    t.true(m.bn.every((bn) => bn.onlineShift === 2));
+    for (let e = 0; e < epochs; e++) trainEpoch(m, train, 2, e);
+    m.recalibrate(train.images, train.count, "deterministic");
+    const det = testError(m, held, "deterministic");
+    t.true(det < 0.1, `deterministic test error ${det}`);
+  });
+}
+
 for (const variant of VARIANTS) {
   test(`a small ${variant} net learns a separable toy problem to over 95 % test accuracy`, (t) => {
     const train = toyData(10, 1200, 32, 4);

@@ -12,6 +12,9 @@ import { ProtocolError } from "../../protocol/errors.ts";
 import { Status } from "../../protocol/status.ts";
 import { finishRunRecord, startRunRecord } from "../../report/train-report.ts";
 
+/** Training samples the end-of-run calibration reads (full batches, in dataset order). */
+const CALIBRATION_SAMPLES = 8192;
+
 export default defineCommand({
   meta: { name: "train", description: "Train a model on a board (default: the emulated board) over the wire protocol" },
   args: {
@@ -24,6 +27,7 @@ export default defineCommand({
     out: { type: "string", description: "Trained model file (state blob), written atomically", default: "model.fewmul" },
     resume: { type: "boolean", description: "Continue from the device's or the host's last checkpoint", default: false },
     "checkpoint-every": { type: "string", description: "Checkpoint every N batches (default 100; 0 = per epoch)" },
+    calibrate: { type: "boolean", description: "Re-estimate the normalisation statistics with the test-time weights on the device at the end; --no-calibrate skips it", default: true },
     link: { type: "enum", options: ["pty", "socket", "direct"], description: "With --port emulator, how the host reaches the emulated board: a pty through socat (the OS serial stack), a loopback TCP socket, or direct calls in this process; default pty when socat is installed, else socket" },
     report: { type: "string", description: "Also write this self-contained HTML report of the run (the history is kept in OUT.run.json either way)" },
   },
@@ -36,8 +40,7 @@ export default defineCommand({
     const b = board(args.board);
     const train = dataset(args.dataset, args.data, "train");
     const test = dataset(args.dataset, args.data, "test");
-    const perEpoch = Math.floor(train.count / (batch ?? 32));
-    const spec = modelFor(args.model, train, batch, perEpoch * epochs);
+    const spec = modelFor(args.model, train, batch, (size) => Math.floor(train.count / size) * epochs);
     const run = { out: args.out, resume: args.resume, board: b, spec, seed, epochs, dataset: { kind: args.dataset, data: args.data, train, test }, report: args.report };
     const recorder = startRunRecord(run);
 
@@ -60,6 +63,7 @@ export default defineCommand({
         spec, seed, epochs, train, test, resume: args.resume,
         checkpointEvery,
         checkpointPath: `${args.out}.ckpt`,
+        calibrateSamples: args.calibrate ? CALIBRATION_SAMPLES : 0,
         onBatch: (p) => { progress.batchDone(p.id, p.epoch, p.correct, p.loss); recorder.batch(p); },
         onEpoch: (e) => { progress.epochDone(e.epoch, e.testAccuracy); recorder.epoch(e); },
         onRecover: (why, next) => logger.warn(`link recovered (${why}); resuming at batch ${next}`),
@@ -73,7 +77,7 @@ export default defineCommand({
       writeFileAtomic(args.out, result.state);
       finishRunRecord(recorder, result, run);
       printResult({
-        board: b.id, epochs, samples: result.samples, test_accuracy: result.testAccuracy ?? null,
+        board: b.id, epochs, samples: result.samples, test_accuracy: result.testAccuracy ?? null, calibrated: result.calibrated,
         state_digest: result.digest.toString(16).padStart(8, "0"), out: args.out, ...(args.report ? { report: args.report } : {}),
       }, args.json);
     } finally {

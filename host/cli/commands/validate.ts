@@ -33,7 +33,7 @@ export default defineCommand({
     const port = checkPort(args.port);
     const b = board(args.board);
     const train = dataset(args.dataset, args.data, "train");
-    const spec = modelFor(args.model, train, batch, batches);
+    const spec = modelFor(args.model, train, batch, () => batches);
     const source = new BatchSource(train, spec.batch, seed);
     if (args.log !== undefined) checkOutputPath("log", args.log);
     const log = new ValidateRecorder({ board: { id: b.id, name: b.name }, port, model: formatSpec(spec), seed, batch: spec.batch });

@@ -1,0 +1,21 @@
+// The model spec `fewmul train` builds from --model, --batch and the dataset: the learning-rate
+// decay spans the run at the batch size the spec ends up with.
+import test from "ava";
+import { modelFor } from "../../host/cli/common.ts";
+import type { Dataset } from "../../host/datasets/dataset.ts";
+
+const digits = { name: "mnist", count: 8000, features: 784, classes: 10, images: new Uint8Array(0), labels: new Uint8Array(0) } as unknown as Dataset;
+const steps = (epochs: number) => (batch: number) => Math.floor(digits.count / batch) * epochs;
+
+test("the decay follows the batch size given in the spec (batch=64: 125 steps per epoch, not 250)", (t) => {
+  const spec = modelFor("784-32-10,batch=64", digits, undefined, steps(1));
+  t.is(spec.batch, 64);
+  t.is(spec.decaySteps, 125);
+});
+
+test("the decay follows --batch, the default batch and the epochs; an explicit decay is kept", (t) => {
+  t.is(modelFor("784-32-10,batch=64", digits, 16, steps(1)).decaySteps, 500);
+  t.is(modelFor("784-32-10", digits, undefined, steps(3)).decaySteps, 750);
+  t.is(modelFor(undefined, digits, 128, steps(2)).decaySteps, 124);
+  t.is(modelFor("784-32-10,batch=64,decay=77", digits, undefined, steps(1)).decaySteps, 77);
+});
