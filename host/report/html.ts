@@ -85,7 +85,9 @@ function summary(d: ReportData): string {
     row("batches", `${cell("batches", r.epochs * r.per_epoch, count(r.epochs * r.per_epoch))}<td>${count(r.per_epoch)} per epoch, batch ${r.batch}, seed ${r.seed}</td>`);
     if (r.samples !== null) row("samples", cell("samples", r.samples, count(r.samples)));
     const last = r.test_accuracy[r.test_accuracy.length - 1];
-    if (last !== null && last !== undefined) row("test accuracy", `${cell("test_accuracy", last, percent(last))}<td>last epoch, deterministic weights, on the device</td>`);
+    const final = r.final_test_accuracy ?? last;
+    const how = r.calibrated ? "saved model, after the end-of-run calibration" : "last epoch";
+    if (final !== null && final !== undefined) row("test accuracy", `${cell("test_accuracy", final, percent(final))}<td>${how}, deterministic weights, on the device</td>`);
   }
   return `<table class="summary">${rows.join("")}</table>`;
 }

@@ -33,6 +33,10 @@ export interface RunRecord {
   test_accuracy: (number | null)[];
   /** Samples trained on (as train --json reports), null while the run is going. */
   samples: number | null;
+  /** Test accuracy of the saved model (train --json's test_accuracy) and whether the end-of-run
+   * calibration produced it; null/false while the run is going. */
+  final_test_accuracy: number | null;
+  calibrated: boolean;
   /** Size of the device module (bytes) and, for firmware boards, the image's sections. */
   module_bytes: number | null;
   firmware: { text: number; data: number; bss: number } | null;
@@ -64,6 +68,10 @@ export function readRunRecord(path: string): RunRecord {
   c.numbers(o, "correct", total);
   c.numbers(o, "test_accuracy", o.epochs as number);
   if (o.samples !== null) c.int(o, "samples");
+  // Records written before calibration existed have neither field: the last epoch is final.
+  o.final_test_accuracy ??= null;
+  o.calibrated ??= false;
+  if (o.final_test_accuracy !== null && typeof o.final_test_accuracy !== "number") c.fail("final_test_accuracy", "a number or null");
   if (o.module_bytes !== null) c.int(o, "module_bytes");
   if (o.confusion !== null) {
     const m = o.confusion;
@@ -100,7 +108,7 @@ export class RunRecorder {
       board: start.board, dataset: start.dataset, seed: start.seed, epochs: start.epochs,
       batch: start.batch, per_epoch: start.perEpoch,
       loss: new Array(total).fill(null), correct: new Array(total).fill(null),
-      test_accuracy: new Array(start.epochs).fill(null), samples: null,
+      test_accuracy: new Array(start.epochs).fill(null), samples: null, final_test_accuracy: null, calibrated: false,
       module_bytes: start.sizes.module_bytes, firmware: start.sizes.firmware, confusion: null,
     };
     if (resume) this.adopt();
@@ -133,9 +141,11 @@ export class RunRecorder {
   }
 
   /** The end of the run: ties the record to the model file written. */
-  finish(r: { digest: number; samples: number; confusion?: number[][] }): RunRecord {
+  finish(r: { digest: number; samples: number; testAccuracy?: number; calibrated: boolean; confusion?: number[][] }): RunRecord {
     this.record.state_digest = (r.digest >>> 0).toString(16).padStart(8, "0");
     this.record.samples = r.samples;
+    this.record.final_test_accuracy = r.testAccuracy ?? null;
+    this.record.calibrated = r.calibrated;
     this.record.confusion = r.confusion ?? null;
     writeRunRecord(this.path, this.record);
     return this.record;

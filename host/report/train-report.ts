@@ -34,10 +34,10 @@ export function startRunRecord(r: TrainRun & { report?: string }): RunRecorder {
  * The end of a run: the record tied to the model state; with `report`, the confusion matrix
  * on the test split and the page. Returns the page's size, or undefined without `report`.
  */
-export function finishRunRecord(recorder: RunRecorder, result: { state: Uint8Array; digest: number; samples: number }, r: TrainRun & { report?: string }): number | undefined {
+export function finishRunRecord(recorder: RunRecorder, result: { state: Uint8Array; digest: number; samples: number; testAccuracy?: number; calibrated: boolean }, r: TrainRun & { report?: string }): number | undefined {
   const model = r.report ? parseModelFile(result.state, r.out) : undefined;
   const confusion = model ? confusionMatrix(model, r.dataset.test) : undefined;
-  const record = recorder.finish({ digest: result.digest, samples: result.samples, confusion });
+  const record = recorder.finish({ digest: result.digest, samples: result.samples, testAccuracy: result.testAccuracy, calibrated: result.calibrated, confusion });
   if (!r.report || !model) return undefined;
   return writeReport(r.report, reportData({ model, record, board: r.board }));
 }

@@ -74,6 +74,9 @@ export async function evaluateOnDevice(session: Session, ds: Dataset, batch: num
 }
 
 /** Calibration over the first `count` samples of a dataset in full batches, restarting the statistics. */
+/** Training samples the end-of-run calibration reads (full batches, in dataset order). */
+export const CALIBRATION_SAMPLES = 8192;
+
 export async function calibrateOnDevice(session: Session, ds: Dataset, batch: number, count: number): Promise<void> {
   const f = ds.features;
   const end = Math.min(count, ds.count);

@@ -39,7 +39,7 @@ function record(epochs: number, perEpoch: number): RunRecord {
     dataset: { kind: "fashion", data: null, name: "fashion", train: 60000, test: 10000, classes: 10 },
     seed: 1, epochs, batch: 32, per_epoch: perEpoch,
     loss: Array.from({ length: total }, (_, i) => 40 - (i % 97) / 7), correct: Array.from({ length: total }, (_, i) => 10 + (i % 23)),
-    test_accuracy: Array.from({ length: epochs }, (_, e) => 0.8 + e / 100), samples: total * 32,
+    test_accuracy: Array.from({ length: epochs }, (_, e) => 0.8 + e / 100), samples: total * 32, final_test_accuracy: null, calibrated: false,
     module_bytes: 11935, firmware: null, confusion: null,
   };
 }

@@ -29,7 +29,7 @@ test("a recorded run reads back as written, tied to the model's digest at the en
   t.deepEqual(partial.test_accuracy, [0.45, null]);
   for (let id = 4; id <= 6; id++) r.batch({ id, correct: 20, loss: 30 });
   r.epoch({ epoch: 1, testAccuracy: 0.6 });
-  const done = r.finish({ digest: 0xabc, samples: 192, confusion: Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => (i === j ? 2 : 0))) });
+  const done = r.finish({ digest: 0xabc, samples: 192, testAccuracy: 0.5, calibrated: true, confusion: Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => (i === j ? 2 : 0))) });
   t.deepEqual(readRunRecord(path), done);
   t.is(done.state_digest, "00000abc");
   t.deepEqual(done.correct, [11, 12, 13, 20, 20, 20]);
@@ -54,7 +54,7 @@ test("--resume keeps the batches of an earlier record of the same run, not of an
 test("bad run records are one-line errors naming the file and what is wrong", (t) => {
   const dir = tempDir(t);
   const path = join(dir, "r.json");
-  const good = new RunRecorder(path, START, false).finish({ digest: 1, samples: 192 });
+  const good = new RunRecorder(path, START, false).finish({ digest: 1, samples: 192, calibrated: false });
   const cases: Array<[string, string | object]> = [
     ["bad JSON", "{ nope"],
     ['no "format": "fewmul-run"', { ...good, format: "other" }],

@@ -5,15 +5,12 @@ import { connect } from "../connect.ts";
 import { board, dataset, dataArgs, deviceArgs, int, modelFor, checkPort } from "../common.ts";
 import { logger, printResult } from "../output.ts";
 import { TrainingProgress } from "../progress.ts";
-import { runTraining } from "../../training/run.ts";
+import { CALIBRATION_SAMPLES, runTraining } from "../../training/run.ts";
 import { formatSpec } from "../../module/spec.ts";
 import { startEmulator, hasSocat } from "../../emulator/server.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
 import { Status } from "../../protocol/status.ts";
 import { finishRunRecord, startRunRecord } from "../../report/train-report.ts";
-
-/** Training samples the end-of-run calibration reads (full batches, in dataset order). */
-const CALIBRATION_SAMPLES = 8192;
 
 export default defineCommand({
   meta: { name: "train", description: "Train a model on a board (default: the emulated board) over the wire protocol" },
