@@ -11,7 +11,7 @@ import { InProcessTransport } from "../transports/in-process.ts";
 import { SocketTransport } from "../transports/socket.ts";
 import { SerialTransport } from "../transports/serial.ts";
 import { RELEASE_MODULE } from "../module/loader.ts";
-import { TrapDetectTransport } from "../boards/trap-detect.ts";
+import { TrapDetectTransport } from "../transports/trap-detect.ts";
 
 export interface ConnectOptions {
   board: BoardManifest;
