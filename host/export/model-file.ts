@@ -4,12 +4,12 @@
 import { readFileSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { crc32 } from "../protocol/crc32.ts";
-import { decodeSpec, SPEC_BYTES, validateSpec, type ModelSpec } from "../module/spec.ts";
-import { stateTensors } from "../module/state-layout.ts";
-
-export const STATE_MAGIC = 0x4c554d46; // "FMUL"
-export const STATE_VERSION = 1;
-export const STATE_HEADER_BYTES = 64;
+import { checkSpecBytes, type ModelSpec } from "../module/spec.ts";
+import { stateSpecBytes, stateTensors } from "../module/state-layout.ts";
+import {
+  STATE_HEADER_BYTES, STATE_MAGIC, STATE_O_DIGEST, STATE_O_HEADER_LEN, STATE_O_LAYERS, STATE_O_LENGTH, STATE_O_SPEC,
+  STATE_O_VERSION, STATE_VERSION,
+} from "../../assembly/shared/state.ts";
 const CHECKPOINT_MAGIC = 0x43484d46; // "FMHC": host/training/checkpoint-file.ts
 
 /** One layer's tensors, copied out of the blob. */
@@ -57,21 +57,20 @@ export function parseModelFile(blob: Uint8Array, path: string): ModelFile {
   if (blob.length >= 4 && view.getUint32(0, true) === CHECKPOINT_MAGIC) {
     fail("is a training checkpoint (.ckpt), not a model file: pass the file train wrote with --out");
   }
-  if (blob.length < 96) fail(`not a fewmul model file (${blob.length} bytes, shorter than a state header)`);
+  if (blob.length < STATE_O_LAYERS) fail(`not a fewmul model file (${blob.length} bytes, shorter than a state header)`);
   if (view.getUint32(0, true) !== STATE_MAGIC) fail(`not a fewmul model file (bad magic 0x${hex(view.getUint32(0, false))}, expected "FMUL")`);
-  const version = view.getUint16(4, true), headerBytes = view.getUint16(6, true);
+  const version = view.getUint16(STATE_O_VERSION, true), headerBytes = view.getUint16(STATE_O_HEADER_LEN, true);
   if (version !== STATE_VERSION || headerBytes !== STATE_HEADER_BYTES) {
     fail(`model file format version ${version} (header ${headerBytes} bytes) is not supported; this fewmul reads version ${STATE_VERSION}`);
   }
-  const length = view.getUint32(8, true);
+  const length = view.getUint32(STATE_O_LENGTH, true);
   if (length !== blob.length) fail(`model file is ${blob.length} bytes but its header says ${length} (truncated or padded?)`);
-  const stored = view.getUint32(12, true), actual = crc32(blob.subarray(16));
+  const stored = view.getUint32(STATE_O_DIGEST, true), actual = crc32(blob.subarray(STATE_O_SPEC));
   if (stored !== actual) fail(`model file is corrupt (checksum mismatch: header digest ${hex(stored)}, contents ${hex(actual)})`);
-  const specBytes = blob.slice(16, 16 + SPEC_BYTES);
+  const specBytes = stateSpecBytes(blob).slice();
   let spec: ModelSpec;
   try {
-    if (specBytes[0] !== 1 || specBytes[1] > 1) throw new UserError("unknown spec version or weight mode", "E_SPEC");
-    spec = validateSpec(decodeSpec(specBytes));
+    spec = checkSpecBytes(specBytes);
   } catch (e) {
     if (e instanceof UserError) fail(`model file holds a bad model spec (${e.message})`);
     throw e;

@@ -1,7 +1,9 @@
 // Typed access to a model inside an instantiated device module (direct calls, no protocol).
 import { UserError } from "../errors.ts";
 import { instantiate, type LoadOptions, type LoadedModule } from "./loader.ts";
-import { encodeSpec, decodeSpec, SPEC_BYTES, type ModelSpec } from "./spec.ts";
+import { STATE_O_LAYERS } from "../../assembly/shared/state.ts";
+import { encodeSpec, decodeSpec, type ModelSpec } from "./spec.ts";
+import { stateSpecBytes } from "./state-layout.ts";
 import { statusMessage } from "./status.ts";
 
 export interface StepResult { correct: number; loss: number }
@@ -85,9 +87,9 @@ export class DeviceModel {
 
   /** Adopts a blob from saveState (any DeviceModel with room for its spec). */
   loadState(blob: Uint8Array): void {
-    if (blob.length < 64) throw new UserError(`state blob too short (${blob.length} bytes)`, "E_STATE");
-    const spec = decodeSpec(blob.subarray(16, 16 + SPEC_BYTES));
-    this.heap().set(blob.subarray(16, 16 + SPEC_BYTES), this.x.spec_ptr());
+    if (blob.length < STATE_O_LAYERS) throw new UserError(`state blob too short (${blob.length} bytes)`, "E_STATE");
+    const spec = decodeSpec(stateSpecBytes(blob));
+    this.heap().set(stateSpecBytes(blob), this.x.spec_ptr());
     check(this.x.init(0, 0), "load state");
     if (blob.length !== this.x.state_len()) {
       throw new UserError(`state blob is ${blob.length} bytes, its spec needs ${this.x.state_len()}`, "E_STATE");

@@ -2,8 +2,7 @@
 // Replies put a status byte (i8) first in their body; see docs/protocol.md.
 import { cobsDecode, cobsEncode, cobsMaxEncoded } from "./cobs.ts";
 import { crc32 } from "./crc32.ts";
-
-export const MIN_FRAME = 7;
+import { MIN_FRAME } from "../../assembly/shared/frame.ts";
 
 /** Encodes one frame, delimiter included. */
 export function encodeFrame(seq: number, cmd: number, body: Uint8Array = new Uint8Array(0)): Uint8Array {

@@ -4,6 +4,7 @@
 import type { Dataset } from "../datasets/dataset.ts";
 import { shuffledOrder } from "../datasets/dataset.ts";
 import { encodeSpec, type ModelSpec } from "../module/spec.ts";
+import { stateSpecBytes } from "../module/state-layout.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import type { Session } from "../protocol/session.ts";
 import { UserError } from "../errors.ts";
@@ -91,7 +92,7 @@ export async function runTraining(session: Session, job: TrainJob): Promise<RunR
       return m.lastBatchId + 1;
     }
     if (host) {
-      if (!sameBytes(host.state.subarray(16, 64), spec)) throw new UserError(`${job.checkpointPath}: checkpoint is for another model spec`, "E_CHECKPOINT");
+      if (!sameBytes(stateSpecBytes(host.state), spec)) throw new UserError(`${job.checkpointPath}: checkpoint is for another model spec`, "E_CHECKPOINT");
       await session.init(spec, job.seed);
       await session.writeState(host.state, host.lastBatchId);
       return host.lastBatchId + 1;
