@@ -3,7 +3,7 @@
 // UserError that names the file.
 import { readFileSync } from "node:fs";
 import { UserError } from "../errors.ts";
-import { crc32 } from "../protocol/crc32.ts";
+import { crc32 } from "../crc32.ts";
 import { checkSpecBytes, type ModelSpec } from "../module/spec.ts";
 import { stateSpecBytes, stateTensors } from "../module/state-layout.ts";
 import {

@@ -8,12 +8,15 @@ export interface SocketOptions {
   connectTimeoutMs?: number;
 }
 
-/** Parses `socket://host:port`; throws a TypeError naming what is wrong. */
-export function parseSocketUrl(url: string): { host: string; port: number } {
+/**
+ * Parses `socket://host:port` (port 0, "any free port", only where `listen` says so); throws a
+ * TypeError naming what is wrong.
+ */
+export function parseSocketUrl(url: string, { listen = false } = {}): { host: string; port: number } {
   let u: URL;
   try { u = new URL(url); } catch { throw new TypeError(`not a socket URL: "${url}" (expected socket://host:port)`); }
   const port = Number(u.port);
-  if (u.protocol !== "socket:" || !u.hostname || !Number.isInteger(port) || port < 1) {
+  if (u.protocol !== "socket:" || !u.hostname || !/^\d+$/.test(u.port || (listen ? "0" : "")) || port < (listen ? 0 : 1)) {
     throw new TypeError(`not a socket URL: "${url}" (expected socket://host:port)`);
   }
   return { host: u.hostname.replace(/^\[|\]$/g, ""), port };

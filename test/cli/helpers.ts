@@ -12,7 +12,7 @@ import { DeviceModel } from "../../host/module/device-model.ts";
 import { parseSpec } from "../../host/module/spec.ts";
 import { mnistDigits } from "../../host/datasets/mnist-package.ts";
 import { BatchSource } from "../../host/training/run.ts";
-import { crc32 } from "../../host/protocol/crc32.ts";
+import { crc32 } from "../../host/crc32.ts";
 
 export const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const BIN = join(repoRoot, "bin", "fewmul.js");

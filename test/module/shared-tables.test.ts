@@ -13,7 +13,7 @@ import { checkSpecBytes, encodeSpec, parseSpec, type ModelSpec } from "../../hos
 import { stateTensors } from "../../host/module/state-layout.ts";
 import { STATUS_MESSAGES, statusMessage } from "../../host/module/status.ts";
 import { Cmd } from "../../host/protocol/opcodes.ts";
-import { crc32 } from "../../host/protocol/crc32.ts";
+import { crc32 } from "../../host/crc32.ts";
 
 const docs = readFileSync(new URL("../../docs/protocol.md", import.meta.url), "utf8");
 const codes = Object.entries(StatusCodes) as [string, number][];

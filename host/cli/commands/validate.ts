@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, type Connection } from "../connect.ts";
+import { connect, type Connection } from "../../connect.ts";
 import { board, dataset, dataArgs, deviceArgs, int, modelFor, checkPort } from "../common.ts";
 import { logger, printResult } from "../output.ts";
 import { BatchSource } from "../../training/run.ts";
