@@ -34,7 +34,7 @@ const bytes = (n: number) => Uint8Array.from({ length: n }, () => rnd() & 0xff);
 /** Mostly short, sometimes up to a few frames long. */
 const length = () => (below(16) === 0 ? below(2600) : below(80));
 
-const dev = instantiate({ path: WASM }).exports;
+const { exports: dev, mem } = instantiate({ path: WASM });
 if (typeof dev.io_feed !== "function") throw new Error(`${WASM} has no io_feed export`);
 dev.boot();
 const cap: number = dev.io_rx_cap();
@@ -47,9 +47,9 @@ let otherReplies = 0;
 function flush(): void {
   for (let off = 0; off < pending.length; off += cap) {
     const part = pending.slice(off, off + cap);
-    new Uint8Array(dev.memory.buffer, dev.io_rx_ptr(), part.length).set(part);
+    mem.write(dev.io_rx_ptr(), Uint8Array.from(part));
     const n = dev.io_feed(part.length);
-    for (const f of decoder.push(new Uint8Array(dev.memory.buffer, dev.io_tx_ptr(), n))) {
+    for (const f of decoder.push(mem.u8(dev.io_tx_ptr(), n))) {
       if (!f.ok) throw new Error(`device sent a damaged frame (${f.reason})`);
       replies++;
       if (f.cmd === NAK) naks++; else otherReplies++;

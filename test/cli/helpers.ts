@@ -141,7 +141,7 @@ export function devicePredictions(blob: Uint8Array, images: Uint8Array, labels: 
     correct.push(m.evaluate(images.subarray(at * f, (at + n) * f), labels.subarray(at, at + n), n));
     // evaluate left this batch's inputs in place; predict overwrites the labels with classes
     if (x.predict(n) !== n) throw new Error("predict failed");
-    predictions.set(new Uint8Array(m.mod.memory.buffer, x.batch_labels_ptr(), n), at);
+    predictions.set(m.mod.mem.u8(x.batch_labels_ptr(), n), at);
   }
   return { predictions, correct };
 }

@@ -47,13 +47,12 @@ test("the compiled module's statuses are the shared codes", (t) => {
   const model = new DeviceModel();
   const x = model.mod.exports;
   t.is(x.state_commit(), StatusCodes.E_NOT_READY);
-  const heap = new Uint8Array(model.mod.memory.buffer);
   const bytes = encodeSpec(parseSpec("16-8-4"));
   bytes[SpecLayout.SPEC_O_VERSION] = SpecLayout.SPEC_VERSION + 1;
-  heap.set(bytes, x.spec_ptr());
+  model.mod.mem.write(x.spec_ptr(), bytes);
   t.is(x.init(1, 0), StatusCodes.E_SPEC);
   const small = new DeviceModel({ ramBytes: 64 << 10 });
-  new Uint8Array(small.mod.memory.buffer).set(encodeSpec(parseSpec("784-256-10")), small.mod.exports.spec_ptr());
+  small.mod.mem.write(small.mod.exports.spec_ptr(), encodeSpec(parseSpec("784-256-10")));
   t.is(small.mod.exports.init(1, 0), StatusCodes.E_NOMEM);
   model.init(parseSpec("16-8-4,batch=2"), 1);
   t.is(x.train(3), StatusCodes.E_BATCH);
@@ -141,12 +140,12 @@ function mutated(next: (n: number) => number): Uint8Array {
 }
 
 test("host and device accept exactly the same spec bytes (5,000 mutated specs)", (t) => {
-  const x = new DeviceModel().mod.exports;
+  const { exports: x, mem } = new DeviceModel().mod;
   const next = rng(2026);
   let accepted = 0, refused = 0;
   for (let i = 0; i < 5000; i++) {
     const bytes = mutated(next);
-    new Uint8Array(x.memory.buffer).set(bytes, x.spec_ptr());
+    mem.write(x.spec_ptr(), bytes);
     const device = x.required_bytes() !== StatusCodes.E_SPEC;
     let host = true, why = "";
     try { checkSpecBytes(bytes); } catch (e) {

@@ -55,13 +55,13 @@ test("init and train match the module trained directly through its exports", asy
   const stats = await session.stats();
 
   // The same steps through the direct exports: the protocol must not change training.
-  const m = instantiate({ path: WASM }).exports;
-  new Uint8Array(m.memory.buffer, m.spec_ptr(), SPEC.length).set(SPEC);
+  const { exports: m, mem } = instantiate({ path: WASM });
+  mem.write(m.spec_ptr(), SPEC);
   t.is(m.init(7, 0), 0);
   for (let id = 1; id <= 4; id++) {
     const { inputs, labels } = batch(id);
-    new Uint8Array(m.memory.buffer, m.batch_inputs_ptr(), inputs.length).set(inputs);
-    new Uint8Array(m.memory.buffer, m.batch_labels_ptr(), labels.length).set(labels);
+    mem.write(m.batch_inputs_ptr(), inputs);
+    mem.write(m.batch_labels_ptr(), labels);
     t.is(m.train(BATCH), results[id - 1].correct);
   }
   t.is(stats.digest, m.state_digest() >>> 0);
@@ -125,13 +125,13 @@ test("calibrate re-estimates statistics on the device as the direct export does"
   t.is(after.step, before.step);
   t.not(after.digest, before.digest, "the running statistics changed");
 
-  const m = instantiate({ path: WASM }).exports;
-  new Uint8Array(m.memory.buffer, m.spec_ptr(), SPEC.length).set(SPEC);
+  const { exports: m, mem } = instantiate({ path: WASM });
+  mem.write(m.spec_ptr(), SPEC);
   m.init(2, 0);
   for (const id of [1, 2, 50]) {
     const b = batch(id);
-    new Uint8Array(m.memory.buffer, m.batch_inputs_ptr(), b.inputs.length).set(b.inputs);
-    new Uint8Array(m.memory.buffer, m.batch_labels_ptr(), b.labels.length).set(b.labels);
+    mem.write(m.batch_inputs_ptr(), b.inputs);
+    mem.write(m.batch_labels_ptr(), b.labels);
     if (id === 50) t.is(m.calibrate(BATCH, 1), correct); else m.train(BATCH);
   }
   t.is(after.digest, m.state_digest() >>> 0);
