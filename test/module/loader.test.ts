@@ -8,7 +8,7 @@ test("exports come from @assemblyscript/loader (demangled wrappers around the mo
   const { exports: x, instance } = instantiate();
   t.is(typeof x.train, "function");
   t.is((x.train as { original?: unknown }).original, instance.exports.train, "the loader wraps each export");
-  t.is(x.memory, instance.exports.memory);
+  t.is(x.memory, instance.exports.memory as WebAssembly.Memory);
 });
 
 test("ModuleMemory: typed views at raw addresses, copies that do not alias, range errors outside", (t) => {
