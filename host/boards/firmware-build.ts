@@ -3,11 +3,11 @@
 import { execFile } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { PACKAGE_ROOT } from "../package-root.ts";
 import { UserError } from "../errors.ts";
 import { loadBoard, type BoardManifest } from "./manifest.ts";
 
-export const FIRMWARE_DIR = fileURLToPath(new URL("../../boards/firmware/", import.meta.url));
+export const FIRMWARE_DIR = join(PACKAGE_ROOT, "boards", "firmware");
 
 export interface FirmwareBuild {
   elf: string;

@@ -5,11 +5,12 @@
 // managed objects, so the loader's object helpers (__getUint8ArrayView...) do not apply.
 import { readFileSync } from "node:fs";
 import { instantiateSync, type ASUtil } from "@assemblyscript/loader";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { UserError } from "../errors.ts";
+import { PACKAGE_ROOT } from "../package-root.ts";
 import { withMemoryMaximum } from "./memory-limit.ts";
 
-export const RELEASE_MODULE = fileURLToPath(new URL("../../build/fewmul.wasm", import.meta.url));
+export const RELEASE_MODULE = join(PACKAGE_ROOT, "build", "fewmul.wasm");
 
 /** Checkpoint storage offered to the module (env.flash_*); survives module restarts. */
 export interface Flash {
