@@ -3,7 +3,7 @@
 // the module keeping the flash, like a watchdog reset of a board.
 import { closeSync, existsSync, openSync, readSync, writeSync } from "node:fs";
 import { instantiate, MemoryFlash, RELEASE_MODULE, type Flash, type ModuleMemory } from "../module/loader.ts";
-import { Listeners, PendingOps } from "./plumbing.ts";
+import { TransportBase } from "./plumbing.ts";
 import { canceledError, TransportError, type ResettableTransport } from "./transport.ts";
 
 export interface InProcessOptions {
@@ -69,18 +69,15 @@ class Line {
   }
 }
 
-export class InProcessTransport implements ResettableTransport {
+export class InProcessTransport extends TransportBase implements ResettableTransport {
   /** Result of the last boot(): 0 fresh, 1 restored from flash, <0 checkpoint refused. */
   bootStatus = 0;
   /** Device restarts so far (reset() calls). */
   resets = 0;
   private device!: DeviceExports;
   private mem!: ModuleMemory;
-  private readonly listeners = new Listeners();
-  private readonly pending = new PendingOps();
   private readonly toDevice: Line;
   private readonly toHost: Line;
-  private closed = false;
 
   private constructor(
     private readonly wasmPath: string,
@@ -88,6 +85,7 @@ export class InProcessTransport implements ResettableTransport {
     private readonly ramBytes: number,
     baud: number | undefined,
   ) {
+    super();
     this.toDevice = new Line(baud);
     this.toHost = new Line(baud);
     this.start();
@@ -127,21 +125,13 @@ export class InProcessTransport implements ResettableTransport {
     });
   }
 
-  onData(cb: (chunk: Uint8Array) => void): () => void {
-    return this.listeners.add(cb);
-  }
-
   async reset(): Promise<void> {
     if (this.closed) throw canceledError("reset");
     this.resets++;
     this.start();
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.pending.cancelAll(() => canceledError("write"));
-    this.listeners.close();
+  protected release(): void {
     if (this.flash instanceof FileFlash) this.flash.close();
   }
 

@@ -1,7 +1,7 @@
 // TCP transport to a board bridge or a remote emulator: `socket://host:port`.
 import { connect, type Socket } from "node:net";
-import { Listeners, PendingOps } from "./plumbing.ts";
-import { canceledError, TransportError, type Transport } from "./transport.ts";
+import { TransportBase } from "./plumbing.ts";
+import { canceledError, TransportError } from "./transport.ts";
 
 export interface SocketOptions {
   /** Give up connecting after this many ms (default 5000). */
@@ -22,12 +22,9 @@ export function parseSocketUrl(url: string, { listen = false } = {}): { host: st
   return { host: u.hostname.replace(/^\[|\]$/g, ""), port };
 }
 
-export class SocketTransport implements Transport {
-  private readonly listeners = new Listeners();
-  private readonly pending = new PendingOps();
-  private closed = false;
-
+export class SocketTransport extends TransportBase {
   private constructor(private readonly socket: Socket) {
+    super();
     socket.on("data", (buf: Buffer) => this.listeners.emit(buf));
     socket.on("close", () => { void this.close(); });
     socket.on("error", () => { /* reported through the pending write or close */ });
@@ -57,15 +54,7 @@ export class SocketTransport implements Transport {
     });
   }
 
-  onData(cb: (chunk: Uint8Array) => void): () => void {
-    return this.listeners.add(cb);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.pending.cancelAll(() => canceledError("write"));
-    this.listeners.close();
+  protected release(): void {
     this.socket.destroy();
   }
 }

@@ -20,7 +20,7 @@
 import { ProtocolError } from "../protocol/errors.ts";
 import { encodeFrame, FrameDecoder } from "../protocol/frame.ts";
 import { Cmd, NAK, NakReason, REPLY_BIT } from "../protocol/opcodes.ts";
-import { Listeners, PendingOps } from "./plumbing.ts";
+import { TransportBase } from "./plumbing.ts";
 import { canceledError, type Transport } from "./transport.ts";
 
 /** Trap codes of boards/firmware/README.md (wabt's wasm_rt_trap_t plus the firmware's own). */
@@ -58,9 +58,7 @@ export function faultError(): ProtocolError {
 
 export interface TrapEvent { code: number | "fault"; error: ProtocolError }
 
-export class TrapDetectTransport implements Transport {
-  private readonly listeners = new Listeners();
-  private readonly pending = new PendingOps();
+export class TrapDetectTransport extends TransportBase {
   private readonly outgoing = new FrameDecoder();
   private readonly incoming = new FrameDecoder();
   /** seq -> cmd of frames written whose reply has not been seen, oldest first */
@@ -73,11 +71,11 @@ export class TrapDetectTransport implements Transport {
   /** true while the bytes since the last delimiter started as a trap/fault line */
   private atBoundary = true;
   private readonly unsubscribe: () => void;
-  private closed = false;
   /** Traps and faults seen so far. */
   readonly traps: TrapEvent[] = [];
 
   constructor(private readonly inner: Transport) {
+    super();
     this.unsubscribe = inner.onData((chunk) => this.receive(chunk));
   }
 
@@ -101,16 +99,8 @@ export class TrapDetectTransport implements Transport {
     return this.pending.run<void>((resolve, reject) => { this.inner.write(bytes).then(resolve, reject); });
   }
 
-  onData(cb: (chunk: Uint8Array) => void): () => void {
-    return this.listeners.add(cb);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async release(): Promise<void> {
     this.unsubscribe();
-    this.pending.cancelAll(() => canceledError("write"));
-    this.listeners.close();
     await this.inner.close();
   }
 
