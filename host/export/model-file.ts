@@ -1,7 +1,7 @@
 // A trained model file (the state blob `fewmul train --out` writes, docs/model-format.md),
 // read and checked on the host before anything uses it: every problem is a one-line
 // UserError that names the file.
-import { readFileSync } from "node:fs";
+import { readUserFile } from "../files.ts";
 import { UserError } from "../errors.ts";
 import { crc32 } from "../crc32.ts";
 import { checkSpecBytes, type ModelSpec } from "../module/spec.ts";
@@ -38,16 +38,7 @@ const hex = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
 
 /** Reads and checks a model file. */
 export function readModelFile(path: string): ModelFile {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new UserError(`${path}: model file not found (train writes one with --out)`, "E_MODEL");
-    if (code === "EISDIR") throw new UserError(`${path}: is a directory, not a model file`, "E_MODEL");
-    throw new UserError(`${path}: cannot read (${code ?? (e as Error).message})`, "E_MODEL");
-  }
-  return parseModelFile(bytes, path);
+  return parseModelFile(new Uint8Array(readUserFile(path, "E_MODEL", "model file not found (train writes one with --out)")), path);
 }
 
 /** Checks a state blob (magic, version, length, spec, digest) and views its tensors. */
