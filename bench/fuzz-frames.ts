@@ -13,7 +13,7 @@ import { instantiate, RELEASE_MODULE } from "../host/module/loader.ts";
 import { DEFAULT_SPEC, encodeSpec } from "../host/module/spec.ts";
 import { encodeFrame, FrameDecoder } from "../host/protocol/frame.ts";
 import { Writer } from "../host/protocol/messages.ts";
-import { Cmd, NAK } from "../host/protocol/opcodes.ts";
+import { Cmd, NAK, REQUEST_OVERHEAD } from "../host/protocol/opcodes.ts";
 import { batchCrc } from "../host/protocol/session.ts";
 
 const args = process.argv.slice(2);
@@ -23,7 +23,7 @@ const opt = (name: string, dflt: string) => {
 };
 const TOTAL = Number(opt("--frames", "1000000"));
 /** Largest request body the device accepts: its 512-byte frame less seq, cmd and CRC. */
-const MAX_BODY = 512 - 7;
+const MAX_BODY = 512 - REQUEST_OVERHEAD;
 const SEED = Number(opt("--seed", "1"));
 const WASM = opt("--wasm", process.env.FEWMUL_WASM ?? RELEASE_MODULE);
 
