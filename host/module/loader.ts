@@ -54,8 +54,8 @@ export class ModuleMemory {
   i16(ptr: number, length: number): Int16Array { return new Int16Array(this.memory.buffer, ptr, length); }
   i32(ptr: number, length: number): Int32Array { return new Int32Array(this.memory.buffer, ptr, length); }
   u32(ptr: number, length: number): Uint32Array { return new Uint32Array(this.memory.buffer, ptr, length); }
-  /** Little-endian field access to `length` bytes at `ptr`. */
-  data(ptr: number, length: number): DataView { return new DataView(this.memory.buffer, ptr, length); }
+  /** Field access (DataView) to `length` bytes at `ptr`, by default up to the end of memory. */
+  data(ptr: number, length = this.byteLength - ptr): DataView { return new DataView(this.memory.buffer, ptr, length); }
   /** A copy of `length` bytes at `ptr`; RangeError when outside the memory. */
   read(ptr: number, length: number): Uint8Array { return this.u8(ptr, length).slice(); }
   /** Copies `bytes` (any typed array) to `ptr`; RangeError when outside the memory. */
