@@ -39,14 +39,9 @@ export const CALIBRATION_LOG2_SAMPLES: i32 = 9;
 /** QBP: input exponents saturate at 2^QBP_TOP_*; the window extends `window` exponents below. */
 export const QBP_TOP_PIXEL: i32 = PIXEL_SHIFT;       // 1.0 for pixels
 export const QBP_TOP_HIDDEN: i32 = HIDDEN_SHIFT + 2; // 4.0 for normalised activations
-export const QBP_MAX_WINDOW: i32 = 8;
 
-export const MAX_LAYERS: i32 = 8;
-export const MAX_UNITS: i32 = 4096;
-export const MAX_LOG2_BATCH: i32 = 8;
-
-export const MODE_BC: i32 = 0;
-export const MODE_TC: i32 = 1;
+/** Spec ranges and modes (assembly/shared/spec.ts). */
+export { QBP_MAX_WINDOW, MAX_LAYERS, MAX_UNITS, MAX_LOG2_BATCH, MODE_BC, MODE_TC } from "./shared/spec";
 
 /**
  * The rate is per sample: an update applies the batch's summed gradient · 2^-RATE_LOG2_BATCH

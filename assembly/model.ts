@@ -285,8 +285,6 @@ export function predictBatch(n: i32): i32 {
   return n;
 }
 
-
-
 /** CRC-32 of the state blob, also sealed into its header (so a copy of the blob is valid). */
 export function stateDigest(): u32 {
   return ready ? sealState(state, stateBytes) : 0;

@@ -62,8 +62,8 @@ export function fieldWidth(): u32 { return fieldBits; }
 /** 8-bit and 16-bit fields for QBP rounding and update dithering, four / two per draw. */
 let byteWord: u32 = 0;
 let bytesLeft: i32 = 0;
-export let halfWord: u32 = 0;
-export let halvesLeft: i32 = 0;
+let halfWord: u32 = 0;
+let halvesLeft: i32 = 0;
 
 // @ts-ignore: decorator
 @inline export function byte(): u32 {
@@ -82,6 +82,16 @@ export let halvesLeft: i32 = 0;
   halvesLeft--;
   return r;
 }
+
+// A hot loop may keep the half() stream in locals (kernels/update.ts): it takes the stream
+// with halvesWord()/halvesCount(), refills by half()'s rule (next() when no half is left, two
+// per word, lowest first) and hands it back with halvesPut(): the same draws in the same order.
+// @ts-ignore: decorator
+@inline export function halvesWord(): u32 { return halfWord; }
+// @ts-ignore: decorator
+@inline export function halvesCount(): i32 { return halvesLeft; }
+// @ts-ignore: decorator
+@inline export function halvesPut(word: u32, count: i32): void { halfWord = word; halvesLeft = count; }
 
 /** Every step starts on fresh words so that its draws depend only on the saved state. */
 export function resetStreams(): void { fieldsLeft = 0; bytesLeft = 0; halvesLeft = 0; }

@@ -1,49 +1,42 @@
 // The model state blob: everything a device needs to continue training, in one contiguous
 // byte range at the start of the arena (docs/model-format.md).
-//
-//   off size field
-//   0   4    magic "FMUL"
-//   4   u16  STATE_VERSION
-//   6   u16  header bytes (64)
-//   8   u32  total blob length
-//   12  u32  CRC-32 of bytes [16, length): the state digest
-//   16  48   spec (see spec.ts)
-//   64  16   PRNG state (xorshift128 words)
-//   80  u32  step counter
-//   84  i32  learning-rate shift, Q16
-//   88  u32  loss of the last step (squared hinge sum, Q8)
-//   92  4    reserved
-//   96  ...  per layer: int16 latent weights [nIn][nOut] (padded to 4 bytes),
-//             int32 bias [nOut], int32 running mean [nOut], int32 running spread [nOut],
-//             and for batches below 8 (online normalisation): int32 error mean [nOut],
-//             int32 error projection [nOut], int32 their exponent
+// Header layout: assembly/shared/state.ts; then the counters (PRNG words, step, learning-rate
+// shift, last loss) and per layer int16 latent weights [nIn][nOut] (padded to 4 bytes), int32
+// bias [nOut], int32 running mean [nOut], int32 running spread [nOut], and for batches below 8
+// (online normalisation) int32 error mean [nOut], int32 error projection [nOut], int32 their
+// exponent.
 import { crc32 } from "./crc32";
 import { OK, E_STATE_MAGIC, E_STATE_VERSION, E_STATE_SIZE, E_STATE_CRC, E_SPEC, E_NOT_READY } from "./errors";
 import { SPEC, SPEC_BYTES, specValid } from "./spec";
+import {
+  STATE_MAGIC, STATE_VERSION as VERSION, STATE_HEADER_BYTES, STATE_O_VERSION, STATE_O_HEADER_LEN,
+  STATE_O_LENGTH, STATE_O_DIGEST, STATE_O_SPEC, STATE_O_RNG, STATE_O_STEP, STATE_O_LR, STATE_O_LOSS,
+  STATE_O_RESERVED, STATE_O_LAYERS,
+} from "./shared/state";
 
-export const MAGIC: u32 = 0x4C554D46; // "FMUL" little-endian
-export const STATE_VERSION: u16 = 2;
-export const HEADER_BYTES: i32 = 64;
-export const COUNTERS_BYTES: i32 = 32;
-export const O_RNG: usize = 64;
-export const O_STEP: usize = 80;
-export const O_LR: usize = 84;
-export const O_LOSS: usize = 88;
+export const MAGIC: u32 = <u32>STATE_MAGIC;
+export const STATE_VERSION: u16 = <u16>VERSION;
+export const HEADER_BYTES: i32 = STATE_HEADER_BYTES;
+export const COUNTERS_BYTES: i32 = STATE_O_LAYERS - STATE_HEADER_BYTES;
+export const O_RNG: usize = STATE_O_RNG;
+export const O_STEP: usize = STATE_O_STEP;
+export const O_LR: usize = STATE_O_LR;
+export const O_LOSS: usize = STATE_O_LOSS;
 
 export function writeHeader(state: usize, spec: usize, specBytes: i32, length: u32): void {
   store<u32>(state, MAGIC);
-  store<u16>(state, STATE_VERSION, 4);
-  store<u16>(state, <u16>HEADER_BYTES, 6);
-  store<u32>(state, length, 8);
-  store<u32>(state, 0, 12);
-  for (let i = 0; i < specBytes; i++) store<u8>(state + 16 + i, load<u8>(spec + i));
-  for (let i: usize = 92; i < 96; i++) store<u8>(state + i, 0);
+  store<u16>(state, STATE_VERSION, STATE_O_VERSION);
+  store<u16>(state, <u16>HEADER_BYTES, STATE_O_HEADER_LEN);
+  store<u32>(state, length, STATE_O_LENGTH);
+  store<u32>(state, 0, STATE_O_DIGEST);
+  for (let i = 0; i < specBytes; i++) store<u8>(state + STATE_O_SPEC + i, load<u8>(spec + i));
+  for (let i = STATE_O_RESERVED; i < STATE_O_LAYERS; i++) store<u8>(state + <usize>i, 0);
 }
 
 /** CRC-32 of the blob (after the digest field); also stored in the header. */
 export function sealState(state: usize, length: u32): u32 {
-  let c = crc32(0, state + 16, <usize>length - 16);
-  store<u32>(state, c, 12);
+  let c = crc32(0, state + STATE_O_SPEC, <usize>length - STATE_O_SPEC);
+  store<u32>(state, c, STATE_O_DIGEST);
   return c;
 }
 
@@ -54,10 +47,10 @@ export function sealState(state: usize, length: u32): u32 {
 export function checkState(state: usize, length: u32): i32 {
   if (length == 0) return E_NOT_READY;
   if (load<u32>(state) != MAGIC) return E_STATE_MAGIC;
-  if (load<u16>(state, 4) != STATE_VERSION || load<u16>(state, 6) != <u16>HEADER_BYTES) return E_STATE_VERSION;
-  if (load<u32>(state, 8) != length) return E_STATE_SIZE;
-  for (let i = 0; i < SPEC_BYTES; i++) if (load<u8>(state + 16 + i) != load<u8>(SPEC + i)) return E_SPEC;
-  if (!specValid(state + 16)) return E_SPEC;
-  if (crc32(0, state + 16, <usize>length - 16) != load<u32>(state, 12)) return E_STATE_CRC;
+  if (load<u16>(state, STATE_O_VERSION) != STATE_VERSION || load<u16>(state, STATE_O_HEADER_LEN) != <u16>HEADER_BYTES) return E_STATE_VERSION;
+  if (load<u32>(state, STATE_O_LENGTH) != length) return E_STATE_SIZE;
+  for (let i = 0; i < SPEC_BYTES; i++) if (load<u8>(state + STATE_O_SPEC + i) != load<u8>(SPEC + i)) return E_SPEC;
+  if (!specValid(state + STATE_O_SPEC)) return E_SPEC;
+  if (crc32(0, state + STATE_O_SPEC, <usize>length - STATE_O_SPEC) != load<u32>(state, STATE_O_DIGEST)) return E_STATE_CRC;
   return OK;
 }

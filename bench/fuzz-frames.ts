@@ -13,7 +13,7 @@ import { instantiate, RELEASE_MODULE } from "../host/module/loader.ts";
 import { DEFAULT_SPEC, encodeSpec } from "../host/module/spec.ts";
 import { encodeFrame, FrameDecoder } from "../host/protocol/frame.ts";
 import { Writer } from "../host/protocol/messages.ts";
-import { Cmd, NAK } from "../host/protocol/opcodes.ts";
+import { Cmd, NAK, REQUEST_OVERHEAD } from "../host/protocol/opcodes.ts";
 import { batchCrc } from "../host/protocol/session.ts";
 
 const args = process.argv.slice(2);
@@ -23,7 +23,7 @@ const opt = (name: string, dflt: string) => {
 };
 const TOTAL = Number(opt("--frames", "1000000"));
 /** Largest request body the device accepts: its 512-byte frame less seq, cmd and CRC. */
-const MAX_BODY = 512 - 7;
+const MAX_BODY = 512 - REQUEST_OVERHEAD;
 const SEED = Number(opt("--seed", "1"));
 const WASM = opt("--wasm", process.env.FEWMUL_WASM ?? RELEASE_MODULE);
 
@@ -34,7 +34,7 @@ const bytes = (n: number) => Uint8Array.from({ length: n }, () => rnd() & 0xff);
 /** Mostly short, sometimes up to a few frames long. */
 const length = () => (below(16) === 0 ? below(2600) : below(80));
 
-const dev = instantiate({ path: WASM }).exports;
+const { exports: dev, mem } = instantiate({ path: WASM });
 if (typeof dev.io_feed !== "function") throw new Error(`${WASM} has no io_feed export`);
 dev.boot();
 const cap: number = dev.io_rx_cap();
@@ -47,9 +47,9 @@ let otherReplies = 0;
 function flush(): void {
   for (let off = 0; off < pending.length; off += cap) {
     const part = pending.slice(off, off + cap);
-    new Uint8Array(dev.memory.buffer, dev.io_rx_ptr(), part.length).set(part);
+    mem.write(dev.io_rx_ptr(), Uint8Array.from(part));
     const n = dev.io_feed(part.length);
-    for (const f of decoder.push(new Uint8Array(dev.memory.buffer, dev.io_tx_ptr(), n))) {
+    for (const f of decoder.push(mem.u8(dev.io_tx_ptr(), n))) {
       if (!f.ok) throw new Error(`device sent a damaged frame (${f.reason})`);
       replies++;
       if (f.cmd === NAK) naks++; else otherReplies++;

@@ -75,14 +75,13 @@ writeFileSync(join(work, "bench_batch.h"), batchHeader(batch));
 
 /** The same calls in Node: what the board must report. */
 function nodeReference(path: string): { required: number; values: Record<string, string[]> } {
-  const { exports: x, memory } = instantiate({ path, ramBytes: 16 << 20 });
+  const { exports: x, mem } = instantiate({ path, ramBytes: 16 << 20 });
   x._initialize?.();
-  const heap = () => new Uint8Array(memory.buffer);
-  heap().set(specBytes, x.spec_ptr());
+  mem.write(x.spec_ptr(), specBytes);
   const required = x.required_bytes();
   const values: Record<string, string[]> = { init: [String(x.init(SEED, 0))] };
-  heap().set(batch.inputs, x.batch_inputs_ptr());
-  heap().set(batch.labels, x.batch_labels_ptr());
+  mem.write(x.batch_inputs_ptr(), batch.inputs);
+  mem.write(x.batch_labels_ptr(), batch.labels);
   values.train = [];
   values.loss = [];
   for (let s = 0; s < STEPS; s++) {

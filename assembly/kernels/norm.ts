@@ -1,4 +1,4 @@
-// L1 batch normalisation with power-of-two scales, learned integer bias, ReLU.
+// L1 batch normalisation (scale 2^-k · M, M a 4-bit mantissa), learned integer bias, ReLU.
 // For unit j over the batch: mean = sum(z) >> log2B, spread = sum|z - mean| >> log2B,
 // 1.25·spread = 2^f · (1 + t/8 + ...), y = (z - mean) · M_t · 2^(F - f - 4) + beta with the
 // 4-bit mantissa M_t ~ 16 / (1 + (t + 0.5)/8) applied by shift-and-add (scale within 9 %).

@@ -9,8 +9,8 @@
 // do not depend on the order, and the random draws are the same, in the same order.
 import { WEIGHT_ONE } from "../config";
 import { quantizeExponent } from "./qbp";
-import { stochasticShift } from "./round";
-import { next, halfWord, halvesLeft } from "../prng";
+import { shiftDithered, stochasticShift } from "./round";
+import { next, halvesCount, halvesPut, halvesWord } from "../prng";
 
 const BIAS = 1 << 14;
 
@@ -84,22 +84,22 @@ export function denseUpdate(
         if (two) { store<i64>(ap, a0); ap += 8; dj += 8; } else { store<i32>(ap, <i32>a0); ap += 4; }
       }
       // The half() stream in locals for the pass (same draws, same order); the rare slow
-      // path syncs it through the globals around stochasticShift.
+      // path hands it back around stochasticShift.
       let wp = wRow;
-      let hw = halfWord, hl = halvesLeft;
+      let hw = halvesWord(), hl = halvesCount();
       for (let p = acc; p < accEnd; p += 4) {
         let g = load<i32>(p) - bias;
         if (g != 0) {
           let step: i32;
           if (fast) {
-            // The common case of stochasticShift (right shift of up to 16 bits), inlined.
+            // stochasticShift's common case on the local stream
             if (hl == 0) { hw = next(); hl = 2; }
-            step = (g + <i32>((hw & 0xFFFF) >>> ditherCut)) >> right;
+            step = shiftDithered(g, hw & 0xFFFF, ditherCut, right);
             hw >>>= 16; hl--;
           } else {
-            halfWord = hw; halvesLeft = hl;
+            halvesPut(hw, hl);
             step = stochasticShift(g, shift);
-            hw = halfWord; hl = halvesLeft;
+            hw = halvesWord(); hl = halvesCount();
           }
           let nw = <i32>load<i16>(wp) - step;
           nw = nw > WEIGHT_ONE ? WEIGHT_ONE : (nw < -WEIGHT_ONE ? -WEIGHT_ONE : nw);
@@ -107,7 +107,7 @@ export function denseUpdate(
         }
         wp += 2;
       }
-      halfWord = hw; halvesLeft = hl;
+      halvesPut(hw, hl);
     }
     wRow += <usize>nOut << 1;
   }

@@ -12,10 +12,10 @@ import { flash_read, flash_size, flash_write } from "./flash";
 import { E_CHECKPOINT, E_DIRTY, E_FLASH, E_FLASH_SIZE } from "./status";
 import { dirty, lastBatchId, setDirty, setLastBatchId } from "./state";
 import { E_NOT_READY } from "../errors";
+import { SPEC_BYTES } from "../shared/spec";
 
 const MAGIC: u32 = 0x50434D46; // "FMCP" little-endian
 const FORMAT: u16 = 1;
-const SPEC_LEN: i32 = 48;
 const HEADER_LEN: i32 = 72;
 const HDR: usize = memory.data(HEADER_LEN, 4);
 
@@ -33,7 +33,7 @@ export function checkpointSave(): i32 {
   store<u32>(HDR, lastBatchId, 8);
   store<u32>(HDR, <u32>len, 12);
   store<u32>(HDR, crc32(state, len), 16);
-  memory.copy(HDR + 20, specPtr(), SPEC_LEN);
+  memory.copy(HDR + 20, specPtr(), SPEC_BYTES);
   store<u32>(HDR, crc32(HDR, HEADER_LEN - 4), HEADER_LEN - 4);
   if (flash_write(HEADER_LEN, <i32>state, len) < 0) return E_FLASH;
   if (flash_write(0, <i32>HDR, HEADER_LEN) < 0) return E_FLASH;
@@ -49,7 +49,7 @@ export function checkpointRestore(): i32 {
   if (crc32(HDR, HEADER_LEN - 4) != load<u32>(HDR, HEADER_LEN - 4)) return E_CHECKPOINT;
   let len = load<u32>(HDR, 12);
   if (len > <u32>(flash_size() - HEADER_LEN)) return E_CHECKPOINT;
-  memory.copy(specPtr(), HDR + 20, SPEC_LEN);
+  memory.copy(specPtr(), HDR + 20, SPEC_BYTES);
   // From here on the model holds fresh weights, not the checkpoint's: mark them untrusted
   // until the blob is adopted, so that a failed restore cannot be trained on by mistake.
   setDirty(true);

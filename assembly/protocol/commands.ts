@@ -19,8 +19,8 @@ import { bootStatus, dirty, lastBatchId, setDirty, setLastBatchId, setRebootRequ
 import { putU16, putU32, putU8, replyBegin, replyCursor, replyFinish, replyRoom, replySkip } from "./reply";
 import { crc32, crc32More } from "./crc32";
 import { checkpointSave } from "./checkpoint";
+import { SPEC_BYTES } from "../shared/spec";
 
-const SPEC_LEN: i32 = 48;
 
 /** Runs one in-order request and emits its reply (cached under seq). Returns the status. */
 export function execute(seq: u16, cmd: u8, body: usize, len: i32): i32 {
@@ -84,17 +84,17 @@ function hello(body: usize, len: i32): i32 {
   putU32(freeMemory());
   putU8(<u32>bootStatus);
   putSummary();
-  memory.copy(replyCursor(), specPtr(), SPEC_LEN);
-  replySkip(SPEC_LEN);
+  memory.copy(replyCursor(), specPtr(), SPEC_BYTES);
+  replySkip(SPEC_BYTES);
   return OK;
 }
 
 function init(body: usize, len: i32): i32 {
-  if (len != SPEC_LEN + 8) return E_LEN;
+  if (len != SPEC_BYTES + 8) return E_LEN;
   // Whatever the outcome, the old model is gone once its spec area is overwritten.
   setDirty(true);
-  memory.copy(specPtr(), body, SPEC_LEN);
-  let r = initModel(load<u32>(body, SPEC_LEN), load<u32>(body, SPEC_LEN + 4));
+  memory.copy(specPtr(), body, SPEC_BYTES);
+  let r = initModel(load<u32>(body, SPEC_BYTES), load<u32>(body, SPEC_BYTES + 4));
   if (r < 0) return r;
   setDirty(false);
   setLastBatchId(0);

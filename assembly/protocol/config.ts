@@ -3,8 +3,10 @@
 // Sized so that 784-128-10 at batch 32 trains in 256 KiB of linear memory (~5 KiB of buffers);
 // 512-byte frames still carry ~97 % payload (bench:link).
 
+import * as F from "../shared/frame";
+
 /** Wire protocol version; HELLO refuses any other. */
-export const PROTOCOL_VERSION: u16 = 1;
+export const PROTOCOL_VERSION: u16 = <u16>F.PROTOCOL_VERSION;
 /** Module version (major << 16 | minor << 8 | patch) reported in HELLO. */
 export const MODULE_VERSION: u32 = 0x000101; // 0.1.1: REBOOT (0x0C)
 /** Build identity reported in HELLO; a release script may patch it, 0 = unversioned build. */
@@ -31,9 +33,5 @@ export const TX_CAP: i32 = REPLY_BUDGET + 256;
 /** Reply cache ring; a ring that wraps wastes at most one frame, hence the extra ENC_MAX. */
 export const HIST_CAP: i32 = REPLY_BUDGET + ENC_MAX;
 
-/** Decoded frame layout: seq u16 LE, cmd u8, body, CRC-32 LE over everything before it. */
-export const HEADER_LEN: i32 = 3;
-export const CRC_LEN: i32 = 4;
-export const MIN_FRAME: i32 = HEADER_LEN + CRC_LEN;
-/** Reply layout: seq u16, cmd | 0x80, status i8, body, crc. */
-export const REPLY_HEADER_LEN: i32 = 4;
+/** Frame layout (assembly/shared/frame.ts). */
+export { HEADER_LEN, CRC_LEN, MIN_FRAME, REPLY_HEADER_LEN } from "../shared/frame";

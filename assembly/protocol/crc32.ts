@@ -1,6 +1,6 @@
-// CRC-32 (IEEE 802.3, reflected, 0xEDB88320) of every frame. The wire protocol shares the
-// model's table (assembly/crc32.ts: built once with shifts and xors, no multiplications) so
-// the device holds one 1 KB table, not two.
+// CRC-32 (IEEE 802.3, reflected, 0xEDB88320) of every frame, in the protocol's (ptr, len)
+// form: the model's function (assembly/crc32.ts, a 16-entry table of 64 bytes, four bits per
+// lookup), so the device holds one table, not two.
 import { crc32 as crcContinue } from "../crc32";
 
 export function crc32(ptr: usize, len: i32): u32 { return crcContinue(0, ptr, <usize>len); }

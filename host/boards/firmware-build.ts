@@ -3,7 +3,7 @@
 import { execFile } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { PACKAGE_ROOT } from "../package-root.ts";
 import { UserError } from "../errors.ts";
 import { sealBoot2 } from "./boot2.ts";
 import { loadBoard, type BoardManifest } from "./manifest.ts";
@@ -12,7 +12,7 @@ import { RP2040_FAMILY, toUf2 } from "./uf2.ts";
 /** Where the RP2040 maps its QSPI flash (XIP): the UF2 blocks' addresses start here. */
 export const RP2040_FLASH_BASE = 0x10000000;
 
-export const FIRMWARE_DIR = fileURLToPath(new URL("../../boards/firmware/", import.meta.url));
+export const FIRMWARE_DIR = join(PACKAGE_ROOT, "boards", "firmware");
 
 export interface FirmwareBuild {
   elf: string;

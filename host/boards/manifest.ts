@@ -1,10 +1,10 @@
 // Board manifests: boards/<id>.json, schema in boards/schema.md.
 import { readFileSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { PACKAGE_ROOT } from "../package-root.ts";
 import { UserError } from "../errors.ts";
 
-export const BOARDS_DIR = fileURLToPath(new URL("../../boards/", import.meta.url));
+export const BOARDS_DIR = join(PACKAGE_ROOT, "boards");
 
 export interface BoardManifest {
   id: string;

@@ -4,10 +4,10 @@ import { execFile } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { PACKAGE_ROOT } from "../package-root.ts";
 import { UserError } from "../errors.ts";
 
-export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const ROOT = PACKAGE_ROOT;
 
 /** asconfig.json targets the boards use: the release module and the float32 comparison. */
 export const MODULE_TARGETS = {

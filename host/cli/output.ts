@@ -6,8 +6,7 @@ const colour = !process.env.NO_COLOR && process.stderr.isTTY;
 const paint = (code: string, s: string) => (colour ? `\x1b[${code}m${s}\x1b[0m` : s);
 
 export const logger = {
-  quiet: false,
-  info(message: string) { if (!this.quiet) process.stderr.write(`${message}\n`); },
+  info(message: string) { process.stderr.write(`${message}\n`); },
   warn(message: string) { process.stderr.write(`${paint("33", "warning:")} ${message}\n`); },
   error(message: string) { process.stderr.write(`${paint("31", "error:")} ${message}\n`); },
 };

@@ -34,6 +34,26 @@ export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name):
   return { ...ds, name, images, labels, count: indices.length };
 }
 
+/** One batch as the device receives it: the samples' pixels back to back, then their labels. */
+export interface BatchData { images: Uint8Array; labels: Uint8Array }
+
+/**
+ * Copies the samples at `ids` into one contiguous batch, into `into` when given (reused
+ * buffers of at least ids.length samples), else into new arrays.
+ */
+export function gatherBatch(
+  ds: Pick<Dataset, "images" | "labels" | "features">, ids: ArrayLike<number>,
+  into: BatchData = { images: new Uint8Array(ids.length * ds.features), labels: new Uint8Array(ids.length) },
+): BatchData {
+  const f = ds.features;
+  for (let k = 0; k < ids.length; k++) {
+    const s = ids[k];
+    into.images.set(ds.images.subarray(s * f, s * f + f), k * f);
+    into.labels[k] = ds.labels[s];
+  }
+  return into;
+}
+
 /**
  * Seeded disjoint split: the first `trainCount` samples of shuffledOrder(count, seed, 0)
  * form `train`, the rest `test` (both keep that shuffled order).

@@ -4,10 +4,11 @@
  * N x rows x cols), plain or gzipped (detected by the 1f 8b magic, not the name).
  * Every problem with a file is a one-line UserError "<file>: <reason>".
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { UserError } from "../errors.ts";
+import { readUserFile } from "../files.ts";
 import type { Dataset } from "./dataset.ts";
 
 /** Where Debian's package dataset-fashion-mnist installs the four .gz files. */
@@ -25,13 +26,7 @@ const hex = (n: number) => "0x" + n.toString(16).padStart(8, "0");
 
 /** The file's bytes, gunzipped when they start with the gzip magic. */
 export function readMaybeGzip(file: string): Uint8Array {
-  let raw: Buffer;
-  try {
-    raw = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    fail(file, code === "ENOENT" ? "file not found" : `cannot read (${code ?? (e as Error).message})`);
-  }
+  const raw = readUserFile(file, "E_DATASET");
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
       return gunzipSync(raw);

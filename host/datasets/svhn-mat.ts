@@ -3,7 +3,7 @@
  * 32x32x3xN in MATLAB's column-major order, y is N×1 with labels 1..10 where 10 means
  * the digit 0. We return samples flattened in HWC order (row, column, channel).
  */
-import { readFileSync } from "node:fs";
+import { readUserFile } from "../files.ts";
 import { basename } from "node:path";
 import { UserError } from "../errors.ts";
 import type { Dataset } from "./dataset.ts";
@@ -11,13 +11,7 @@ import { type MatArray, readMat } from "./mat5.ts";
 
 /** Read an SVHN .mat file into a Dataset (labels 0..9). */
 export function readSvhnMat(path: string): Dataset {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${path}: ${code === "ENOENT" ? "file not found" : `cannot read (${code})`}`, "E_DATASET");
-  }
+  const bytes = readUserFile(path, "E_DATASET");
   return svhnFromMat(readMat(bytes, path, ["X", "y"]), path, `svhn/${basename(path, ".mat")}`);
 }
 

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { UserError } from "../errors.ts";
 import type { BoardManifest } from "../boards/manifest.ts";
 import type { Transport } from "../transports/transport.ts";
-import { openTransport } from "../cli/connect.ts";
+import { openTransport } from "../transports/open.ts";
+import { parseSocketUrl } from "../transports/socket.ts";
 
 export interface EmulatorOptions {
   board: BoardManifest;
@@ -67,15 +68,16 @@ async function ptyBridge(tcpPort: number): Promise<{ path: string; socat: ChildP
 
 export async function startEmulator(o: EmulatorOptions): Promise<RunningEmulator> {
   const device = o.device ?? await openTransport({ board: o.board, port: "emulator", flashFile: o.flashFile, wasmPath: o.wasmPath, paced: o.paced });
-  let url: URL | undefined;
+  let url: { host: string; port: number } | undefined;
   if (o.listen !== "pty") {
-    try { url = new URL(o.listen); } catch { /* reported below */ }
-    if (url?.protocol !== "socket:") throw new UserError(`--listen must be socket://HOST:PORT or pty, got "${o.listen}"`, "E_USAGE");
+    try { url = parseSocketUrl(o.listen, { listen: true }); } catch {
+      throw new UserError(`--listen must be socket://HOST:PORT or pty, got "${o.listen}"`, "E_USAGE");
+    }
   }
   let tcp: Awaited<ReturnType<typeof listenTcp>> | undefined;
   let pty: Awaited<ReturnType<typeof ptyBridge>> | undefined;
   try {
-    tcp = await listenTcp(device, url?.hostname ?? "127.0.0.1", Number(url?.port || 0));
+    tcp = await listenTcp(device, url?.host ?? "127.0.0.1", url?.port ?? 0);
     if (o.listen === "pty") pty = await ptyBridge(tcp.port);
   } catch (e) {
     tcp?.drop();

@@ -2,7 +2,7 @@
 // (1 bit each for BC, 2 for TC), and per unit the running mean, the scale exponent k and
 // the bias. Built from a model file, written as a versioned little-endian binary.
 import { UserError } from "../errors.ts";
-import { crc32 } from "../protocol/crc32.ts";
+import { crc32 } from "../crc32.ts";
 import type { ModelFile } from "./model-file.ts";
 
 export const EXPORT_MAGIC = 0x49584d46; // "FMXI" read as a little-endian u32

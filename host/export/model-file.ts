@@ -1,15 +1,15 @@
 // A trained model file (the state blob `fewmul train --out` writes, docs/model-format.md),
 // read and checked on the host before anything uses it: every problem is a one-line
 // UserError that names the file.
-import { readFileSync } from "node:fs";
+import { readUserFile } from "../files.ts";
 import { UserError } from "../errors.ts";
-import { crc32 } from "../protocol/crc32.ts";
-import { decodeSpec, SPEC_BYTES, validateSpec, type ModelSpec } from "../module/spec.ts";
-import { stateTensors } from "../module/state-layout.ts";
-
-export const STATE_MAGIC = 0x4c554d46; // "FMUL"
-export const STATE_VERSION = 2;
-export const STATE_HEADER_BYTES = 64;
+import { crc32 } from "../crc32.ts";
+import { checkSpecBytes, type ModelSpec } from "../module/spec.ts";
+import { stateSpecBytes, stateTensors } from "../module/state-layout.ts";
+import {
+  STATE_HEADER_BYTES, STATE_MAGIC, STATE_O_DIGEST, STATE_O_HEADER_LEN, STATE_O_LAYERS, STATE_O_LENGTH, STATE_O_SPEC,
+  STATE_O_VERSION, STATE_VERSION,
+} from "../../assembly/shared/state.ts";
 const CHECKPOINT_MAGIC = 0x43484d46; // "FMHC": host/training/checkpoint-file.ts
 
 /** One layer's tensors, copied out of the blob. */
@@ -38,16 +38,7 @@ const hex = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
 
 /** Reads and checks a model file. */
 export function readModelFile(path: string): ModelFile {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new UserError(`${path}: model file not found (train writes one with --out)`, "E_MODEL");
-    if (code === "EISDIR") throw new UserError(`${path}: is a directory, not a model file`, "E_MODEL");
-    throw new UserError(`${path}: cannot read (${code ?? (e as Error).message})`, "E_MODEL");
-  }
-  return parseModelFile(bytes, path);
+  return parseModelFile(new Uint8Array(readUserFile(path, "E_MODEL", "model file not found (train writes one with --out)")), path);
 }
 
 /** Checks a state blob (magic, version, length, spec, digest) and views its tensors. */
@@ -57,21 +48,20 @@ export function parseModelFile(blob: Uint8Array, path: string): ModelFile {
   if (blob.length >= 4 && view.getUint32(0, true) === CHECKPOINT_MAGIC) {
     fail("is a training checkpoint (.ckpt), not a model file: pass the file train wrote with --out");
   }
-  if (blob.length < 96) fail(`not a fewmul model file (${blob.length} bytes, shorter than a state header)`);
+  if (blob.length < STATE_O_LAYERS) fail(`not a fewmul model file (${blob.length} bytes, shorter than a state header)`);
   if (view.getUint32(0, true) !== STATE_MAGIC) fail(`not a fewmul model file (bad magic 0x${hex(view.getUint32(0, false))}, expected "FMUL")`);
-  const version = view.getUint16(4, true), headerBytes = view.getUint16(6, true);
+  const version = view.getUint16(STATE_O_VERSION, true), headerBytes = view.getUint16(STATE_O_HEADER_LEN, true);
   if (version !== STATE_VERSION || headerBytes !== STATE_HEADER_BYTES) {
     fail(`model file format version ${version} (header ${headerBytes} bytes) is not supported; this fewmul reads version ${STATE_VERSION}`);
   }
-  const length = view.getUint32(8, true);
+  const length = view.getUint32(STATE_O_LENGTH, true);
   if (length !== blob.length) fail(`model file is ${blob.length} bytes but its header says ${length} (truncated or padded?)`);
-  const stored = view.getUint32(12, true), actual = crc32(blob.subarray(16));
+  const stored = view.getUint32(STATE_O_DIGEST, true), actual = crc32(blob.subarray(STATE_O_SPEC));
   if (stored !== actual) fail(`model file is corrupt (checksum mismatch: header digest ${hex(stored)}, contents ${hex(actual)})`);
-  const specBytes = blob.slice(16, 16 + SPEC_BYTES);
+  const specBytes = stateSpecBytes(blob).slice();
   let spec: ModelSpec;
   try {
-    if (specBytes[0] !== 1 || specBytes[1] > 1) throw new UserError("unknown spec version or weight mode", "E_SPEC");
-    spec = validateSpec(decodeSpec(specBytes));
+    spec = checkSpecBytes(specBytes);
   } catch (e) {
     if (e instanceof UserError) fail(`model file holds a bad model spec (${e.message})`);
     throw e;

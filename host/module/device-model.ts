@@ -1,7 +1,9 @@
 // Typed access to a model inside an instantiated device module (direct calls, no protocol).
 import { UserError } from "../errors.ts";
 import { instantiate, type LoadOptions, type LoadedModule } from "./loader.ts";
-import { encodeSpec, decodeSpec, SPEC_BYTES, type ModelSpec } from "./spec.ts";
+import { STATE_O_LAYERS } from "../../assembly/shared/state.ts";
+import { encodeSpec, decodeSpec, type ModelSpec } from "./spec.ts";
+import { stateSpecBytes } from "./state-layout.ts";
 import { statusMessage } from "./status.ts";
 
 export interface StepResult { correct: number; loss: number }
@@ -19,26 +21,24 @@ export class DeviceModel {
   constructor(options: LoadOptions = {}) { this.mod = instantiate(options); }
 
   private get x() { return this.mod.exports; }
-  private heap() { return new Uint8Array(this.mod.memory.buffer); }
 
   /** Linear memory (bytes) the spec needs, checked against the module's own planner. */
   requiredBytes(spec: ModelSpec): number {
-    this.heap().set(encodeSpec(spec), this.x.spec_ptr());
+    this.mod.mem.write(this.x.spec_ptr(), encodeSpec(spec));
     return check(this.x.required_bytes(), "plan");
   }
 
   init(spec: ModelSpec, seed: number | bigint): void {
     const s = BigInt(seed);
-    this.heap().set(encodeSpec(spec), this.x.spec_ptr());
+    this.mod.mem.write(this.x.spec_ptr(), encodeSpec(spec));
     check(this.x.init(Number(s & 0xffffffffn) | 0, Number((s >> 32n) & 0xffffffffn) | 0), "init");
     this.spec = spec;
     this.features = spec.sizes[0];
   }
 
   private put(images: Uint8Array, labels: Uint8Array, n: number) {
-    const heap = this.heap();
-    heap.set(images.subarray(0, n * this.features), this.x.batch_inputs_ptr());
-    heap.set(labels.subarray(0, n), this.x.batch_labels_ptr());
+    this.mod.mem.write(this.x.batch_inputs_ptr(), images.subarray(0, n * this.features));
+    this.mod.mem.write(this.x.batch_labels_ptr(), labels.subarray(0, n));
   }
 
   /** One step on exactly `spec.batch` samples (images row-major uint8, labels uint8). */
@@ -79,20 +79,19 @@ export class DeviceModel {
   /** A copy of the whole state blob (digest sealed in its header). */
   saveState(): Uint8Array {
     this.digest();
-    const p = this.x.state_ptr();
-    return this.heap().slice(p, p + this.x.state_len());
+    return this.mod.mem.read(this.x.state_ptr(), this.x.state_len());
   }
 
   /** Adopts a blob from saveState (any DeviceModel with room for its spec). */
   loadState(blob: Uint8Array): void {
-    if (blob.length < 64) throw new UserError(`state blob too short (${blob.length} bytes)`, "E_STATE");
-    const spec = decodeSpec(blob.subarray(16, 16 + SPEC_BYTES));
-    this.heap().set(blob.subarray(16, 16 + SPEC_BYTES), this.x.spec_ptr());
+    if (blob.length < STATE_O_LAYERS) throw new UserError(`state blob too short (${blob.length} bytes)`, "E_STATE");
+    const spec = decodeSpec(stateSpecBytes(blob));
+    this.mod.mem.write(this.x.spec_ptr(), stateSpecBytes(blob));
     check(this.x.init(0, 0), "load state");
     if (blob.length !== this.x.state_len()) {
       throw new UserError(`state blob is ${blob.length} bytes, its spec needs ${this.x.state_len()}`, "E_STATE");
     }
-    this.heap().set(blob, this.x.state_ptr());
+    this.mod.mem.write(this.x.state_ptr(), blob);
     check(this.x.state_commit(), "load state");
     this.spec = spec;
     this.features = spec.sizes[0];

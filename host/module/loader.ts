@@ -1,11 +1,16 @@
 // Loads the device module into this Node process: the "device" behind the emulator, the
-// tests and the benches. Supplies the flash imports and enforces the board's RAM limit.
+// tests and the benches. Instantiates it with @assemblyscript/loader, supplies the flash
+// imports, enforces the board's RAM limit, and gives the host one typed view of the module's
+// memory (ModuleMemory): the device ABI passes raw addresses (docs/device-abi.md), not
+// managed objects, so the loader's object helpers (__getUint8ArrayView...) do not apply.
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { instantiateSync, type ASUtil } from "@assemblyscript/loader";
+import { join } from "node:path";
 import { UserError } from "../errors.ts";
+import { PACKAGE_ROOT } from "../package-root.ts";
 import { withMemoryMaximum } from "./memory-limit.ts";
 
-export const RELEASE_MODULE = fileURLToPath(new URL("../../build/fewmul.wasm", import.meta.url));
+export const RELEASE_MODULE = join(PACKAGE_ROOT, "build", "fewmul.wasm");
 
 /** Checkpoint storage offered to the module (env.flash_*); survives module restarts. */
 export interface Flash {
@@ -38,10 +43,34 @@ export interface LoadOptions {
   flash?: Flash;
 }
 
+/**
+ * Typed access to the module's linear memory at raw addresses. Views are live until the
+ * memory grows (init may grow it): take them when needed, do not keep them.
+ */
+export class ModuleMemory {
+  constructor(readonly memory: WebAssembly.Memory) {}
+  get byteLength(): number { return this.memory.buffer.byteLength; }
+  u8(ptr: number, length: number): Uint8Array { return new Uint8Array(this.memory.buffer, ptr, length); }
+  i16(ptr: number, length: number): Int16Array { return new Int16Array(this.memory.buffer, ptr, length); }
+  i32(ptr: number, length: number): Int32Array { return new Int32Array(this.memory.buffer, ptr, length); }
+  u32(ptr: number, length: number): Uint32Array { return new Uint32Array(this.memory.buffer, ptr, length); }
+  /** Field access (DataView) to `length` bytes at `ptr`, by default up to the end of memory. */
+  data(ptr: number, length = this.byteLength - ptr): DataView { return new DataView(this.memory.buffer, ptr, length); }
+  /** A copy of `length` bytes at `ptr`; RangeError when outside the memory. */
+  read(ptr: number, length: number): Uint8Array { return this.u8(ptr, length).slice(); }
+  /** Copies `bytes` (any typed array) to `ptr`; RangeError when outside the memory. */
+  write(ptr: number, bytes: ArrayBufferView): void {
+    this.u8(ptr, bytes.byteLength).set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+}
+
 export interface LoadedModule {
   instance: WebAssembly.Instance;
-  exports: Record<string, any>;
+  /** The module's exports as the loader demangles them (functions, memory). */
+  exports: ASUtil & Record<string, any>;
   memory: WebAssembly.Memory;
+  /** Typed views of `memory`. */
+  mem: ModuleMemory;
   flash: Flash;
 }
 
@@ -70,24 +99,23 @@ export function instantiate(options: LoadOptions = {}): LoadedModule {
   const module = options.wasm
     ? new WebAssembly.Module(withMemoryMaximum(options.wasm, Math.floor(ram / 65536)) as Uint8Array<ArrayBuffer>)
     : compileModule(path, ram);
-  let memory: WebAssembly.Memory | undefined;
-  const heap = () => new Uint8Array(memory!.buffer);
+  let mem: ModuleMemory | undefined;
   const env = {
     flash_size: () => flash.size,
     flash_read: (offset: number, dst: number, len: number) => {
       const bytes = flash.read(offset, len);
       if (!bytes) return -1;
-      heap().set(bytes, dst);
+      mem!.write(dst, bytes);
       return 0;
     },
     flash_write: (offset: number, src: number, len: number) => {
-      if (src + len > heap().length) throw new RangeError("flash_write: source outside linear memory");
-      return flash.write(offset, heap().slice(src, src + len)) ? 0 : -1;
+      if (src + len > mem!.byteLength) throw new RangeError("flash_write: source outside linear memory");
+      return flash.write(offset, mem!.read(src, len)) ? 0 : -1;
     },
     abort: () => { throw new Error("module aborted"); },
   };
-  const instance = new WebAssembly.Instance(module, { env });
-  const exports = instance.exports as Record<string, any>;
-  memory = instance.exports.memory as WebAssembly.Memory;
-  return { instance, exports, memory, flash };
+  const { instance, exports } = instantiateSync<Record<string, any>>(module, { env });
+  const memory = exports.memory as WebAssembly.Memory;
+  mem = new ModuleMemory(memory);
+  return { instance, exports, memory, mem, flash };
 }

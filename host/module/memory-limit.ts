@@ -25,11 +25,10 @@ export function withMemoryMaximum(wasm: Uint8Array, maxPages: number): Uint8Arra
       let [count, p] = readLeb(wasm, body);
       if (count !== 1) throw new Error("module defines more than one memory");
       const flags = wasm[p];
-      const [min, afterMin] = readLeb(wasm, p + 1);
+      const [min] = readLeb(wasm, p + 1);
       if (flags & ~1) throw new Error("unsupported memory flags");
       const payload = [1, ...leb(1), ...leb(min), ...leb(Math.max(min, maxPages))];
       parts.push(new Uint8Array([5, ...leb(payload.length), ...payload]));
-      void afterMin;
     } else {
       parts.push(wasm.subarray(at, end));
     }

@@ -1,6 +1,12 @@
-// The model spec: the host's typed form, its 48-byte encoding (assembly/spec.ts) and the
+// The model spec: the host's typed form, its 48-byte encoding (assembly/shared/spec.ts) and the
 // compact text form used on the command line, e.g. "784-256-10:tc" or "784-128-10:bc,batch=64".
 import { UserError } from "../errors.ts";
+import {
+  LR_SHIFT_MAX, LR_SHIFT_MIN, MAX_LAYERS, MAX_LOG2_BATCH, MAX_OUTPUTS, MAX_RAND_BITS, MAX_UNITS,
+  MIN_OUTPUTS, MODE_BC, MODE_TC, QBP_MAX_WINDOW, SPEC_BYTES, SPEC_O_DECAY, SPEC_O_LAYERS,
+  SPEC_O_LOG2_BATCH, SPEC_O_LR_END, SPEC_O_LR_START, SPEC_O_MODE, SPEC_O_QBP, SPEC_O_RAND_BITS,
+  SPEC_O_RESERVED, SPEC_O_SIZES, SPEC_MAX_SIZES, SPEC_O_VERSION, SPEC_O_WINDOW, SPEC_VERSION,
+} from "../../assembly/shared/spec.ts";
 
 export type WeightMode = "bc" | "tc";
 
@@ -23,84 +29,122 @@ export interface ModelSpec {
   randBits: number;
 }
 
-export const SPEC_BYTES = 48;
-export const SPEC_VERSION = 1;
+export { SPEC_BYTES, SPEC_VERSION };
 
 export const DEFAULT_SPEC: ModelSpec = {
   sizes: [784, 256, 10], mode: "tc", qbp: true, window: 8, batch: 32,
   lrStart: 0, lrEnd: 4, decaySteps: 2500, randBits: 8,
 };
 
+/** The 48 bytes the device reads; call validateSpec first (fields are written as they are). */
 export function encodeSpec(s: ModelSpec): Uint8Array {
   const out = new Uint8Array(SPEC_BYTES);
   const view = new DataView(out.buffer);
-  out[0] = SPEC_VERSION;
-  out[1] = s.mode === "tc" ? 1 : 0;
-  out[2] = s.qbp ? 1 : 0;
-  out[3] = s.window;
-  out[4] = Math.log2(s.batch);
-  out[5] = s.sizes.length - 1;
-  view.setInt8(6, s.lrStart);
-  view.setInt8(7, s.lrEnd);
-  view.setUint32(8, s.decaySteps, true);
-  out[12] = s.randBits;
-  s.sizes.forEach((n, i) => view.setUint16(16 + 2 * i, n, true));
+  out[SPEC_O_VERSION] = SPEC_VERSION;
+  out[SPEC_O_MODE] = s.mode === "tc" ? MODE_TC : MODE_BC;
+  out[SPEC_O_QBP] = s.qbp ? 1 : 0;
+  out[SPEC_O_WINDOW] = s.window;
+  out[SPEC_O_LOG2_BATCH] = Math.log2(s.batch);
+  out[SPEC_O_LAYERS] = s.sizes.length - 1;
+  view.setInt8(SPEC_O_LR_START, s.lrStart);
+  view.setInt8(SPEC_O_LR_END, s.lrEnd);
+  view.setUint32(SPEC_O_DECAY, s.decaySteps, true);
+  out[SPEC_O_RAND_BITS] = s.randBits;
+  s.sizes.forEach((n, i) => view.setUint16(SPEC_O_SIZES + 2 * i, n, true));
   return out;
 }
 
 export function decodeSpec(bytes: Uint8Array): ModelSpec {
   const view = new DataView(bytes.buffer, bytes.byteOffset, SPEC_BYTES);
-  const layers = bytes[5];
+  const layers = bytes[SPEC_O_LAYERS];
   const sizes: number[] = [];
-  for (let i = 0; i <= layers; i++) sizes.push(view.getUint16(16 + 2 * i, true));
+  for (let i = 0; i <= layers; i++) sizes.push(view.getUint16(SPEC_O_SIZES + 2 * i, true));
   return {
-    sizes, mode: bytes[1] === 1 ? "tc" : "bc", qbp: bytes[2] === 1, window: bytes[3],
-    batch: 1 << bytes[4], lrStart: view.getInt8(6), lrEnd: view.getInt8(7),
-    decaySteps: view.getUint32(8, true), randBits: bytes[12],
+    sizes, mode: bytes[SPEC_O_MODE] === MODE_TC ? "tc" : "bc", qbp: bytes[SPEC_O_QBP] === 1,
+    window: bytes[SPEC_O_WINDOW], batch: 2 ** bytes[SPEC_O_LOG2_BATCH],
+    lrStart: view.getInt8(SPEC_O_LR_START), lrEnd: view.getInt8(SPEC_O_LR_END),
+    decaySteps: view.getUint32(SPEC_O_DECAY, true), randBits: bytes[SPEC_O_RAND_BITS],
   };
 }
 
-/** Checks ranges the device would refuse, with a message that names the field. */
+/**
+ * The host's check of 48 spec bytes (a model file's, a device's): the byte-level rules
+ * (version, mode and qbp bytes, zero reserved bytes and unused sizes), then validateSpec.
+ */
+export function checkSpecBytes(bytes: Uint8Array): ModelSpec {
+  const bad = (what: string): never => { throw new UserError(`invalid model spec: ${what}`, "E_SPEC"); };
+  if (bytes.length !== SPEC_BYTES) bad(`${bytes.length} bytes (${SPEC_BYTES})`);
+  if (bytes[SPEC_O_VERSION] !== SPEC_VERSION) bad(`spec version ${bytes[SPEC_O_VERSION]} (${SPEC_VERSION})`);
+  if (bytes[SPEC_O_MODE] > MODE_TC) bad(`weight mode ${bytes[SPEC_O_MODE]} (${MODE_BC} bc, ${MODE_TC} tc)`);
+  if (bytes[SPEC_O_QBP] > 1) bad(`qbp ${bytes[SPEC_O_QBP]} (0 or 1)`);
+  if (bytes.subarray(SPEC_O_RESERVED, SPEC_O_SIZES).some((b) => b !== 0)) bad("reserved bytes are not 0");
+  const layers = bytes[SPEC_O_LAYERS];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, SPEC_BYTES);
+  for (let i = layers + 1; i < SPEC_MAX_SIZES; i++) {
+    if (view.getUint16(SPEC_O_SIZES + 2 * i, true) !== 0) bad(`size ${i} is set beyond the ${layers} layers`);
+  }
+  return validateSpec(decodeSpec(bytes));
+}
+
+const isPowerOfTwo = (n: number) => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
+const inRange = (n: number, lo: number, hi: number) => Number.isInteger(n) && n >= lo && n <= hi;
+
+/**
+ * Checks every field against the ranges the device enforces (assembly/shared/spec.ts, the
+ * rules of assembly/spec.ts specValid), with a message that names the field.
+ */
 export function validateSpec(s: ModelSpec): ModelSpec {
   const bad = (what: string) => { throw new UserError(`invalid model spec: ${what}`, "E_SPEC"); };
-  if (s.sizes.length < 2 || s.sizes.length > 9) bad(`${s.sizes.length - 1} layers (1..8)`);
-  for (const n of s.sizes) if (!Number.isInteger(n) || n < 1 || n > 4096) bad(`layer width ${n} (1..4096)`);
-  const out = s.sizes[s.sizes.length - 1];
-  if (out < 2 || out > 255) bad(`${out} outputs (2..255)`);
-  if (!Number.isInteger(Math.log2(s.batch)) || s.batch > 256) bad(`batch ${s.batch} (a power of two up to 256)`);
-  if (!Number.isInteger(s.window) || s.window < 1 || s.window > 8) bad(`window ${s.window} (1..8)`);
-  if (![1, 2, 4, 8, 16].includes(s.randBits)) bad(`randbits ${s.randBits} (1, 2, 4, 8 or 16)`);
+  const layers = s.sizes.length - 1;
+  if (layers < 1 || layers > MAX_LAYERS) bad(`${layers} layers (1..${MAX_LAYERS})`);
+  for (const n of s.sizes) if (!inRange(n, 1, MAX_UNITS)) bad(`layer width ${n} (1..${MAX_UNITS})`);
+  const out = s.sizes[layers];
+  if (out < MIN_OUTPUTS || out > MAX_OUTPUTS) bad(`${out} outputs (${MIN_OUTPUTS}..${MAX_OUTPUTS})`);
+  if (s.mode !== "bc" && s.mode !== "tc") bad(`mode ${String(s.mode)} (bc or tc)`);
+  if (typeof s.qbp !== "boolean") bad(`qbp ${String(s.qbp)} (0 or 1)`);
+  if (!isPowerOfTwo(s.batch) || s.batch > 2 ** MAX_LOG2_BATCH) bad(`batch ${s.batch} (a power of two up to ${2 ** MAX_LOG2_BATCH})`);
+  if (!inRange(s.window, 1, QBP_MAX_WINDOW)) bad(`window ${s.window} (1..${QBP_MAX_WINDOW})`);
+  if (!isPowerOfTwo(s.randBits) || s.randBits > MAX_RAND_BITS) bad(`randbits ${s.randBits} (1, 2, 4, 8 or 16)`);
   for (const [k, v] of [["lr", s.lrStart], ["lrend", s.lrEnd]] as const)
-    if (!Number.isInteger(v) || v < -8 || v > 30) bad(`${k} ${v} (a shift -8..30)`);
-  if (!Number.isInteger(s.decaySteps) || s.decaySteps < 0) bad(`decay ${s.decaySteps}`);
+    if (!inRange(v, LR_SHIFT_MIN, LR_SHIFT_MAX)) bad(`${k} ${v} (a shift ${LR_SHIFT_MIN}..${LR_SHIFT_MAX})`);
+  if (!inRange(s.decaySteps, 0, 0xffffffff)) bad(`decay ${s.decaySteps} (0..4294967295 steps)`);
   return s;
 }
+
+const SPEC_KEYS = ["batch", "window", "qbp", "lr", "lrend", "decay", "randbits"];
 
 /**
  * Parses "784-256-10[:bc|:tc][,key=value...]" with keys batch, window, qbp (0/1), lr, lrend,
  * decay, randbits. Unset keys keep `base`'s values (DEFAULT_SPEC unless given).
  */
 export function parseSpec(text: string, base: ModelSpec = DEFAULT_SPEC): ModelSpec {
+  const bad = (why: string): never => { throw new UserError(`invalid model spec "${text}": ${why}`, "E_SPEC"); };
   const [head, ...options] = text.split(",");
-  const [arch, mode] = head.split(":");
+  const [arch, mode, ...extra] = head.split(":");
+  if (extra.length > 0) bad(`one ":" at most (784-256-10:tc)`);
+  if (!/^\d+(-\d+)+$/.test(arch)) bad("sizes must look like 784-256-10");
   const s: ModelSpec = { ...base, sizes: arch.split("-").map(Number) };
-  if (s.sizes.some((n) => !Number.isInteger(n))) throw new UserError(`invalid model spec "${text}": sizes must look like 784-256-10`, "E_SPEC");
   if (mode !== undefined) {
-    if (mode !== "bc" && mode !== "tc") throw new UserError(`invalid model spec "${text}": mode must be bc or tc`, "E_SPEC");
-    s.mode = mode;
+    if (mode !== "bc" && mode !== "tc") bad("mode must be bc or tc");
+    s.mode = mode as WeightMode;
   }
+  const seen = new Set<string>();
   for (const option of options) {
-    const [key, value] = option.split("=");
+    const eq = option.indexOf("=");
+    const key = eq < 0 ? option : option.slice(0, eq), value = eq < 0 ? "" : option.slice(eq + 1);
+    if (!SPEC_KEYS.includes(key)) bad(`unknown option "${key}" (${SPEC_KEYS.join(", ")})`);
+    if (seen.has(key)) bad(`option "${key}" given twice`);
+    seen.add(key);
+    if (!/^-?\d+$/.test(value)) bad(`${key} must be a decimal integer, got "${value}"`);
     const n = Number(value);
     switch (key) {
       case "batch": s.batch = n; break;
       case "window": s.window = n; break;
-      case "qbp": s.qbp = n !== 0; break;
+      case "qbp": if (n !== 0 && n !== 1) bad(`qbp must be 0 or 1, got "${value}"`); s.qbp = n === 1; break;
       case "lr": s.lrStart = n; break;
       case "lrend": s.lrEnd = n; break;
       case "decay": s.decaySteps = n; break;
       case "randbits": s.randBits = n; break;
-      default: throw new UserError(`invalid model spec "${text}": unknown option "${key}"`, "E_SPEC");
     }
   }
   return validateSpec(s);

@@ -1,15 +1,32 @@
-// Messages for the module's negative status codes (assembly/errors.ts).
+// A one-line message for every status code the device returns (the codes are
+// assembly/shared/status.ts, which the device compiles too).
+import * as Status from "../../assembly/shared/status.ts";
+
+export { Status };
+
 export const STATUS_MESSAGES: Record<number, string> = {
-  [-1]: "model spec malformed or out of range",
-  [-2]: "model does not fit in the board's RAM",
-  [-3]: "state blob is not a fewmul state (bad magic)",
-  [-4]: "state blob was written by another format version",
-  [-5]: "state blob length does not match its spec",
-  [-6]: "state blob is corrupt (checksum mismatch)",
-  [-7]: "no model on the device (init or load one first)",
-  [-8]: "batch size or label out of range",
+  [Status.OK]: "ok",
+  [Status.E_SPEC]: "model spec malformed or out of range",
+  [Status.E_NOMEM]: "model does not fit in the board's RAM",
+  [Status.E_STATE_MAGIC]: "state blob is not a fewmul state (bad magic)",
+  [Status.E_STATE_VERSION]: "state blob was written by another format version",
+  [Status.E_STATE_SIZE]: "state blob length does not match its spec",
+  [Status.E_STATE_CRC]: "state blob is corrupt (checksum mismatch)",
+  [Status.E_NOT_READY]: "no model on the device (init or load one first)",
+  [Status.E_BATCH]: "batch size or label out of range",
+  [Status.E_PROTO_VERSION]: "device speaks another protocol version",
+  [Status.E_NOSYNC]: "device restarted since the handshake",
+  [Status.E_CMD]: "device does not know this command",
+  [Status.E_LEN]: "request body has the wrong length",
+  [Status.E_RANGE]: "offset or length outside the addressed area",
+  [Status.E_STALE]: "reply to a retransmitted request no longer cached",
+  [Status.E_BATCH_CRC]: "uploaded batch data does not match its checksum",
+  [Status.E_DIRTY]: "device state partly overwritten: commit a state or init first",
+  [Status.E_FLASH]: "device flash read or write failed",
+  [Status.E_FLASH_SIZE]: "checkpoint does not fit the device flash",
+  [Status.E_CHECKPOINT]: "checkpoint in flash is damaged or does not fit its model",
 };
 
 export function statusMessage(code: number): string {
-  return STATUS_MESSAGES[code] ?? `device error ${code}`;
+  return STATUS_MESSAGES[code] ?? `device status ${code}`;
 }

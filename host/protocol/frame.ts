@@ -1,9 +1,8 @@
 // Frames on the wire: COBS(seq u16 LE, cmd u8, body, CRC-32 LE of all before it), then 0x00.
 // Replies put a status byte (i8) first in their body; see docs/protocol.md.
 import { cobsDecode, cobsEncode, cobsMaxEncoded } from "./cobs.ts";
-import { crc32 } from "./crc32.ts";
-
-export const MIN_FRAME = 7;
+import { crc32 } from "../crc32.ts";
+import { MIN_FRAME } from "../../assembly/shared/frame.ts";
 
 /** Encodes one frame, delimiter included. */
 export function encodeFrame(seq: number, cmd: number, body: Uint8Array = new Uint8Array(0)): Uint8Array {

@@ -7,7 +7,7 @@ import { isCanceled } from "../transports/transport.ts";
 import { cobsMaxEncoded } from "./cobs.ts";
 import { ProtocolError } from "./errors.ts";
 import { encodeFrame, FrameDecoder, type DecodedFrame } from "./frame.ts";
-import { Cmd, NAK, REPLY_BIT } from "./opcodes.ts";
+import { Cmd, NAK, REPLY_BIT, REQUEST_OVERHEAD } from "./opcodes.ts";
 import { Status } from "./status.ts";
 
 export interface LinkOptions {
@@ -105,8 +105,8 @@ export class Link {
     } else if (this.needsSync) {
       return Promise.reject(new ProtocolError("link lost sync: call hello() first", { resync: true }));
     }
-    if (body.length + 7 > this.limits.maxFrame) {
-      return Promise.reject(new RangeError(`request of ${body.length + 7} bytes exceeds the device's ${this.limits.maxFrame}-byte frame`));
+    if (body.length + REQUEST_OVERHEAD > this.limits.maxFrame) {
+      return Promise.reject(new RangeError(`request of ${body.length + REQUEST_OVERHEAD} bytes exceeds the device's ${this.limits.maxFrame}-byte frame`));
     }
     return new Promise<Reply>((resolve, reject) => {
       const seq = this.nextSeq;

@@ -71,7 +71,6 @@ export class Reader {
   u16(): number { this.need(2); const v = this.view.getUint16(this.pos, true); this.pos += 2; return v; }
   u32(): number { this.need(4); const v = this.view.getUint32(this.pos, true); this.pos += 4; return v; }
   raw(n: number): Uint8Array { this.need(n); const b = this.bytes.slice(this.pos, this.pos + n); this.pos += n; return b; }
-  rest(): Uint8Array { return this.raw(this.bytes.length - this.pos); }
 }
 
 export function readSummary(r: Reader): ModelSummary {

@@ -1,31 +1,30 @@
-// Command bytes and layout constants of fewmul wire protocol v1 (assembly/protocol/opcodes.ts
-// and config.ts are the device's copy; docs/protocol.md is the reference).
+// Command bytes and frame constants of fewmul wire protocol v1 (docs/protocol.md), named for
+// the host; the values are assembly/shared/frame.ts, which the device compiles too.
+import * as F from "../../assembly/shared/frame.ts";
 
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION, REPLY_BIT } from "../../assembly/shared/frame.ts";
+export { SPEC_BYTES } from "../../assembly/shared/spec.ts";
 
 export const Cmd = {
-  HELLO: 0x01,
-  INIT: 0x02,
-  BATCH_DATA: 0x03,
-  TRAIN: 0x04,
-  EVAL: 0x05,
-  STATE_READ: 0x06,
-  STATE_WRITE: 0x07,
-  STATE_COMMIT: 0x08,
-  CHECKPOINT: 0x09,
-  STATS: 0x0a,
-  CALIBRATE: 0x0b,
-  REBOOT: 0x0c,
+  HELLO: F.CMD_HELLO,
+  INIT: F.CMD_INIT,
+  BATCH_DATA: F.CMD_BATCH_DATA,
+  TRAIN: F.CMD_TRAIN,
+  EVAL: F.CMD_EVAL,
+  STATE_READ: F.CMD_STATE_READ,
+  STATE_WRITE: F.CMD_STATE_WRITE,
+  STATE_COMMIT: F.CMD_STATE_COMMIT,
+  CHECKPOINT: F.CMD_CHECKPOINT,
+  STATS: F.CMD_STATS,
+  CALIBRATE: F.CMD_CALIBRATE,
+  REBOOT: F.CMD_REBOOT,
 } as const;
-export type CmdCode = (typeof Cmd)[keyof typeof Cmd];
 
-export const REPLY_BIT = 0x80;
-export const NAK = 0xff;
+export const NAK = F.CMD_NAK;
 
 /** Why the device refused a damaged frame (NAK reason byte). */
-export const NakReason = { CRC: 1, TOO_LONG: 2, COBS: 3, SHORT: 4 } as const;
+export const NakReason = { CRC: F.NAK_CRC, TOO_LONG: F.NAK_TOO_LONG, COBS: F.NAK_COBS, SHORT: F.NAK_SHORT } as const;
 
 /** Request: seq u16, cmd u8 + CRC u32. Reply: seq u16, cmd u8, status i8 + CRC u32. */
-export const REQUEST_OVERHEAD = 7;
-export const REPLY_OVERHEAD = 8;
-export const SPEC_BYTES = 48;
+export const REQUEST_OVERHEAD = F.MIN_FRAME;
+export const REPLY_OVERHEAD = F.REPLY_MIN_FRAME;

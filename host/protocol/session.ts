@@ -1,7 +1,7 @@
 // A host's conversation with one device: typed commands over the reliable Link, with large
 // transfers (batches, state blobs) cut into frame-sized chunks that stream inside the window.
 import type { Transport } from "../transports/transport.ts";
-import { crc32 } from "./crc32.ts";
+import { crc32 } from "../crc32.ts";
 import { ProtocolError } from "./errors.ts";
 import { Link, type LinkOptions, type Reply } from "./link.ts";
 import {

@@ -64,7 +64,7 @@ export function learningRate(lrStart: number, lrEnd: number, decaySteps: number,
  * Recalibrating the BN statistics with the test-time weights (ReferenceMlp.recalibrate on
  * the training set) gives deterministic errors of 5.52 / 3.90 / 5.60 / 4.05 (784-256-10) and
  * 5.70 / 4.53 / 5.98 / 4.78 (784-128-10) for bc / tc / bc-qbp / tc-qbp (float32: 3.75, 4.15).
- * Reproduce: node --import tsx test/reference/experiment-mnist.ts <variant> 784,256,10 10 <seed>
+ * Reproduce: node --import tsx bench/experiments/reference-mnist.ts <variant> 784,256,10 10 <seed>
  * Alternatives tried (measured before the dense kernels' summation order changed, which
  * moves single runs by a few tenths; 784-256-10, seed 1 unless stated, det / latent):
  * - uniform layer scales (lr 100 -> 10 everywhere, betas 1 -> 0.1), 3 seeds: bc 6.58 / 5.80,

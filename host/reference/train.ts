@@ -3,7 +3,7 @@
  * host/datasets/dataset.ts's shuffledOrder, so the reference sees the samples in the order
  * the device runs use), gathering batches into reused buffers, evaluation.
  */
-import { shuffledOrder } from "../datasets/dataset.ts";
+import { gatherBatch, shuffledOrder } from "../datasets/dataset.ts";
 import type { ReferenceMlp } from "./mlp.ts";
 import type { WeightMode } from "./options.ts";
 
@@ -39,21 +39,13 @@ export function trainEpoch(model: ReferenceMlp, data: Samples, seed: number, epo
   }
   const t0 = performance.now();
   const B = model.batch;
-  const f = data.features;
   const order = shuffledOrder(data.count, seed, epoch);
-  const images = new Uint8Array(B * f);
-  const labels = new Uint8Array(B);
+  const batch = { images: new Uint8Array(B * data.features), labels: new Uint8Array(B) };
   const steps = stepsPerEpoch(data.count, B);
   let loss = 0;
   let correct = 0;
   for (let s = 0; s < steps; s++) {
-    for (let b = 0; b < B; b++) {
-      const i = order[s * B + b];
-      const src = i * f;
-      const dst = b * f;
-      for (let k = 0; k < f; k++) images[dst + k] = data.images[src + k];
-      labels[b] = data.labels[i];
-    }
+    const { images, labels } = gatherBatch(data, order.subarray(s * B, (s + 1) * B), batch);
     const r = model.trainBatch(images, labels, B);
     loss += r.loss;
     correct += r.correct;

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { writeFileAtomic } from "../files.ts";
+import { STATE_HEADER_BYTES } from "../../assembly/shared/state.ts";
 
 const MAGIC = 0x43484d46; // "FMHC"
 
@@ -22,7 +23,7 @@ export function loadCheckpoint(path: string): HostCheckpoint | undefined {
   if (!existsSync(path)) return undefined;
   const bytes = readFileSync(path);
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  if (bytes.length < 12 + 64 || v.getUint32(0, true) !== MAGIC) throw new UserError(`${path}: not a fewmul checkpoint`, "E_CHECKPOINT");
+  if (bytes.length < 12 + STATE_HEADER_BYTES || v.getUint32(0, true) !== MAGIC) throw new UserError(`${path}: not a fewmul checkpoint`, "E_CHECKPOINT");
   if (v.getUint16(4, true) !== 1) throw new UserError(`${path}: checkpoint version ${v.getUint16(4, true)} is not supported`, "E_CHECKPOINT");
   return { lastBatchId: v.getUint32(8, true), state: new Uint8Array(bytes.subarray(12)) };
 }

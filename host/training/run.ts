@@ -2,8 +2,9 @@
 // checkpoints on the device and on the host, evaluation per epoch, and recovery from
 // timeouts and device resets by batch id (a batch is never applied twice).
 import type { Dataset } from "../datasets/dataset.ts";
-import { shuffledOrder } from "../datasets/dataset.ts";
+import { gatherBatch, shuffledOrder } from "../datasets/dataset.ts";
 import { encodeSpec, type ModelSpec } from "../module/spec.ts";
+import { stateSpecBytes } from "../module/state-layout.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import type { Session } from "../protocol/session.ts";
 import { UserError } from "../errors.ts";
@@ -51,14 +52,7 @@ export class BatchSource {
   get(id: number): { images: Uint8Array; labels: Uint8Array } {
     const epoch = Math.floor((id - 1) / this.perEpoch), index = (id - 1) % this.perEpoch;
     if (this.order?.epoch !== epoch) this.order = { epoch, ids: shuffledOrder(this.ds.count, this.seed, epoch) };
-    const f = this.ds.features;
-    const images = new Uint8Array(this.batch * f), labels = new Uint8Array(this.batch);
-    for (let k = 0; k < this.batch; k++) {
-      const s = this.order.ids[index * this.batch + k];
-      images.set(this.ds.images.subarray(s * f, s * f + f), k * f);
-      labels[k] = this.ds.labels[s];
-    }
-    return { images, labels };
+    return gatherBatch(this.ds, this.order.ids.subarray(index * this.batch, (index + 1) * this.batch));
   }
 }
 
@@ -109,7 +103,7 @@ export async function runTraining(session: Session, job: TrainJob): Promise<RunR
       return m.lastBatchId + 1;
     }
     if (host) {
-      if (!sameBytes(host.state.subarray(16, 64), spec)) throw new UserError(`${job.checkpointPath}: checkpoint is for another model spec`, "E_CHECKPOINT");
+      if (!sameBytes(stateSpecBytes(host.state), spec)) throw new UserError(`${job.checkpointPath}: checkpoint is for another model spec`, "E_CHECKPOINT");
       await session.init(spec, job.seed);
       await session.writeState(host.state, host.lastBatchId);
       return host.lastBatchId + 1;

@@ -1,7 +1,7 @@
 // Fault injection around any transport, for tests: bit errors, dropped, duplicated and
 // stalled frames in both directions, and device resets between frames. All draws come from
 // a seeded PRNG, so a failing seed can be replayed (timers still interleave as they will).
-import { Listeners } from "./plumbing.ts";
+import { TransportBase } from "./plumbing.ts";
 import { canceledError, isResettable, type Transport } from "./transport.ts";
 
 export interface FaultOptions {
@@ -53,21 +53,20 @@ class Splitter {
   }
 }
 
-export class FaultyTransport implements Transport {
+export class FaultyTransport extends TransportBase {
   readonly counts: FaultCounts = { flips: 0, drops: 0, duplicates: 0, stalls: 0, resets: 0 };
   private readonly random: () => number;
   private readonly opts: Required<Omit<FaultOptions, "reset">>;
   private readonly resetDevice: (() => Promise<void>) | undefined;
-  private readonly listeners = new Listeners();
   private readonly fromHost = new Splitter();
   private readonly fromDevice = new Splitter();
   /** Each direction is a chain, so stalls delay but never reorder (a wire keeps order). */
   private upstream: Promise<void> = Promise.resolve();
   private downstream: Promise<void> = Promise.resolve();
   private readonly unsubscribe: () => void;
-  private closed = false;
 
   constructor(private readonly inner: Transport, options: FaultOptions) {
+    super();
     for (const key of Object.keys(options)) {
       if (!KNOWN.has(key)) throw new TypeError(`FaultyTransport: unknown option "${key}"`);
     }
@@ -101,15 +100,8 @@ export class FaultyTransport implements Transport {
     return done.then(() => { if (this.closed) throw canceledError("write"); });
   }
 
-  onData(cb: (chunk: Uint8Array) => void): () => void {
-    return this.listeners.add(cb);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async release(): Promise<void> {
     this.unsubscribe();
-    this.listeners.close();
     await this.inner.close();
   }
 

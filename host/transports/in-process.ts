@@ -2,8 +2,8 @@
 // it (byte pump + flash), with optional UART pacing and a RAM limit. reset() re-instantiates
 // the module keeping the flash, like a watchdog reset of a board.
 import { closeSync, existsSync, openSync, readSync, writeSync } from "node:fs";
-import { instantiate, MemoryFlash, RELEASE_MODULE, type Flash } from "../module/loader.ts";
-import { Listeners, PendingOps } from "./plumbing.ts";
+import { instantiate, MemoryFlash, RELEASE_MODULE, type Flash, type ModuleMemory } from "../module/loader.ts";
+import { TransportBase } from "./plumbing.ts";
 import { canceledError, TransportError, type ResettableTransport } from "./transport.ts";
 
 export interface InProcessOptions {
@@ -21,7 +21,6 @@ export interface InProcessOptions {
 
 /** The module's byte-pump exports (docs/device-abi.md). */
 export interface DeviceExports {
-  memory: WebAssembly.Memory;
   boot(): number;
   io_rx_ptr(): number;
   io_rx_cap(): number;
@@ -72,17 +71,15 @@ class Line {
   }
 }
 
-export class InProcessTransport implements ResettableTransport {
+export class InProcessTransport extends TransportBase implements ResettableTransport {
   /** Result of the last boot(): 0 fresh, 1 restored from flash, <0 checkpoint refused. */
   bootStatus = 0;
   /** Device restarts so far (reset() calls). */
   resets = 0;
   private device!: DeviceExports;
-  private readonly listeners = new Listeners();
-  private readonly pending = new PendingOps();
+  private mem!: ModuleMemory;
   private readonly toDevice: Line;
   private readonly toHost: Line;
-  private closed = false;
 
   private constructor(
     private readonly wasmPath: string,
@@ -90,6 +87,7 @@ export class InProcessTransport implements ResettableTransport {
     private readonly ramBytes: number,
     baud: number | undefined,
   ) {
+    super();
     this.toDevice = new Line(baud);
     this.toHost = new Line(baud);
     this.start();
@@ -110,6 +108,8 @@ export class InProcessTransport implements ResettableTransport {
 
   /** The running module, for tests and benches that poke the device directly. */
   get exports(): DeviceExports { return this.device; }
+  /** Typed views of the device module's memory (replaced by a reset, like the exports). */
+  get memory(): ModuleMemory { return this.mem; }
 
   write(bytes: Uint8Array): Promise<void> {
     if (this.closed) return Promise.reject(canceledError("write"));
@@ -127,31 +127,24 @@ export class InProcessTransport implements ResettableTransport {
     });
   }
 
-  onData(cb: (chunk: Uint8Array) => void): () => void {
-    return this.listeners.add(cb);
-  }
-
   async reset(): Promise<void> {
     if (this.closed) throw canceledError("reset");
     this.resets++;
     this.start();
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.pending.cancelAll(() => canceledError("write"));
-    this.listeners.close();
+  protected release(): void {
     if (this.flash instanceof FileFlash) this.flash.close();
   }
 
   private start(): void {
     const loaded = instantiate({ path: this.wasmPath, flash: this.flash, ramBytes: this.ramBytes });
-    const dev = loaded.exports as DeviceExports;
+    const dev = loaded.exports as unknown as DeviceExports;
     if (typeof dev.io_feed !== "function") {
       throw new TransportError(`${this.wasmPath} has no byte-pump exports (io_feed): rebuild with assembly/protocol/exports.ts`);
     }
     this.device = dev;
+    this.mem = loaded.mem;
     this.bootStatus = dev.boot();
   }
 
@@ -160,7 +153,7 @@ export class InProcessTransport implements ResettableTransport {
     const dev = this.device;
     for (let off = 0; off < data.length;) {
       const n = Math.min(dev.io_rx_cap(), data.length - off);
-      new Uint8Array(dev.memory.buffer, dev.io_rx_ptr(), n).set(data.subarray(off, off + n));
+      this.mem.write(dev.io_rx_ptr(), data.subarray(off, off + n));
       let out: number;
       try {
         out = dev.io_feed(n);
@@ -168,7 +161,7 @@ export class InProcessTransport implements ResettableTransport {
         throw new TransportError(`device trapped in io_feed: ${String(err)}`, {}, { cause: err });
       }
       off += n;
-      if (out > 0) this.reply(new Uint8Array(dev.memory.buffer, dev.io_tx_ptr(), out).slice());
+      if (out > 0) this.reply(this.mem.read(dev.io_tx_ptr(), out));
     }
   }
 

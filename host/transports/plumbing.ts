@@ -1,4 +1,7 @@
-// Plumbing shared by the transports: asynchronous listener delivery and cancellable pending operations.
+// Plumbing shared by the transports: asynchronous listener delivery, cancellable pending
+// operations, and the base class that ties them to the contract's close().
+import { canceledError, type Transport } from "./transport.ts";
+
 export class Listeners {
   private readonly set = new Set<(chunk: Uint8Array) => void>();
   private closed = false;
@@ -39,4 +42,32 @@ export class PendingOps {
   cancelAll(err: () => Error): void {
     for (const rej of [...this.rejecters]) rej(err());
   }
+}
+
+/**
+ * What every transport shares: its listeners, its cancellable writes and an idempotent
+ * close() that rejects what is pending, silences the listeners, then `release()`s the
+ * transport's own resources.
+ */
+export abstract class TransportBase implements Transport {
+  protected readonly listeners = new Listeners();
+  protected readonly pending = new PendingOps();
+  protected closed = false;
+
+  abstract write(bytes: Uint8Array): Promise<void>;
+
+  onData(cb: (chunk: Uint8Array) => void): () => void {
+    return this.listeners.add(cb);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending.cancelAll(() => canceledError("write"));
+    this.listeners.close();
+    await this.release();
+  }
+
+  /** Frees what the transport holds (port, socket, inner transport); called once by close(). */
+  protected abstract release(): Promise<void> | void;
 }

@@ -1,7 +1,7 @@
 // UART transport through the `serialport` package: a board running the device module.
 import { SerialPort } from "serialport";
-import { Listeners, PendingOps } from "./plumbing.ts";
-import { canceledError, TransportError, type Transport } from "./transport.ts";
+import { TransportBase } from "./plumbing.ts";
+import { canceledError, TransportError } from "./transport.ts";
 
 export interface SerialOptions {
   /** Device path, e.g. /dev/ttyACM0 or COM3. */
@@ -20,12 +20,9 @@ export interface SerialPortLike {
   readonly isOpen: boolean;
 }
 
-export class SerialTransport implements Transport {
-  private readonly listeners = new Listeners();
-  private readonly pending = new PendingOps();
-  private closed = false;
-
+export class SerialTransport extends TransportBase {
   constructor(private readonly port: SerialPortLike) {
+    super();
     port.on("data", (buf: Buffer) => this.listeners.emit(buf));
     port.on("close", () => { void this.close(); });
     port.on("error", () => { /* reported through the pending write or close */ });
@@ -61,15 +58,7 @@ export class SerialTransport implements Transport {
     });
   }
 
-  onData(cb: (chunk: Uint8Array) => void): () => void {
-    return this.listeners.add(cb);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.pending.cancelAll(() => canceledError("write"));
-    this.listeners.close();
+  protected async release(): Promise<void> {
     if (this.port.isOpen) await new Promise<void>((res) => this.port.close(() => res()));
   }
 }

@@ -1,30 +1,30 @@
 // TCP transport to a board bridge or a remote emulator: `socket://host:port`.
 import { connect, type Socket } from "node:net";
-import { Listeners, PendingOps } from "./plumbing.ts";
-import { canceledError, TransportError, type Transport } from "./transport.ts";
+import { TransportBase } from "./plumbing.ts";
+import { canceledError, TransportError } from "./transport.ts";
 
 export interface SocketOptions {
   /** Give up connecting after this many ms (default 5000). */
   connectTimeoutMs?: number;
 }
 
-/** Parses `socket://host:port`; throws a TypeError naming what is wrong. */
-export function parseSocketUrl(url: string): { host: string; port: number } {
+/**
+ * Parses `socket://host:port` (port 0, "any free port", only where `listen` says so); throws a
+ * TypeError naming what is wrong.
+ */
+export function parseSocketUrl(url: string, { listen = false } = {}): { host: string; port: number } {
   let u: URL;
   try { u = new URL(url); } catch { throw new TypeError(`not a socket URL: "${url}" (expected socket://host:port)`); }
   const port = Number(u.port);
-  if (u.protocol !== "socket:" || !u.hostname || !Number.isInteger(port) || port < 1) {
+  if (u.protocol !== "socket:" || !u.hostname || !/^\d+$/.test(u.port || (listen ? "0" : "")) || port < (listen ? 0 : 1)) {
     throw new TypeError(`not a socket URL: "${url}" (expected socket://host:port)`);
   }
   return { host: u.hostname.replace(/^\[|\]$/g, ""), port };
 }
 
-export class SocketTransport implements Transport {
-  private readonly listeners = new Listeners();
-  private readonly pending = new PendingOps();
-  private closed = false;
-
+export class SocketTransport extends TransportBase {
   private constructor(private readonly socket: Socket) {
+    super();
     socket.on("data", (buf: Buffer) => this.listeners.emit(buf));
     socket.on("close", () => { void this.close(); });
     socket.on("error", () => { /* reported through the pending write or close */ });
@@ -54,15 +54,7 @@ export class SocketTransport implements Transport {
     });
   }
 
-  onData(cb: (chunk: Uint8Array) => void): () => void {
-    return this.listeners.add(cb);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.pending.cancelAll(() => canceledError("write"));
-    this.listeners.close();
+  protected release(): void {
     this.socket.destroy();
   }
 }

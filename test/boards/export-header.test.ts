@@ -1,6 +1,7 @@
 // The C header of `fewmul export` compiles with the system C compiler (strict C99), two
 // models can share a translation unit, and its predict function agrees with the host's
 // reference inference and the device module's `predict` on the same samples.
+// Its inference code has no multiplication: none in the Cortex-M3 code GCC makes of it.
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -82,4 +83,20 @@ int main(int argc, char **argv) {
     t.deepEqual(fromC, device, `${name}: C vs device`);
     t.deepEqual(host, device, `${name}: host vs device`);
   });
+});
+
+test("the exported header's predict compiles to no multiply instruction for a Cortex-M3 (-O0, -O2, -Os)", async (t) => {
+  const blob = trainedModelBlob("784-32-16-10:tc", 10, 3);
+  writeFileSync(join(work, "nomul.fewmul"), blob);
+  const r = await runMain(["export", "--model-file", join(work, "nomul.fewmul"), "--out", join(work, "nomul")]);
+  t.is(r.code, 0, r.stderr);
+  writeFileSync(join(work, "nomul.c"), `#include "nomul.h"\nint run(const uint8_t *x, uint8_t *s) { return nomul_predict(x, s); }\n`);
+  for (const opt of ["-O0", "-O2", "-Os"]) {
+    const obj = join(work, `nomul${opt}.o`);
+    execFileSync("arm-none-eabi-gcc", ["-std=c99", "-mcpu=cortex-m3", "-mthumb", opt, "-c", "-o", obj, join(work, "nomul.c")], { stdio: "pipe" });
+    const asm = execFileSync("arm-none-eabi-objdump", ["-d", obj], { encoding: "utf8" });
+    t.true(asm.includes("<run>:"), "the disassembly holds the function");
+    const muls = asm.split("\n").filter((l) => /\s(u|s)?(mul|mla|mls|mull|mlal)s?(\.w|\.n)?\s/i.test(l));
+    t.deepEqual(muls, [], `${opt}: multiply instructions`);
+  }
 });

@@ -33,16 +33,16 @@ const hex = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
 
 /** The echo module in Node (host/module/loader.ts, the emulator's loader): the reference. */
 function nodeDevice(board: BoardManifest) {
-  const { exports: x, memory } = instantiate({
+  const { exports: x, mem } = instantiate({
     path: wasm, ramBytes: board.ram, flash: new MemoryFlash(board.checkpoint_bytes),
   });
   x._initialize?.();
   x.boot();
   return (line: string) => {
     const bytes = new TextEncoder().encode(line + "\n");
-    new Uint8Array(memory.buffer).set(bytes, x.io_rx_ptr());
+    mem.write(x.io_rx_ptr(), bytes);
     const n = x.io_feed(bytes.length);
-    return new TextDecoder().decode(new Uint8Array(memory.buffer, x.io_tx_ptr(), n)).replace(/\n$/, "");
+    return new TextDecoder().decode(mem.u8(x.io_tx_ptr(), n)).replace(/\n$/, "");
   };
 }
 
@@ -162,9 +162,9 @@ test("every board holds its model (784-256-10 unless the manifest names one) and
   for (const id of listBoards()) {
     const b = loadBoard(id);
     const model = b.model ?? "784-256-10:tc,batch=32";
-    const { exports: x, memory } = instantiate({ path: release.path, ramBytes: 16 << 20 });
+    const { exports: x, mem } = instantiate({ path: release.path, ramBytes: 16 << 20 });
     x._initialize?.();
-    new Uint8Array(memory.buffer).set(encodeSpec(parseSpec(model)), x.spec_ptr());
+    mem.write(x.spec_ptr(), encodeSpec(parseSpec(model)));
     const required = x.required_bytes();
     t.is(x.init(1, 0), 0);
     const checkpoint = 72 + x.state_len();

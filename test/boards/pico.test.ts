@@ -15,7 +15,7 @@ import { boot2Valid } from "../../host/boards/boot2.ts";
 import { buildFirmware, RP2040_FLASH_BASE, type FirmwareBuild } from "../../host/boards/firmware-build.ts";
 import { loadBoard } from "../../host/boards/manifest.ts";
 import { ensureModule } from "../../host/boards/module-build.ts";
-import { TrapDetectTransport } from "../../host/boards/trap-detect.ts";
+import { TrapDetectTransport } from "../../host/transports/trap-detect.ts";
 import { fromUf2, RP2040_FAMILY, toUf2, uf2ToImage } from "../../host/boards/uf2.ts";
 import { main } from "../../host/cli/main.ts";
 import { loadDataset, subset, type Dataset } from "../../host/datasets/index.ts";
@@ -54,7 +54,7 @@ function trappingModule(path: string, out: string): void {
 
 test.before(async () => {
   // The emulated chip runs slower than the CLI's reply timeouts (300 ms, 10 s) assume when the
-  // machine is busy: the CLI commands of this file wait 20 times longer (host/cli/connect.ts).
+  // machine is busy: the CLI commands of this file wait 20 times longer (host/connect.ts).
   process.env.FEWMUL_TIMEOUT_SCALE = "20";
   releaseWasm = (await ensureModule("release")).path;
   const trapWasm = join(work, "trap-on-checkpoint.wasm");

@@ -12,7 +12,7 @@ import { buildFirmware, type FirmwareBuild } from "../../host/boards/firmware-bu
 import { loadBoard } from "../../host/boards/manifest.ts";
 import { ensureModule } from "../../host/boards/module-build.ts";
 import { startQemu, type RunningQemu } from "../../host/boards/qemu.ts";
-import { TrapDetectTransport } from "../../host/boards/trap-detect.ts";
+import { TrapDetectTransport } from "../../host/transports/trap-detect.ts";
 import { runMain as cli } from "../cli/helpers.ts";
 import { loadDataset, subset, type Dataset } from "../../host/datasets/index.ts";
 import { encodeSpec, parseSpec } from "../../host/module/spec.ts";

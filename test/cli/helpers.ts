@@ -12,7 +12,7 @@ import { DeviceModel } from "../../host/module/device-model.ts";
 import { parseSpec } from "../../host/module/spec.ts";
 import { mnistDigits } from "../../host/datasets/mnist-package.ts";
 import { BatchSource } from "../../host/training/run.ts";
-import { crc32 } from "../../host/protocol/crc32.ts";
+import { crc32 } from "../../host/crc32.ts";
 
 export const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const BIN = join(repoRoot, "bin", "fewmul.js");
@@ -141,7 +141,7 @@ export function devicePredictions(blob: Uint8Array, images: Uint8Array, labels: 
     correct.push(m.evaluate(images.subarray(at * f, (at + n) * f), labels.subarray(at, at + n), n));
     // evaluate left this batch's inputs in place; predict overwrites the labels with classes
     if (x.predict(n) !== n) throw new Error("predict failed");
-    predictions.set(new Uint8Array(m.mod.memory.buffer, x.batch_labels_ptr(), n), at);
+    predictions.set(m.mod.mem.u8(x.batch_labels_ptr(), n), at);
   }
   return { predictions, correct };
 }

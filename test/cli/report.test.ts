@@ -179,7 +179,7 @@ test.serial("validate --log, then report --validate-log: identical runs and a ma
   let perturbed = false;
   device.write = (bytes) => {
     const x = device.exports as DeviceExports & { state_ptr(): number };
-    const state = new DataView(x.memory.buffer, x.state_ptr());
+    const state = device.memory.data(x.state_ptr());
     if (!perturbed && state.getUint32(step.offset, true) === 2) {
       state.setInt32(mean.offset + 12, state.getInt32(mean.offset + 12, true) + (1 << 20), true);
       perturbed = true;

@@ -38,7 +38,7 @@ test.serial("a device whose state was perturbed after batch 2: exit 2, batch 2, 
   device.write = (bytes) => {
     // before the first request the device gets after its second training step (STATS)
     const x = device.exports as DeviceExports & { state_ptr(): number };
-    const state = new DataView(x.memory.buffer, x.state_ptr());
+    const state = device.memory.data(x.state_ptr());
     if (!perturbed && state.getUint32(step.offset, true) === 2) {
       const at = mean.offset + 3 * mean.size;
       state.setInt32(at, state.getInt32(at, true) + (1 << 20), true);

@@ -23,12 +23,41 @@ test("shuffledOrder is a permutation fixed by seed and epoch", (t) => {
   t.notDeepEqual(shuffledOrder(1000, 8, 3), a);
 });
 
-test("shuffledOrder gives the same orders as when it was written (reproducible logs)", (t) => {
-  t.deepEqual([...shuffledOrder(10, 1, 0)], [0, 9, 3, 7, 6, 2, 5, 4, 8, 1]);
-  t.deepEqual([...shuffledOrder(10, 1, 1)], [3, 9, 7, 4, 5, 2, 6, 8, 1, 0]);
-  t.deepEqual([...shuffledOrder(10, 2, 0)], [6, 4, 5, 1, 8, 9, 0, 3, 7, 2]);
-  t.deepEqual([...shuffledOrder(0, 1, 0)], []);
-  t.deepEqual([...shuffledOrder(1, 1, 0)], [0]);
+/**
+ * shuffledOrder as its doc comment specifies it, written independently in BigInt arithmetic
+ * (exact products, no Math.imul, no doubles): a second implementation to check against.
+ */
+function specifiedOrder(count: number, seed: number, epoch: number): number[] {
+  const M = (1n << 32n) - 1n;
+  const fmix = (x: bigint) => {
+    x ^= x >> 16n; x = (x * 0x85ebca6bn) & M;
+    x ^= x >> 13n; x = (x * 0xc2b2ae35n) & M;
+    return x ^ (x >> 16n);
+  };
+  let state = fmix(BigInt(seed >>> 0) ^ fmix(BigInt(epoch >>> 0) ^ 0x5851f42dn));
+  const next = () => { state = (state + 0x9e3779b9n) & M; return fmix(state); };
+  const order = Array.from({ length: count }, (_, i) => i);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Number((next() * BigInt(i + 1)) >> 32n);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+test("shuffledOrder follows its documented algorithm (an independent BigInt implementation)", (t) => {
+  for (const [count, seed, epoch] of [[10, 1, 0], [10, 1, 1], [10, 2, 0], [0, 1, 0], [1, 1, 0], [1000, 0xffffffff, 7], [60000, 42, 3]]) {
+    t.deepEqual([...shuffledOrder(count, seed, epoch)], specifiedOrder(count, seed, epoch), `${count} ${seed} ${epoch}`);
+  }
+});
+
+test("shuffledOrder is unbiased: over 12,000 seeds every value lands in every position about equally", (t) => {
+  const n = 5, seeds = 12000, counts = Array.from({ length: n }, () => new Array(n).fill(0));
+  for (let seed = 0; seed < seeds; seed++) shuffledOrder(n, seed, 0).forEach((v, pos) => counts[pos][v]++);
+  const expected = seeds / n;
+  // chi-square with (n-1)^2 = 16 degrees of freedom; 39.25 is its 0.1 % quantile
+  const chi2 = counts.flat().reduce((sum, c) => sum + (c - expected) ** 2 / expected, 0);
+  t.log(`chi-square ${chi2.toFixed(1)} (16 degrees of freedom)`);
+  t.true(chi2 < 39.25);
 });
 
 test("subset copies the chosen samples with their labels, in the given order", (t) => {

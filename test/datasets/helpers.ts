@@ -8,7 +8,7 @@ import type { ExecutionContext } from "ava";
 import { UserError } from "../../host/errors.ts";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const fixturesDir = resolve(repoRoot, "../shared/fixtures");
+export const fixturesDir = resolve(repoRoot, "test/fixtures");
 
 /** A fresh temp dir removed when the test ends. */
 export function tempDir(t: ExecutionContext): string {

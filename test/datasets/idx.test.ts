@@ -96,5 +96,5 @@ test("fashionMnistDir tells how to install Fashion-MNIST when the directory is m
 test("readIdxPair refuses a directory given as a file", (t) => {
   const dir = tempDir(t);
   mkdirSync(join(dir, "sub"));
-  throwsDatasetError(t, () => readIdxPair(join(dir, "sub"), write(dir, "l", labelsFile)), "sub", "cannot read (EISDIR)");
+  throwsDatasetError(t, () => readIdxPair(join(dir, "sub"), write(dir, "l", labelsFile)), "sub", "is a directory, not a file");
 });

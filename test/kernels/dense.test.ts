@@ -2,7 +2,7 @@ import test from "ava";
 import type { ExecutionContext } from "ava";
 import { Gen } from "./gen.ts";
 import { BC, TC, denseBackward, denseForward, packRows, rngFor, wordsFor } from "./oracle.ts";
-import { alloc, fresh, getI32, getU32, k, put, rngState, sameArray } from "./wasm.ts";
+import { alloc, fresh, getI32, getU32, k, mem, put, rngState, sameArray } from "./wasm.ts";
 
 test.beforeEach(() => fresh());
 
@@ -19,7 +19,7 @@ function wasmForward(
   const rowPos = alloc(words * 4), rowNeg = alloc(words * 4);
   const kept = keep ? alloc(keptWords * 4) : 0;
   // Poison z: the kernel must clear it.
-  new Int32Array(k.memory.buffer, z, batch * nOut).fill(0x5A5A5A5A);
+  mem.i32(z, batch * nOut).fill(0x5A5A5A5A);
   k.dense_forward(px, nIn, batch, pw, nOut, mode, stochastic ? 1 : 0, z, rowPos, rowNeg, kept);
   return { z: getI32(z, batch * nOut), kept: keep ? getU32(kept, keptWords) : new Uint32Array(0) };
 }
@@ -28,7 +28,7 @@ function wasmBackward(
   d: Int32Array, nOut: number, batch: number, kept: Uint32Array, nIn: number, mode: number, act: Uint8Array,
 ): Int32Array {
   const out = alloc(batch * nIn * 4);
-  new Int32Array(k.memory.buffer, out, batch * nIn).fill(0x5A5A5A5A);
+  mem.i32(out, batch * nIn).fill(0x5A5A5A5A);
   k.dense_backward(put(d), nOut, batch, put(kept), nIn, mode, put(act), out);
   return getI32(out, batch * nIn);
 }

@@ -4,7 +4,7 @@ import { Gen } from "./gen.ts";
 import {
   BC, DELTA_LIMIT, HIDDEN_F, OUTPUT_F, TC, denseForward, normBackward, normForward, rngFor, unitScale,
 } from "./oracle.ts";
-import { alloc, fresh, getI32, getU8, k, put, rngState, sameArray } from "./wasm.ts";
+import { alloc, fresh, getI32, getU8, k, mem, put, rngState, sameArray } from "./wasm.ts";
 
 test.beforeEach(() => fresh());
 
@@ -19,7 +19,7 @@ function wasmNormForward(a: NormIn) {
   const { n, batch } = a;
   const z = put(a.z), mean = put(a.runMean), spread = put(a.runSpread), kp = alloc(n * 4);
   const act = a.hidden ? alloc(batch * n) : 0;
-  if (a.hidden) new Uint8Array(k.memory.buffer, act, batch * n).fill(0xA5);
+  if (a.hidden) mem.u8(act, batch * n).fill(0xA5);
   k.norm_forward(z, n, batch, a.log2Batch, a.F, put(a.bias), mean, spread, kp, a.training ? 1 : 0, a.first ? 1 : 0, act, a.online ?? -1);
   return {
     y: a.hidden ? getU8(act, batch * n) : getI32(z, batch * n),

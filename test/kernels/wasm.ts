@@ -4,10 +4,10 @@
  * (workerThreads: false), so each gets its own module instance; `fresh()` resets the bump
  * allocator at the start of a test.
  */
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ExecutionContext } from "ava";
+import { instantiate } from "../../host/module/loader.ts";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const wasmPath = resolve(repoRoot, "build/fewmul-testing.wasm");
@@ -57,27 +57,11 @@ export interface Kernels {
   crc32(crc: number, ptr: number, len: number): number;
 }
 
-function instantiate(): Kernels {
-  const module = new WebAssembly.Module(readFileSync(wasmPath));
-  // The testing target is built with `abort=` (no import), but stay correct if that changes.
-  const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
-  for (const imp of WebAssembly.Module.imports(module)) {
-    if (imp.kind !== "function") throw new Error(`unexpected ${imp.kind} import ${imp.module}.${imp.name}`);
-    const ns = (imports[imp.module] ??= {});
-    if (imp.name === "abort") {
-      ns[imp.name] = (msg: number, file: number, line: number, col: number) => {
-        throw new Error(`wasm abort at ${line}:${col} (msg ptr ${msg}, file ptr ${file})`);
-      };
-    } else if (imp.name.startsWith("flash_")) {
-      ns[imp.name] = () => 0;
-    } else {
-      ns[imp.name] = () => { throw new Error(`unexpected import ${imp.module}.${imp.name} called`); };
-    }
-  }
-  return new WebAssembly.Instance(module, imports).exports as unknown as Kernels;
-}
-
-export const k: Kernels = instantiate();
+// Loaded like the device module (host/module/loader.ts: @assemblyscript/loader, flash imports).
+const loaded = instantiate({ path: wasmPath });
+export const k = loaded.exports as unknown as Kernels;
+/** Typed views of the kernels' memory. */
+export const mem = loaded.mem;
 
 /** Frees every buffer of the previous test. */
 export function fresh(): void { k.reset(); }
@@ -87,21 +71,21 @@ type Typed = Uint8Array | Int16Array | Int32Array | Uint32Array;
 /** Allocates `bytes` zeroed bytes. */
 export function alloc(bytes: number): number {
   const p = k.alloc(Math.max(bytes, 4));
-  new Uint8Array(k.memory.buffer, p, Math.max(bytes, 4)).fill(0);
+  mem.u8(p, Math.max(bytes, 4)).fill(0);
   return p;
 }
 
 /** Copies a typed array into fresh module memory, returns its address. */
 export function put(a: Typed): number {
   const p = alloc(a.byteLength);
-  new Uint8Array(k.memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  mem.write(p, a);
   return p;
 }
 
-export function getU8(p: number, n: number): Uint8Array { return new Uint8Array(k.memory.buffer, p, n).slice(); }
-export function getI16(p: number, n: number): Int16Array { return new Int16Array(k.memory.buffer, p, n).slice(); }
-export function getI32(p: number, n: number): Int32Array { return new Int32Array(k.memory.buffer, p, n).slice(); }
-export function getU32(p: number, n: number): Uint32Array { return new Uint32Array(k.memory.buffer, p, n).slice(); }
+export function getU8(p: number, n: number): Uint8Array { return mem.read(p, n); }
+export function getI16(p: number, n: number): Int16Array { return mem.i16(p, n).slice(); }
+export function getI32(p: number, n: number): Int32Array { return mem.i32(p, n).slice(); }
+export function getU32(p: number, n: number): Uint32Array { return mem.u32(p, n).slice(); }
 
 /** The module's four xorshift128 words (x, y, z, w). */
 export function rngState(): number[] {

@@ -1,8 +1,11 @@
+import { fileURLToPath } from "node:url";
 import test from "ava";
 import { DeviceModel } from "../../host/module/device-model.ts";
 import { parseSpec } from "../../host/module/spec.ts";
 import { mnistDigits } from "../../host/datasets/mnist-package.ts";
 import { epochBatches } from "../../host/training/batches.ts";
+
+const FLOAT32_MODULE = fileURLToPath(new URL("../../build/fewmul-float32.wasm", import.meta.url));
 
 test("integer BC+QBP learns the MNIST digits to at least 90 % test accuracy in 3 epochs", (t) => {
   const { train, test: held } = mnistDigits();
@@ -15,4 +18,22 @@ test("integer BC+QBP learns the MNIST digits to at least 90 % test accuracy in 3
   const accuracy = model.accuracy(held.images, held.labels, held.count);
   t.log(`test accuracy ${(100 * accuracy).toFixed(2)} % after ${model.step} steps`);
   t.true(accuracy >= 0.9);
+});
+
+// The float32 module is the denominator of the speed ratios in bench:cost and bench:mcu: a
+// ratio against a module that does not learn would mean nothing.
+test("the float32 comparison module learns the MNIST digits to at least 90 % in 2 epochs", (t) => {
+  const { train, test: held } = mnistDigits();
+  const steps = 2 * Math.floor(train.count / 32);
+  const spec = parseSpec(`784-128-10,batch=32,lr=3,lrend=8,decay=${steps}`); // bench/cost.ts's FLOAT_SPEC
+  const model = new DeviceModel({ path: FLOAT32_MODULE });
+  model.init(spec, 1);
+  const before = model.accuracy(held.images, held.labels, held.count);
+  for (let epoch = 0; epoch < 2; epoch++) {
+    for (const b of epochBatches(train, spec.batch, 7, epoch)) model.train(b.images, b.labels);
+  }
+  const accuracy = model.accuracy(held.images, held.labels, held.count);
+  t.log(`test accuracy ${(100 * before).toFixed(2)} % before, ${(100 * accuracy).toFixed(2)} % after ${model.step} steps`);
+  t.is(model.step, steps);
+  t.true(before < 0.3 && accuracy >= 0.9);
 });

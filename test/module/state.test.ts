@@ -102,6 +102,6 @@ test("the planner's memory figure is what init allocates", (t) => {
   const m = new DeviceModel();
   const need = m.requiredBytes(spec);
   m.init(spec, 1);
-  t.true(m.mod.memory.buffer.byteLength >= need);
-  t.true(m.mod.memory.buffer.byteLength < need + 65536);
+  t.true(m.mod.mem.byteLength >= need);
+  t.true(m.mod.mem.byteLength < need + 65536);
 });

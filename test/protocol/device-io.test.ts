@@ -5,17 +5,18 @@ import { Writer } from "../../host/protocol/messages.ts";
 import { Cmd, NAK, NakReason, REPLY_BIT } from "../../host/protocol/opcodes.ts";
 import { batchCrc } from "../../host/protocol/session.ts";
 import { Status } from "../../host/protocol/status.ts";
-import type { DeviceExports } from "../../host/transports/in-process.ts";
+import type { InProcessTransport } from "../../host/transports/in-process.ts";
 import { BATCH, batch, INPUTS, openDevice, SPEC } from "./helpers.ts";
 
 /** Feeds bytes the way firmware does (at most io_rx_cap per call); returns the reply bytes. */
-function feed(dev: DeviceExports, bytes: Uint8Array): Uint8Array {
+function feed(t: InProcessTransport, bytes: Uint8Array): Uint8Array {
+  const dev = t.exports, mem = t.memory;
   const out: number[] = [];
   for (let off = 0; off < bytes.length;) {
     const n = Math.min(dev.io_rx_cap(), bytes.length - off);
-    new Uint8Array(dev.memory.buffer, dev.io_rx_ptr(), n).set(bytes.subarray(off, off + n));
+    mem.write(dev.io_rx_ptr(), bytes.subarray(off, off + n));
     const m = dev.io_feed(n);
-    out.push(...new Uint8Array(dev.memory.buffer, dev.io_tx_ptr(), m));
+    out.push(...mem.u8(dev.io_tx_ptr(), m));
     off += n;
   }
   return Uint8Array.from(out);
@@ -32,8 +33,7 @@ const stats = (seq: number) => encodeFrame(seq, Cmd.STATS);
 const cat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
 
 async function device() {
-  const t = await openDevice();
-  return t.exports;
+  return openDevice();
 }
 
 /** HELLO at seq 100, INIT at 101: the next seq is 102. */

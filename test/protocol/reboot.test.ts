@@ -6,12 +6,13 @@ import { Writer } from "../../host/protocol/messages.ts";
 import { Cmd, REPLY_BIT } from "../../host/protocol/opcodes.ts";
 import { Status } from "../../host/protocol/status.ts";
 import type { DeviceExports } from "../../host/transports/in-process.ts";
+import type { ModuleMemory } from "../../host/module/loader.ts";
 import { openDevice } from "./helpers.ts";
 
-function feed(dev: DeviceExports, bytes: Uint8Array): GoodFrame[] {
-  new Uint8Array(dev.memory.buffer, dev.io_rx_ptr(), bytes.length).set(bytes);
+function feed({ exports: dev, memory }: { exports: DeviceExports; memory: ModuleMemory }, bytes: Uint8Array): GoodFrame[] {
+  memory.write(dev.io_rx_ptr(), bytes);
   const n = dev.io_feed(bytes.length);
-  return new FrameDecoder().push(new Uint8Array(dev.memory.buffer, dev.io_tx_ptr(), n)).map((f) => {
+  return new FrameDecoder().push(memory.read(dev.io_tx_ptr(), n)).map((f) => {
     if (!f.ok) throw new Error("damaged reply");
     return f;
   });
@@ -19,15 +20,16 @@ function feed(dev: DeviceExports, bytes: Uint8Array): GoodFrame[] {
 const status = (f: GoodFrame) => (f.body[0] << 24) >> 24;
 
 test("REBOOT 1 is acknowledged and raises io_reboot; bad bodies are refused without it", async (t) => {
-  const dev = (await openDevice()).exports;
+  const device = await openDevice();
+  const dev = device.exports;
   t.is(dev.io_reboot!(), 0, "no reboot requested at boot");
-  feed(dev, encodeFrame(1, Cmd.HELLO, new Writer(2).u16(1).done()));
-  const [wrongLength] = feed(dev, encodeFrame(2, Cmd.REBOOT, Uint8Array.of(1, 0)));
+  feed(device, encodeFrame(1, Cmd.HELLO, new Writer(2).u16(1).done()));
+  const [wrongLength] = feed(device, encodeFrame(2, Cmd.REBOOT, Uint8Array.of(1, 0)));
   t.is(status(wrongLength), Status.E_LEN);
-  const [wrongMode] = feed(dev, encodeFrame(3, Cmd.REBOOT, Uint8Array.of(2)));
+  const [wrongMode] = feed(device, encodeFrame(3, Cmd.REBOOT, Uint8Array.of(2)));
   t.is(status(wrongMode), Status.E_RANGE);
   t.is(dev.io_reboot!(), 0);
-  const [ok] = feed(dev, encodeFrame(4, Cmd.REBOOT, Uint8Array.of(1)));
+  const [ok] = feed(device, encodeFrame(4, Cmd.REBOOT, Uint8Array.of(1)));
   t.like(ok, { seq: 4, cmd: Cmd.REBOOT | REPLY_BIT });
   t.is(status(ok), 0);
   t.is(ok.body.length, 1, "status only");

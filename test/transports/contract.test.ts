@@ -111,8 +111,15 @@ test("serial: bad options throw a TypeError naming the option", (t) => {
 test("socket URLs", (t) => {
   t.deepEqual(parseSocketUrl("socket://localhost:4000"), { host: "localhost", port: 4000 });
   t.deepEqual(parseSocketUrl("socket://[::1]:9"), { host: "::1", port: 9 });
-  for (const bad of ["tcp://x:1", "socket://x", "socket://:5", "localhost:4000"]) {
+  for (const bad of ["tcp://x:1", "socket://x", "socket://:5", "localhost:4000", "socket://x:0", "socket://x:65536", "socket://x:5x"]) {
     t.throws(() => parseSocketUrl(bad), { instanceOf: TypeError }, bad);
+  }
+  // where to listen: port 0 (or none) means any free port; the rest as above
+  t.deepEqual(parseSocketUrl("socket://127.0.0.1:0", { listen: true }), { host: "127.0.0.1", port: 0 });
+  t.deepEqual(parseSocketUrl("socket://127.0.0.1", { listen: true }), { host: "127.0.0.1", port: 0 });
+  t.deepEqual(parseSocketUrl("socket://127.0.0.1:65535", { listen: true }), { host: "127.0.0.1", port: 65535 });
+  for (const bad of ["socket://127.0.0.1:65536", "socket://:0", "pty"]) {
+    t.throws(() => parseSocketUrl(bad, { listen: true }), { instanceOf: TypeError }, bad);
   }
 });
 

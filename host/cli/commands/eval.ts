@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { UserError } from "../../errors.ts";
-import { connect } from "../connect.ts";
+import { connect } from "../../connect.ts";
 import { board, dataset, dataArgs, deviceArgs, checkPort } from "../common.ts";
 import { logger, printResult } from "../output.ts";
 import { evaluateOnDevice } from "../../training/run.ts";

@@ -4,8 +4,9 @@ import { UserError } from "../../errors.ts";
 import { buildBoard } from "../../boards/board-build.ts";
 import { startQemu, type RunningQemu } from "../../boards/qemu.ts";
 import { vendorFlash } from "../../boards/vendor-flash.ts";
+import { parseSocketUrl } from "../../transports/socket.ts";
 import { board, checkPort, int } from "../common.ts";
-import { connect } from "../connect.ts";
+import { connect } from "../../connect.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
 import { logger, printResult } from "../output.ts";
 import { waitForStop } from "../signals.ts";
@@ -16,9 +17,10 @@ import type { BoardManifest } from "../../boards/manifest.ts";
 /** "pty" or socket://127.0.0.1:PORT (PORT 0: any free port). */
 function parsePort(port: string): "pty" | { tcp: number } {
   if (port === "pty") return "pty";
-  const m = /^socket:\/\/(127\.0\.0\.1|localhost):(\d+)$/.exec(port);
-  if (!m || Number(m[2]) > 65535) throw new UserError(`--port must be pty or socket://127.0.0.1:PORT, got "${port}"`, "E_USAGE");
-  return { tcp: Number(m[2]) };
+  let url: { host: string; port: number } | undefined;
+  try { url = parseSocketUrl(port, { listen: true }); } catch { /* reported below */ }
+  if (!url || !["127.0.0.1", "localhost"].includes(url.host)) throw new UserError(`--port must be pty or socket://127.0.0.1:PORT, got "${port}"`, "E_USAGE");
+  return { tcp: url.port };
 }
 
 export default defineCommand({

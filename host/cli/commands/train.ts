@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { UserError } from "../../errors.ts";
 import { writeFileAtomic } from "../../files.ts";
-import { connect } from "../connect.ts";
+import { connect } from "../../connect.ts";
 import { board, dataset, dataArgs, deviceArgs, int, modelFor, checkPort } from "../common.ts";
 import { logger, printResult } from "../output.ts";
 import { TrainingProgress } from "../progress.ts";

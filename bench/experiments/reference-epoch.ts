@@ -1,7 +1,7 @@
 /**
  * Timing of one reference training epoch on synthetic Fashion-MNIST-shaped data
  * (60,000 samples of 784 pixels, about half of them non-zero like Fashion-MNIST).
- * Not a test; run: node --import tsx test/reference/bench-epoch.ts [variant ...] [--sizes 784,256,10] [--count 60000]
+ * Not a test; run: node --import tsx bench/experiments/reference-epoch.ts [variant ...] [--sizes 784,256,10] [--count 60000]
  */
 import { ReferenceMlp } from "../../host/reference/mlp.ts";
 import { VARIANTS, type Variant } from "../../host/reference/options.ts";

@@ -1,4 +1,5 @@
-// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), table-driven; same as the device's.
+// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), table-driven; the same function as the
+// device's (assembly/crc32.ts). Frames, state digests, model files and exports all use it.
 
 const TABLE = (() => {
   const t = new Uint32Array(256);

@@ -1,8 +1,8 @@
-// host/boards/trap-detect.ts without QEMU: the trap line is cut out of the byte stream
+// host/transports/trap-detect.ts without QEMU: the trap line is cut out of the byte stream
 // wherever the UART splits it, frames (even ones starting with 'F') pass untouched, and a
 // session over a device that traps gets a prompt ProtocolError naming the trap code.
 import test from "ava";
-import { TrapDetectTransport } from "../../host/boards/trap-detect.ts";
+import { TrapDetectTransport } from "../../host/transports/trap-detect.ts";
 import { encodeSpec, parseSpec } from "../../host/module/spec.ts";
 import { ProtocolError } from "../../host/protocol/errors.ts";
 import { encodeFrame, FrameDecoder } from "../../host/protocol/frame.ts";

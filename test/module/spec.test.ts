@@ -1,0 +1,89 @@
+// host/module/spec.ts: the text form of a model spec, its 48-byte encoding and the checks that
+// keep a bad value from reaching the device as something else.
+import test from "ava";
+import { UserError } from "../../host/errors.ts";
+import {
+  checkSpecBytes, decodeSpec, DEFAULT_SPEC, encodeSpec, formatSpec, parseSpec, validateSpec,
+} from "../../host/module/spec.ts";
+
+function refused(t: import("ava").ExecutionContext, text: string, ...parts: string[]) {
+  const e = t.throws(() => parseSpec(text), { instanceOf: UserError }, text);
+  if (!e) return;
+  t.is((e as UserError).code, "E_SPEC");
+  t.false(e.message.includes("\n"));
+  for (const p of parts) t.true(e.message.includes(p), `"${e.message}" lacks "${p}"`);
+}
+
+test("the text form parses every key and round-trips through formatSpec and the bytes", (t) => {
+  const s = parseSpec("100-48-10:bc,batch=64,window=5,qbp=0,lr=-2,lrend=7,decay=123456,randbits=4");
+  t.deepEqual(s, {
+    sizes: [100, 48, 10], mode: "bc", qbp: false, window: 5, batch: 64,
+    lrStart: -2, lrEnd: 7, decaySteps: 123456, randBits: 4,
+  });
+  t.deepEqual(parseSpec(formatSpec(s)), s);
+  t.deepEqual(decodeSpec(encodeSpec(s)), s);
+  t.deepEqual(checkSpecBytes(encodeSpec(s)), s);
+  t.deepEqual(parseSpec("784-256-10"), DEFAULT_SPEC);
+});
+
+test("values that are not plain integers are refused, not read as something else", (t) => {
+  refused(t, "784-256-10,qbp=x", "qbp", `"x"`);
+  refused(t, "784-256-10,qbp=2", "qbp must be 0 or 1");
+  refused(t, "784-256-10,lr=", "lr must be a decimal integer", `""`);
+  refused(t, "784-256-10,lr", "lr must be a decimal integer");
+  refused(t, "784-256-10,batch=0.5", "batch", "0.5");
+  refused(t, "784-256-10,batch=1e3", "batch", "1e3");
+  refused(t, "784-256-10,window=0x8", "window", "0x8");
+  refused(t, "784-256-10,decay= 5", "decay");
+});
+
+test("values out of range name the field and its range", (t) => {
+  refused(t, "784-256-10,decay=1000000000000", "decay 1000000000000", "0..4294967295");
+  refused(t, "784-256-10,batch=3", "batch 3", "power of two");
+  refused(t, "784-256-10,batch=0", "batch 0");
+  refused(t, "784-256-10,batch=512", "batch 512", "up to 256");
+  refused(t, "784-256-10,window=9", "window 9", "1..8");
+  refused(t, "784-256-10,randbits=3", "randbits 3");
+  refused(t, "784-256-10,randbits=32", "randbits 32");
+  refused(t, "784-256-10,lr=31", "lr 31", "-8..30");
+  refused(t, "784-256-10,lrend=-9", "lrend -9");
+  refused(t, "784-5000-10", "layer width 5000", "1..4096");
+  refused(t, "784-256-300", "300 outputs", "2..255");
+  refused(t, "784-256-1", "1 outputs");
+  refused(t, "1-2-3-4-5-6-7-8-9-10", "9 layers", "1..8");
+});
+
+test("malformed text: sizes, mode, unknown and repeated keys", (t) => {
+  refused(t, "784", "sizes must look like 784-256-10");
+  refused(t, "784-abc-10", "sizes must look like");
+  refused(t, "784--10", "sizes must look like");
+  refused(t, "784-256-10:xc", "mode must be bc or tc");
+  refused(t, "784-256-10:tc:bc", `one ":" at most`);
+  refused(t, "784-256-10,speed=3", `unknown option "speed"`);
+  refused(t, "784-256-10,batch=16,batch=32", `"batch" given twice`);
+});
+
+test("validateSpec refuses what the typed form could carry but the bytes cannot", (t) => {
+  const bad = (patch: object) => t.throws(() => validateSpec({ ...DEFAULT_SPEC, ...patch }), { instanceOf: UserError });
+  bad({ batch: 0.5 });
+  bad({ decaySteps: 2 ** 32 });
+  bad({ decaySteps: -1 });
+  bad({ lrStart: 1.5 });
+  bad({ mode: "xc" });
+  bad({ sizes: [784, 256.5, 10] });
+});
+
+test("checkSpecBytes refuses byte-level damage: version, mode, qbp, reserved, sizes past the layers", (t) => {
+  const good = encodeSpec(DEFAULT_SPEC);
+  const damaged = (at: number, v: number, part: string) => {
+    const b = good.slice();
+    b[at] = v;
+    const e = t.throws(() => checkSpecBytes(b), { instanceOf: UserError });
+    t.true(e?.message.includes(part), `${e?.message} lacks ${part}`);
+  };
+  damaged(0, 2, "spec version 2");
+  damaged(1, 2, "weight mode 2");
+  damaged(2, 2, "qbp 2");
+  damaged(14, 1, "reserved");
+  damaged(16 + 2 * 3, 5, "size 3 is set beyond the 2 layers");
+});
