@@ -67,13 +67,19 @@ export function validateSpec(s: ModelSpec): ModelSpec {
   for (const n of s.sizes) if (!Number.isInteger(n) || n < 1 || n > 4096) bad(`layer width ${n} (1..4096)`);
   const out = s.sizes[s.sizes.length - 1];
   if (out < 2 || out > 255) bad(`${out} outputs (2..255)`);
+  validateSpecOptions(s);
+  return s;
+}
+
+/** The range checks of everything but the sizes (shared with the conv grammar). */
+export function validateSpecOptions(s: Omit<ModelSpec, "sizes">): void {
+  const bad = (what: string) => { throw new UserError(`invalid model spec: ${what}`, "E_SPEC"); };
   if (!Number.isInteger(Math.log2(s.batch)) || s.batch > 256) bad(`batch ${s.batch} (a power of two up to 256)`);
   if (!Number.isInteger(s.window) || s.window < 1 || s.window > 8) bad(`window ${s.window} (1..8)`);
   if (![1, 2, 4, 8, 16].includes(s.randBits)) bad(`randbits ${s.randBits} (1, 2, 4, 8 or 16)`);
   for (const [k, v] of [["lr", s.lrStart], ["lrend", s.lrEnd]] as const)
     if (!Number.isInteger(v) || v < -8 || v > 30) bad(`${k} ${v} (a shift -8..30)`);
   if (!Number.isInteger(s.decaySteps) || s.decaySteps < 0) bad(`decay ${s.decaySteps}`);
-  return s;
 }
 
 /**
@@ -83,8 +89,20 @@ export function validateSpec(s: ModelSpec): ModelSpec {
 export function parseSpec(text: string, base: ModelSpec = DEFAULT_SPEC): ModelSpec {
   const [head, ...options] = text.split(",");
   const [arch, mode] = head.split(":");
+  if (/^\d+x/.test(arch)) {
+    throw new UserError(`invalid model spec "${text}": conv nets (CxHxW-cN-p-dN-classes) are not trained by the device module yet; dense specs look like 784-256-10`, "E_SPEC");
+  }
   const s: ModelSpec = { ...base, sizes: arch.split("-").map(Number) };
   if (s.sizes.some((n) => !Number.isInteger(n))) throw new UserError(`invalid model spec "${text}": sizes must look like 784-256-10`, "E_SPEC");
+  applySpecOptions(text, mode, options, s);
+  return validateSpec(s);
+}
+
+/**
+ * The part after the architecture, shared by the dense and the conv grammar: the mode
+ * (":bc" / ":tc", undefined keeps s.mode) and the "key=value" options, applied to `s`.
+ */
+export function applySpecOptions(text: string, mode: string | undefined, options: string[], s: Omit<ModelSpec, "sizes">): void {
   if (mode !== undefined) {
     if (mode !== "bc" && mode !== "tc") throw new UserError(`invalid model spec "${text}": mode must be bc or tc`, "E_SPEC");
     s.mode = mode;
@@ -103,7 +121,6 @@ export function parseSpec(text: string, base: ModelSpec = DEFAULT_SPEC): ModelSp
       default: throw new UserError(`invalid model spec "${text}": unknown option "${key}"`, "E_SPEC");
     }
   }
-  return validateSpec(s);
 }
 
 export function formatSpec(s: ModelSpec): string {
