@@ -33,6 +33,11 @@ const INPUT_SCALE = 1 / 256;
 export interface ConvReferenceOptions extends Omit<ReferenceOptions, "sizes"> {
   input: Shape;
   layers: NetLayer[];
+  /**
+   * Batch norm's backward on hidden layers: "exact" (default) or "relu-bounded" (zhat taken
+   * no lower than -beta, what the integer module reads back from its uint8 activations).
+   */
+  bnBackward?: "exact" | "relu-bounded";
 }
 
 /** One layer of the net with its buffers (n = batch samples). */
