@@ -33,11 +33,6 @@ const INPUT_SCALE = 1 / 256;
 export interface ConvReferenceOptions extends Omit<ReferenceOptions, "sizes"> {
   input: Shape;
   layers: NetLayer[];
-  /**
-   * Batch norm's backward on hidden layers: "exact" (default) or "relu-bounded" (zhat taken
-   * no lower than -beta, what the integer module reads back from its uint8 activations).
-   */
-  bnBackward?: "exact" | "relu-bounded";
 }
 
 /** One layer of the net with its buffers (n = batch samples). */
@@ -128,7 +123,10 @@ export class ReferenceConvNet {
         this.sampled.push(this.kind === "real" ? w : new Float32Array(w.length));
         this.gradWeights.push(new Float32Array(w.length));
         const units = p.out[0];
-        this.bn.push(new BatchNorm(units, B * positions));
+        // Online normalisation (batchnorm.ts) when a step has fewer rows than onlineBelow:
+        // rows are samples x positions, so conv layers rarely need it.
+        const rows = B * positions;
+        this.bn.push(new BatchNorm(units, rows, rows < (o.onlineBelow ?? 0) ? (o.onlineShift ?? 4) : undefined));
         z = new Float32Array(B * outs);
         y = new Float32Array(B * outs);
         maxIns = Math.max(maxIns, ins);
@@ -301,8 +299,7 @@ export class ReferenceConvNet {
       }
       const bn = this.bn[st.wl];
       const rows = n * st.positions;
-      if (this.reluBounded && k < last) boundZhat(bn, rows);
-      bn.backward(g, rows, g);
+      bn.backward(g, rows, g, this.reluBounded && k < last);
       let xin = this.acts[k];
       if (this.qbp) {
         // st.wl weight layers come before this one: 0 while its input is still pixels.
@@ -319,14 +316,6 @@ export class ReferenceConvNet {
         if (below) denseBackwardMasked(g, n, st.outs, ws, st.ins, this.acts[k], below);
       }
     }
-  }
-}
-
-/** relu-bounded batch-norm backward (options.bnBackward): zhat no lower than -beta, as the ReLU output gives back. */
-function boundZhat(bn: BatchNorm, rows: number): void {
-  const u = bn.units;
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < u; j++) if (bn.zhat[r * u + j] < -bn.beta[j]) bn.zhat[r * u + j] = -bn.beta[j];
   }
 }
 
