@@ -40,3 +40,11 @@ export {
 };
 export function unit_scale(spread: i32): i32 { return unitScale(spread); }
 export function quantize_exponent(x: i32, lo: i32, hi: i32): i32 { return quantizeExponent(x, lo, hi); }
+
+// Conv-net kernels (not yet used by the training step).
+import { convSample, convForward, convBackward, convQuantize, convUpdate } from "./kernels/conv";
+import { poolForward, poolBackward } from "./kernels/pool";
+export {
+  convSample as conv_sample, convForward as conv_forward, convBackward as conv_backward,
+  convQuantize as conv_quantize, convUpdate as conv_update, poolForward as pool_forward, poolBackward as pool_backward,
+};
