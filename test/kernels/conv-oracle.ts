@@ -4,7 +4,7 @@
  * term (the kernels choose the valid kernel rows instead), JS numbers (exact to 2^53).
  * Sampled weights are s[r][co] with row r = (ky·3 + kx)·cin + ci.
  */
-import { BC, i32, quantizeExponent, type Rng, sampleRow, signRow, sround, WEIGHT_ONE } from "./oracle.ts";
+import { BC, DELTA_LIMIT, i32, quantizeExponent, type Rng, roundShift, sampleRow, shr, signRow, sround, unitScale, WEIGHT_ONE } from "./oracle.ts";
 
 export interface Geometry { h: number; w: number; cin: number; cout: number; batch: number }
 
@@ -125,4 +125,75 @@ export function convUpdate(
     }
   }
   return { w: out, widest };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-channel normalisation (steps 3 and 6 of the conv rules): the dense rules with n rows.
+
+/** fdiv(S, n) = floor(S / n), exact on BigInt. */
+export function fdiv(s: bigint, n: number): bigint {
+  const q = s / BigInt(n); // truncates toward zero
+  return s < 0n && q * BigInt(n) !== s ? q - 1n : q;
+}
+
+/** Step 3, training with batch statistics or evaluation with the running ones; F = 4, uint8 outputs. */
+export function channelNormForward(
+  z: ArrayLike<number>, rows: number, c: number, bias: ArrayLike<number>, runMean: ArrayLike<number>,
+  runSpread: ArrayLike<number>, training: boolean, first: boolean,
+): { act: Uint8Array; k: Int32Array; runMean: Int32Array; runSpread: Int32Array } {
+  const out = { act: new Uint8Array(rows * c), k: new Int32Array(c), runMean: Int32Array.from(runMean), runSpread: Int32Array.from(runSpread) };
+  for (let j = 0; j < c; j++) {
+    let mean = runMean[j], spread = runSpread[j];
+    if (training) {
+      let s = 0n;
+      for (let r = 0; r < rows; r++) s += BigInt(z[r * c + j]);
+      mean = Number(fdiv(s, rows));
+      let a = 0n;
+      for (let r = 0; r < rows; r++) a += BigInt(Math.abs(z[r * c + j] - mean));
+      spread = Number(fdiv(a, rows));
+      out.runMean[j] = first ? mean : runMean[j] + shr(mean - runMean[j], 4);
+      out.runSpread[j] = first ? spread : runSpread[j] + shr(spread - runSpread[j], 4);
+    }
+    const scale = unitScale(spread);
+    out.k[j] = scale;
+    for (let r = 0; r < rows; r++) {
+      const y = roundShift((z[r * c + j] - mean) * (scale >> 8), 4 - (scale & 255)) + bias[j];
+      out.act[r * c + j] = Math.min(255, Math.max(0, y));
+    }
+  }
+  return out;
+}
+
+/** Step 6 across the channel normalisation (batch statistics), F = 4. */
+export function channelNormBackward(
+  rng: Rng, d: ArrayLike<number>, rows: number, c: number, k: ArrayLike<number>, bias: ArrayLike<number>,
+  exponent: number, lrShift: number, act: ArrayLike<number>,
+): { d: Int32Array; bias: Int32Array; exponent: number } {
+  const F = 4, CAP = 2 ** 26 - 1;
+  const kk = Array.from(k, (v) => v & 255), mm = Array.from(k, (v) => v >> 8);
+  const kmax = Math.max(...kk);
+  const res = { d: new Int32Array(rows * c), bias: Int32Array.from(bias), exponent: 0 };
+  const v = new Array<number>(rows * c).fill(0);
+  for (let j = 0; j < c; j++) {
+    let s = 0n, cp = 0n;
+    for (let r = 0; r < rows; r++) {
+      s += BigInt(d[r * c + j]);
+      cp += BigInt(d[r * c + j]) * BigInt(act[r * c + j] - bias[j]);
+    }
+    let t = 0;
+    while (Number(s >> BigInt(t)) >= 2 ** 30 || Number(s >> BigInt(t)) <= -(2 ** 30)) t++;
+    res.bias[j] = i32(bias[j] - sround(rng, Number(s >> BigInt(t)), exponent + F - lrShift - 5 + t), "bias");
+    const mean = Number(fdiv(s, rows));
+    cp = fdiv(cp, rows);
+    for (let r = 0; r < rows; r++) {
+      const xh = BigInt(act[r * c + j] - bias[j]);
+      const w = BigInt(d[r * c + j] - mean) - ((xh * cp + (1n << BigInt(2 * F - 1))) >> BigInt(2 * F));
+      v[r * c + j] = Number(w > BigInt(CAP) ? BigInt(CAP) : w < BigInt(-CAP) ? BigInt(-CAP) : w);
+    }
+  }
+  let r = 0;
+  while (v.some((x, i) => Math.abs(x) * mm[i % c] * 2 ** (kmax - kk[i % c] - r) >= DELTA_LIMIT)) r++;
+  v.forEach((x, i) => { res.d[i] = i32(roundShift(x * mm[i % c], kmax - kk[i % c] - r), "d"); });
+  res.exponent = exponent - kmax + r;
+  return res;
 }

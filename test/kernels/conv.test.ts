@@ -5,7 +5,7 @@
 import test from "ava";
 import * as oracle from "./conv-oracle.ts";
 import { Gen } from "./gen.ts";
-import { BC, TC, packRows, rngFor, wordsFor } from "./oracle.ts";
+import { BC, TC, packRows, rngFor, unitScale, wordsFor } from "./oracle.ts";
 import { alloc, fresh, getI16, getI32, getU32, getU8, k, put, rngState, sameArray } from "./wasm.ts";
 
 test.beforeEach(() => fresh());
@@ -198,3 +198,91 @@ test("the test build, conv kernels included, has no multiply and no floating-poi
   t.is(report.multiplications, 0);
   t.is(report.floatInstructions, 0);
 });
+
+test("floor_div is floor(S / n) on 64-bit sums, negative ones included", (t) => {
+  const cases: [bigint, number][] = [[0n, 1], [7n, 2], [-7n, 2], [-8n, 2], [123456789012345n, 784], [-123456789012345n, 784], [-1n, 3], [2n ** 62n, 7], [5n, 9]];
+  for (const [s, n] of cases) t.is(k.floor_div(s, n), oracle.fdiv(s, n), `${s} / ${n}`);
+});
+
+/** conv-sized sums z: |z| up to 9·cin·255. */
+function sums(gen: Gen, count: number, cin: number): Int32Array {
+  const max = 9 * cin * 255;
+  return Int32Array.from({ length: count }, () => gen.int(-max, max) >> gen.int(0, 8));
+}
+
+function wasmChannelForward(z: Int32Array, rows: number, c: number, bias: Int32Array, rm: Int32Array, rs: Int32Array, training: boolean, first: boolean) {
+  const pk = alloc(c * 4), pm = put(rm), ps = put(rs), act = alloc(rows * c);
+  k.channel_norm_forward(put(z), rows, c, 4, put(bias), pm, ps, pk, training ? 1 : 0, first ? 1 : 0, act);
+  return { act: getU8(act, rows * c), k: getI32(pk, c), runMean: getI32(pm, c), runSpread: getI32(ps, c) };
+}
+
+test("channel_norm_forward: batch statistics over all positions (fdiv), running statistics, evaluation", (t) => {
+  const gen = new Gen(7);
+  for (const [rows, c, cin] of [[3 * 28 * 28, 4, 1], [2 * 7 * 7, 16, 8], [1, 3, 2], [5 * 3 * 5, 33, 64]]) {
+    for (const [training, first] of [[true, true], [true, false], [false, false]]) {
+      fresh();
+      const z = sums(gen, rows * c, cin);
+      const bias = Int32Array.from({ length: c }, () => gen.int(-40, 40));
+      const rm = Int32Array.from({ length: c }, () => gen.int(-500, 500));
+      const rs = Int32Array.from({ length: c }, () => gen.int(0, 3000));
+      const got = wasmChannelForward(z, rows, c, bias, rm, rs, training, first);
+      const want = oracle.channelNormForward(z, rows, c, bias, rm, rs, training, first);
+      const label = `rows ${rows} c ${c} training ${training} first ${first}`;
+      sameArray(t, got.act, want.act, `act ${label}`, c);
+      sameArray(t, got.k, want.k, `k ${label}`);
+      sameArray(t, got.runMean, want.runMean, `running mean ${label}`);
+      sameArray(t, got.runSpread, want.runSpread, `running spread ${label}`);
+    }
+  }
+});
+
+function wasmChannelBackward(d: Int32Array, rows: number, c: number, kk: Int32Array, bias: Int32Array, exponent: number, lrShift: number, act: Uint8Array) {
+  const pd = put(d), pb = put(bias);
+  const e = k.channel_norm_backward(pd, rows, c, put(kk), pb, exponent, 4, lrShift, put(act));
+  return { d: getI32(pd, rows * c), bias: getI32(pb, c), exponent: e };
+}
+
+test("channel_norm_backward: bias step, centred error with the projection term, renormalisation", (t) => {
+  const gen = new Gen(8);
+  for (const [rows, c, bits] of [[3 * 28 * 28, 4, 14], [2 * 7 * 7, 16, 20], [1, 3, 14], [6 * 5 * 5, 33, 26], [64 * 32 * 32, 2, 14]]) {
+    for (const lrShift of [0, 6]) {
+      fresh();
+      const d = gen.deltas(rows * c, bits);
+      const act = gen.activations(rows * c);
+      const kk = Int32Array.from({ length: c }, () => unitScale(gen.int(0, 5000)));
+      const bias = Int32Array.from({ length: c }, () => gen.int(-40, 40));
+      k.rng_seed(11, rows);
+      const rng = rngFor(11, rows);
+      const got = wasmChannelBackward(d, rows, c, kk, bias, -20, lrShift, act);
+      const want = oracle.channelNormBackward(rng, d, rows, c, kk, bias, -20, lrShift, act);
+      const label = `rows ${rows} c ${c} |d| < 2^${bits} lr ${lrShift}`;
+      sameArray(t, got.d, want.d, `d ${label}`, c);
+      sameArray(t, got.bias, want.bias, `bias ${label}`);
+      t.is(got.exponent, want.exponent, `exponent ${label}`);
+      t.deepEqual(rngState(), rng.gen.state());
+      t.true(got.d.every((v) => Math.abs(v) <= 2 ** 14), "renormalised below 2^14");
+    }
+  }
+});
+
+test("with 2^b rows the channel normalisation is the dense one (oracle.ts, steps 4 and 6)", async (t) => {
+  const dense = await import("./oracle.ts");
+  const gen = new Gen(9);
+  const rows = 64, c = 5;
+  const z = sums(gen, rows * c, 3);
+  const bias = Int32Array.from({ length: c }, () => gen.int(-20, 20));
+  const zero = new Int32Array(c);
+  const got = wasmChannelForward(z, rows, c, bias, zero, zero, true, true);
+  const want = dense.normForward(z, c, rows, 6, 4, bias, zero, zero, true, true, true);
+  sameArray(t, got.act, want.y, "forward", c);
+  fresh();
+  const d = gen.deltas(rows * c);
+  k.rng_seed(3, 3);
+  const back = wasmChannelBackward(d, rows, c, got.k, bias, -10, 2, got.act);
+  // The dense layer's bias shift is e + F - (s + 5 - b) - b = e + F - s - 5.
+  const wantBack = dense.normBackward(rngFor(3, 3), d, c, rows, 6, got.k, bias, -10, 4, 2 + 5 - 6, got.act);
+  sameArray(t, back.d, wantBack.d, "backward", c);
+  sameArray(t, back.bias, wantBack.bias, "bias");
+  t.is(back.exponent, wantBack.exponent);
+});
+

@@ -68,6 +68,14 @@ export interface Kernels {
   ): void;
   pool_forward(x: number, h: number, w: number, c: number, batch: number, out: number): void;
   pool_backward(dOut: number, x: number, h: number, w: number, c: number, batch: number, dIn: number): void;
+  floor_div(s: bigint, n: number): bigint;
+  channel_norm_forward(
+    z: number, rows: number, c: number, outShift: number, beta: number, runMean: number, runSpread: number, k: number,
+    training: number, first: number, act: number,
+  ): void;
+  channel_norm_backward(
+    d: number, rows: number, c: number, k: number, beta: number, exponent: number, outShift: number, lrShift: number, act: number,
+  ): number;
 }
 
 function instantiate(): Kernels {
