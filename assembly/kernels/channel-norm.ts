@@ -2,8 +2,8 @@
 // step 3 and 6): the dense L1 batch norm of norm.ts with the batch's positions as rows,
 // z [rows][c] int32 with rows = batch·h·w (channels-last). Rows are not a power of two in
 // general and their sums outgrow 32 bits, so sums are 64-bit and means are floor divisions
-// by the row count (fdiv, shift-and-subtract). Batch statistics only: the online rule for
-// fewer than 8 rows is not implemented here yet.
+// by the row count (fdiv, shift-and-subtract). Batch statistics only: the grammar gives every
+// conv layer at least 8 rows, so the dense layers' online rule is not needed.
 import { RUNNING_SHIFT, HIDDEN_MAX, DELTA_BITS, DELTA_CAP, RATE_LOG2_BATCH } from "../config";
 import { product } from "../arith";
 import { unitScale, mulSmall, mulWide, shiftRound } from "./norm";

@@ -37,6 +37,9 @@ export const CONV_LIMITS = {
   inputChannels: 64, side: 256, convChannels: 256, denseUnits: 4096, minClasses: 2, maxClasses: 255, weightLayers: 8,
 } as const;
 
+/** Rows (samples x positions) a conv layer's per-channel normalisation needs per step. */
+export const CONV_MIN_ROWS = 8;
+
 const volume = (s: Shape) => s[0] * s[1] * s[2];
 
 function specError(text: string, why: string): never {
@@ -123,6 +126,11 @@ export function planLayers(spec: ConvNetSpec, text = formatConvSpec(spec)): Plan
       } else {
         out = [layer.channels, h, w];
         weights = 9 * c * layer.channels;
+        // Per-channel statistics over the batch's positions: at least 8 rows, as the dense
+        // layers' batch statistics (fewer would need the online rule, not offered for conv).
+        if (spec.batch * h * w < CONV_MIN_ROWS) {
+          specError(text, `${where}: batch ${spec.batch} x ${h}x${w} positions = ${spec.batch * h * w} rows for its per-channel statistics, at least ${CONV_MIN_ROWS} needed (raise the batch)`);
+        }
       }
     }
     if (layer.kind !== "pool") weighted++;

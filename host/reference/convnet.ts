@@ -87,7 +87,7 @@ export class ReferenceConvNet {
 
   constructor(o: ConvReferenceOptions) {
     if (!Number.isInteger(o.batch) || o.batch < 1) throw new RangeError(`batch must be a positive integer, got ${o.batch}`);
-    const plan = planLayers({ input: o.input, layers: o.layers } as ConvNetSpec, "reference conv net");
+    const plan = planLayers({ input: o.input, layers: o.layers, batch: o.batch } as ConvNetSpec, "reference conv net");
     this.input = o.input;
     this.layers = o.layers;
     this.batch = o.batch;

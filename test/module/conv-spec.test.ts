@@ -86,3 +86,10 @@ test("the dense grammar refuses a conv spec with a message saying so", (t) => {
   t.false(err!.message.includes("\n"));
   t.deepEqual(parseSpec("784-64-10:bc,batch=8").sizes, [784, 64, 10], "dense specs unchanged");
 });
+
+test("a conv layer needs at least 8 rows (batch x height x width) for its per-channel statistics", (t) => {
+  refuses(t, "1x2x2-c4-10,batch=1", 'layer 1 "c4"', "4 rows", "at least 8", "raise the batch");
+  refuses(t, "1x4x4-c4-p-c4-10,batch=1", 'layer 3 "c4"', "batch 1 x 2x2 positions");
+  t.is(planLayers(parseConvSpec("1x4x4-c4-p-c4-10,batch=2")).length, 4);
+  t.is(planLayers(parseConvSpec("1x28x28-c4-10,batch=1")).length, 2);
+});
