@@ -3,11 +3,13 @@
  * method's float BC/TC+QBP, with the tuned default schedules of schedule.ts.
  *   node --import tsx test/reference/experiment-conv.ts [spec] [epochs] [trainCount] [variants,...]
  * Defaults: 1x28x28-c8-p-c16-p-d64-10, 1 epoch, all 60,000 training samples, float32,float-tc-qbp.
+ * FANSCALE=1: BC/TC weight rates per layer ∝ fan-in + fan-out relative to 1040 (the 784-256
+ * layer the MLP schedule was tuned on) instead of relative to the net's first layer.
  */
 import { readIdxDir, fashionMnistDir } from "../../host/datasets/idx.ts";
 import { subset } from "../../host/datasets/dataset.ts";
 import { shuffledOrder } from "../../host/datasets/dataset.ts";
-import { parseConvSpec } from "../../host/module/conv-spec.ts";
+import { parseConvSpec, planLayers } from "../../host/module/conv-spec.ts";
 import { ReferenceConvNet } from "../../host/reference/convnet.ts";
 import type { Variant } from "../../host/reference/options.ts";
 import { defaultSchedule } from "../../host/reference/schedule.ts";
@@ -22,7 +24,12 @@ const test = readIdxDir(dir, "test");
 const B = 32;
 const steps = Math.floor(train.count / B) * epochs;
 for (const variant of variantsText.split(",") as Variant[]) {
-  const m = new ReferenceConvNet({ input: spec.input, layers: spec.layers, variant, batch: B, seed: 1, decaySteps: steps, ...defaultSchedule(variant, B) });
+  const schedule = defaultSchedule(variant, B);
+  if (process.env.FANSCALE && variant !== "float32") {
+    schedule.layerLrScales = planLayers(spec).filter((p) => p.layer.kind !== "pool")
+      .map((p) => (p.layer.kind === "conv" ? 9 * (p.in[0] + p.out[0]) : p.in[0] * p.in[1] * p.in[2] + p.out[0]) / 1040);
+  }
+  const m = new ReferenceConvNet({ input: spec.input, layers: spec.layers, variant, batch: B, seed: 1, decaySteps: steps, ...schedule });
   const t0 = performance.now();
   const images = new Uint8Array(B * train.features);
   const labels = new Uint8Array(B);
