@@ -61,6 +61,7 @@ test("readSvhnMat round-trips HWC images through column-major X, any endianness,
     for (const bytes of [w.svhn(imgs, [10, 1, 9]), w.svhn(imgs, [10, 1, 9], true)]) {
       const ds = readSvhnMat(write(dir, "test_32x32.mat", bytes));
       t.deepEqual([...ds.labels], [0, 1, 9]);
+      t.deepEqual(ds.shape, [3, 32, 32]);
       t.deepEqual(ds.images, Uint8Array.from(Buffer.concat(imgs)));
     }
   }
