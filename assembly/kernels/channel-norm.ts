@@ -22,6 +22,12 @@ export function fdiv(s: i64, n: i32): i64 {
   return neg ? (r != 0 ? -<i64>q - 1 : -<i64>q) : <i64>q;
 }
 
+/** A running statistic's step v · 2^-RUNNING_SHIFT rounded half up (the dense rule, norm.ts). */
+// @ts-ignore: decorator
+@inline function towards(v: i32): i32 {
+  return (v + (1 << (RUNNING_SHIFT - 1))) >> RUNNING_SHIFT;
+}
+
 /** v narrowed to |v >> t| < 2^30 and the shift t it took. Returns v >> t; t in `narrowBy`. */
 let narrowBy = 0;
 // @ts-ignore: decorator
@@ -61,7 +67,7 @@ export function channelNormForward(
       spread = <i32>fdiv(a, rows);
       let rm = load<i32>(runMean), rs = load<i32>(runSpread);
       if (first) { rm = mean; rs = spread; }
-      else { rm += (mean - rm) >> RUNNING_SHIFT; rs += (spread - rs) >> RUNNING_SHIFT; }
+      else { rm += towards(mean - rm); rs += towards(spread - rs); }
       store<i32>(runMean, rm); store<i32>(runSpread, rs);
     } else {
       mean = load<i32>(runMean);

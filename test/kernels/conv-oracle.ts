@@ -151,8 +151,9 @@ export function channelNormForward(
       let a = 0n;
       for (let r = 0; r < rows; r++) a += BigInt(Math.abs(z[r * c + j] - mean));
       spread = Number(fdiv(a, rows));
-      out.runMean[j] = first ? mean : runMean[j] + shr(mean - runMean[j], 4);
-      out.runSpread[j] = first ? spread : runSpread[j] + shr(spread - runSpread[j], 4);
+      // v ⇝ 4 = (v + 2^3) >> 4, the running step rounded half up.
+      out.runMean[j] = first ? mean : runMean[j] + shr(mean - runMean[j] + 8, 4);
+      out.runSpread[j] = first ? spread : runSpread[j] + shr(spread - runSpread[j] + 8, 4);
     }
     const scale = unitScale(spread);
     out.k[j] = scale;
