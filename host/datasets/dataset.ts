@@ -4,7 +4,18 @@
  * (integer arithmetic only), so a seed printed in a log reproduces a run exactly.
  */
 
-/** Images as uint8 pixels, sample i at images[i*features .. (i+1)*features), HWC order. */
+/**
+ * An image's shape, listed (channels, height, width) as in the conv spec `3x32x32-...`.
+ * The pixels themselves are stored channels-last (HWC), the order the conv kernels read
+ * (docs/model-format.md, "Convolutional nets").
+ */
+export type ImageShape = readonly [channels: number, height: number, width: number];
+
+/**
+ * Images as uint8 pixels, sample i at images[i*features .. (i+1)*features), HWC order:
+ * pixel (row r, column c, channel ch) at (r * width + c) * channels + ch. Dense nets read
+ * the same bytes as a flat vector of `features` inputs.
+ */
 export interface Dataset {
   name: string;
   images: Uint8Array;
@@ -15,6 +26,8 @@ export interface Dataset {
   width: number;
   height: number;
   channels: number;
+  /** [channels, height, width]: the same numbers as the three fields above. */
+  shape: ImageShape;
   classes: number;
 }
 

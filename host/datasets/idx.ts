@@ -76,7 +76,7 @@ export function readIdxPair(imagesPath: string, labelsPath: string, name = basen
   if (bad >= 0) fail(labelsPath, `label ${lab.data[bad]} at index ${bad} is out of range 0..9`);
   return {
     name, images: img.data, labels: lab.data, count, features: width * height,
-    width, height, channels: 1, classes: 10,
+    width, height, channels: 1, shape: [1, height, width], classes: 10,
   };
 }
 

@@ -63,7 +63,7 @@ export function loadMnistPackage(dir?: string): Dataset {
   });
   const ds: Dataset = {
     name: "mnist", images, labels, count, features: FEATURES,
-    width: SIDE, height: SIDE, channels: 1, classes: 10,
+    width: SIDE, height: SIDE, channels: 1, shape: [1, SIDE, SIDE], classes: 10,
   };
   if (dir === undefined) cached = ds;
   return ds;

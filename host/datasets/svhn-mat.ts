@@ -49,5 +49,5 @@ export function svhnFromMat(vars: Map<string, MatArray>, file: string, name: str
       }
     }
   }
-  return { name, images, labels, count, features, width, height, channels, classes: 10 };
+  return { name, images, labels, count, features, width, height, channels, shape: [channels, height, width], classes: 10 };
 }

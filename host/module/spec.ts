@@ -100,6 +100,13 @@ export function validateSpec(s: ModelSpec): ModelSpec {
   for (const n of s.sizes) if (!inRange(n, 1, MAX_UNITS)) bad(`layer width ${n} (1..${MAX_UNITS})`);
   const out = s.sizes[layers];
   if (out < MIN_OUTPUTS || out > MAX_OUTPUTS) bad(`${out} outputs (${MIN_OUTPUTS}..${MAX_OUTPUTS})`);
+  validateSpecOptions(s);
+  return s;
+}
+
+/** The range checks of everything but the sizes (shared with the conv grammar). */
+export function validateSpecOptions(s: Omit<ModelSpec, "sizes">): void {
+  const bad = (what: string) => { throw new UserError(`invalid model spec: ${what}`, "E_SPEC"); };
   if (s.mode !== "bc" && s.mode !== "tc") bad(`mode ${String(s.mode)} (bc or tc)`);
   if (typeof s.qbp !== "boolean") bad(`qbp ${String(s.qbp)} (0 or 1)`);
   if (!isPowerOfTwo(s.batch) || s.batch > 2 ** MAX_LOG2_BATCH) bad(`batch ${s.batch} (a power of two up to ${2 ** MAX_LOG2_BATCH})`);
@@ -108,7 +115,6 @@ export function validateSpec(s: ModelSpec): ModelSpec {
   for (const [k, v] of [["lr", s.lrStart], ["lrend", s.lrEnd]] as const)
     if (!inRange(v, LR_SHIFT_MIN, LR_SHIFT_MAX)) bad(`${k} ${v} (a shift ${LR_SHIFT_MIN}..${LR_SHIFT_MAX})`);
   if (!inRange(s.decaySteps, 0, 0xffffffff)) bad(`decay ${s.decaySteps} (0..4294967295 steps)`);
-  return s;
 }
 
 const SPEC_KEYS = ["batch", "window", "qbp", "lr", "lrend", "decay", "randbits"];
@@ -122,8 +128,19 @@ export function parseSpec(text: string, base: ModelSpec = DEFAULT_SPEC): ModelSp
   const [head, ...options] = text.split(",");
   const [arch, mode, ...extra] = head.split(":");
   if (extra.length > 0) bad(`one ":" at most (784-256-10:tc)`);
+  if (/^\d+x/.test(arch)) bad("conv nets (CxHxW-cN-p-dN-classes) are not trained by the device module yet; dense specs look like 784-256-10");
   if (!/^\d+(-\d+)+$/.test(arch)) bad("sizes must look like 784-256-10");
   const s: ModelSpec = { ...base, sizes: arch.split("-").map(Number) };
+  applySpecOptions(text, mode, options, s);
+  return validateSpec(s);
+}
+
+/**
+ * The part after the architecture, shared by the dense and the conv grammar: the mode
+ * (":bc" / ":tc", undefined keeps s.mode) and the "key=value" options, applied to `s`.
+ */
+export function applySpecOptions(text: string, mode: string | undefined, options: string[], s: Omit<ModelSpec, "sizes">): void {
+  const bad = (why: string): never => { throw new UserError(`invalid model spec "${text}": ${why}`, "E_SPEC"); };
   if (mode !== undefined) {
     if (mode !== "bc" && mode !== "tc") bad("mode must be bc or tc");
     s.mode = mode as WeightMode;
@@ -147,7 +164,6 @@ export function parseSpec(text: string, base: ModelSpec = DEFAULT_SPEC): ModelSp
       case "randbits": s.randBits = n; break;
     }
   }
-  return validateSpec(s);
 }
 
 export function formatSpec(s: ModelSpec): string {

@@ -6,7 +6,7 @@ function tiny(count: number): Dataset {
   const images = new Uint8Array(count * 2);
   for (let i = 0; i < count; i++) images.set([i, 255 - i], 2 * i);
   const labels = Uint8Array.from({ length: count }, (_, i) => i % 3);
-  return { name: "tiny", images, labels, count, features: 2, width: 2, height: 1, channels: 1, classes: 3 };
+  return { name: "tiny", images, labels, count, features: 2, width: 2, height: 1, channels: 1, shape: [1, 1, 2], classes: 3 };
 }
 
 test("mix32 is MurmurHash3's fmix32 finalizer", (t) => {

@@ -19,6 +19,7 @@ test("readIdxPair reads plain IDX images and labels back exactly", (t) => {
   t.is(ds.height, 4);
   t.is(ds.width, 5);
   t.is(ds.channels, 1);
+  t.deepEqual(ds.shape, [1, 4, 5]);
   t.is(ds.features, 20);
   t.is(ds.classes, 10);
   t.deepEqual([...ds.images], [...pixels]);

@@ -43,5 +43,5 @@ test("loadDataset explains what --data should be when it is missing or wrong", (
   throwsDatasetError(t, () => loadDataset("idx", { split: "train" }), "dataset 'idx' needs --data");
   const dir = tempDir(t);
   throwsDatasetError(t, () => loadDataset("svhn", { data: dir, split: "test" }), join(dir, "test_32x32.mat"), "file not found");
-  throwsDatasetError(t, () => loadDataset("cifar" as DatasetKind, { split: "test" }), "unknown dataset 'cifar'", "mnist, fashion, svhn, idx");
+  throwsDatasetError(t, () => loadDataset("cifar" as DatasetKind, { split: "test" }), "unknown dataset 'cifar'", "mnist, fashion, svhn, cifar10, idx");
 });

@@ -10,6 +10,7 @@ const sampleKeys = (ds: Dataset) =>
 test("the mnist package holds 10,000 28x28 digits labelled 0..9", (t) => {
   const ds = loadMnistPackage();
   t.like(ds, { count: 10000, features: 784, width: 28, height: 28, channels: 1, classes: 10 });
+  t.deepEqual(ds.shape, [1, 28, 28]);
   t.is(ds.images.length, 10000 * 784);
   const perDigit = new Array(10).fill(0);
   for (const l of ds.labels) perDigit[l]++;

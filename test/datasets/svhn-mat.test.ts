@@ -11,6 +11,7 @@ const px = (ds: Dataset, n: number, r: number, c: number, ch: number) => ds.imag
 test("the SciPy fixtures load as 32x32x3 datasets of 16 and 64 samples with labels 0..9", (t) => {
   for (const [ds, n] of [[plain(), 16], [compressed(), 64]] as const) {
     t.like(ds, { count: n, features: 3072, width: 32, height: 32, channels: 3, classes: 10 });
+    t.deepEqual(ds.shape, [3, 32, 32]);
     t.is(ds.images.length, n * 3072);
     t.true(ds.labels.every((l) => l <= 9));
   }
@@ -60,6 +61,7 @@ test("readSvhnMat round-trips HWC images through column-major X, any endianness,
     for (const bytes of [w.svhn(imgs, [10, 1, 9]), w.svhn(imgs, [10, 1, 9], true)]) {
       const ds = readSvhnMat(write(dir, "test_32x32.mat", bytes));
       t.deepEqual([...ds.labels], [0, 1, 9]);
+      t.deepEqual(ds.shape, [3, 32, 32]);
       t.deepEqual(ds.images, Uint8Array.from(Buffer.concat(imgs)));
     }
   }

@@ -13,7 +13,7 @@ function syntheticDataset(spec: Uint8Array, batches: number, make = batch, class
   const images = new Uint8Array(parts.reduce((n, p) => n + p.inputs.length, 0));
   const labels = new Uint8Array(parts.reduce((n, p) => n + p.labels.length, 0));
   parts.forEach((p, i) => { images.set(p.inputs, i * p.inputs.length); labels.set(p.labels, i * p.labels.length); });
-  return { name: "synthetic", images, labels, count: labels.length, features: fields.sizes[0], width: fields.sizes[0], height: 1, channels: 1, classes };
+  return { name: "synthetic", images, labels, count: labels.length, features: fields.sizes[0], width: fields.sizes[0], height: 1, channels: 1, shape: [1, 1, fields.sizes[0]], classes };
 }
 const RUN: TrainJob = { spec: decodeSpec(SPEC), seed: 21, epochs: 1, train: syntheticDataset(SPEC, 24), checkpointEvery: 4, resume: false };
 

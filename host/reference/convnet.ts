@@ -1,0 +1,338 @@
+/**
+ * Float reference of the method for conv nets: the same variants, sampling, QBP, batch norm,
+ * loss and SGD as ReferenceMlp (mlp.ts), with 3x3 conv ("same", stride 1) and 2x2 max-pool
+ * layers before the dense ones (architecture as host/module/conv-spec.ts parses it).
+ *
+ * Every conv layer: conv (no bias) -> per-channel batch norm (learned beta, gamma = 1;
+ * statistics over all samples and positions of the batch, the BatchNorm of batchnorm.ts
+ * with rows = positions) -> ReLU. Dense layers as in mlp.ts; the last one's batch-norm
+ * output is the score vector. Buffers are channels-last (HWC), so the last conv/pool output
+ * is the first dense layer's input as it lies (conv.ts).
+ *
+ * Weights: conv [ky][kx][cin][cout], dense [input][output]. float32: Glorot-uniform with the
+ * conv fans 9·cin and 9·cout; BC/TC: latent weights in W0 units in [-1, 1], sampled each
+ * step, gradient w.r.t. the samples (straight-through), clipped. QBP: in dW only, each
+ * weight layer's input is stochastically rounded to powers of two, window hi = 0 while the
+ * input is still pixels (no weight layer before it), 2 after.
+ * One xorshift128 stream seeded by `seed` drives init, sampling and QBP in a fixed order.
+ */
+import { type NetLayer, planLayers, type ConvNetSpec, type Shape } from "../module/conv-spec.ts";
+import { BatchNorm } from "./batchnorm.ts";
+import { type ConvGeometry, convBackwardMasked, convForward, convWeightGrad, poolBackward, poolForward } from "./conv.ts";
+import { denseBackwardMasked, denseForward, denseWeightGrad } from "./dense.ts";
+import type { BatchResult } from "./mlp.ts";
+import { type ReferenceOptions, type WeightKind, type WeightMode, usesQbp, weightKind } from "./options.ts";
+import { Xorshift128 } from "./prng.ts";
+import {
+  deterministicBinary, deterministicTernary, qbpRoundArray, qbpWindow, sampleBinary, sampleTernary,
+} from "./quantize.ts";
+import { learningRate } from "./schedule.ts";
+
+const INPUT_SCALE = 1 / 256;
+
+export interface ConvReferenceOptions extends Omit<ReferenceOptions, "sizes"> {
+  input: Shape;
+  layers: NetLayer[];
+}
+
+/** One layer of the net with its buffers (n = batch samples). */
+interface Stage {
+  kind: NetLayer["kind"];
+  /** Values per sample at the input and at the output. */
+  ins: number;
+  outs: number;
+  /** Positions per sample (h·w for conv, 1 for dense): batch-norm rows per sample. */
+  positions: number;
+  /** conv geometry; pool uses h, w and cin (= channels). */
+  g: ConvGeometry;
+  /** Index into weights/bn (weight layers only), -1 for pools. */
+  wl: number;
+  /** Pre-normalisation sums and normalised outputs (weight layers). */
+  z: Float32Array;
+  y: Float32Array;
+  /** Pool: index of each output's maximum in the input buffer. */
+  argmax: Int32Array;
+}
+
+export class ReferenceConvNet {
+  readonly input: Shape;
+  readonly layers: readonly NetLayer[];
+  readonly batch: number;
+  readonly kind: WeightKind;
+  readonly qbp: boolean;
+  readonly window: number;
+  readonly lrStart: number;
+  readonly lrEnd: number;
+  readonly decaySteps: number;
+  readonly betaLrScale: number;
+  readonly layerLrScales: readonly number[];
+  readonly reluBounded: boolean;
+  /** Per weight layer (conv and dense, in order): latent or real weights, the propagated ones, their gradient. */
+  readonly weights: Float32Array[] = [];
+  readonly sampled: Float32Array[] = [];
+  readonly gradWeights: Float32Array[] = [];
+  readonly bn: BatchNorm[] = [];
+  readonly rng: Xorshift128;
+  step = 0;
+
+  private readonly stages: Stage[] = [];
+  /** acts[k] is the input of stage k; acts[stages] is unused for the last (its output is y). */
+  private readonly acts: Float32Array[] = [];
+  /** grads[k]: gradient at the output of stage k. */
+  private readonly grads: Float32Array[] = [];
+  private readonly xq: Float32Array;
+  private readonly idx: Int32Array;
+  private readonly val: Float32Array;
+  private evalWeights: Float32Array[] | undefined;
+
+  constructor(o: ConvReferenceOptions) {
+    if (!Number.isInteger(o.batch) || o.batch < 1) throw new RangeError(`batch must be a positive integer, got ${o.batch}`);
+    const plan = planLayers({ input: o.input, layers: o.layers, batch: o.batch } as ConvNetSpec, "reference conv net");
+    this.input = o.input;
+    this.layers = o.layers;
+    this.batch = o.batch;
+    this.kind = weightKind(o.variant);
+    this.qbp = usesQbp(o.variant);
+    this.window = o.window ?? 8;
+    this.lrStart = o.lrStart;
+    this.lrEnd = o.lrEnd;
+    this.decaySteps = o.decaySteps;
+    this.betaLrScale = o.betaLrScale ?? 1;
+    this.reluBounded = o.bnBackward === "relu-bounded";
+    this.rng = new Xorshift128(o.seed);
+    const B = o.batch;
+    const fans: number[] = [];
+    let maxIns = 0;
+    let maxWidth = B;
+    this.acts.push(new Float32Array(B * vol(o.input)));
+    plan.forEach((p, k) => {
+      const ins = vol(p.in);
+      const outs = vol(p.out);
+      const positions = p.layer.kind === "conv" ? p.out[1] * p.out[2] : 1;
+      const g: ConvGeometry = { h: p.in[1], w: p.in[2], cin: p.in[0], cout: p.out[0] };
+      let wl = -1;
+      let z = new Float32Array(0), y = new Float32Array(0);
+      if (p.layer.kind !== "pool") {
+        wl = this.weights.length;
+        const [fanIn, fanOut] = p.layer.kind === "conv" ? [9 * g.cin, 9 * g.cout] : [ins, outs];
+        fans.push(fanIn + fanOut);
+        const w = new Float32Array(p.weights);
+        const h = this.kind === "real" ? Math.sqrt(6 / (fanIn + fanOut)) : 1;
+        for (let i = 0; i < w.length; i++) w[i] = (2 * this.rng.nextFloat() - 1) * h;
+        this.weights.push(w);
+        this.sampled.push(this.kind === "real" ? w : new Float32Array(w.length));
+        this.gradWeights.push(new Float32Array(w.length));
+        const units = p.out[0];
+        // Online normalisation (batchnorm.ts) when a step has fewer rows than onlineBelow:
+        // rows are samples x positions, so conv layers rarely need it.
+        const rows = B * positions;
+        this.bn.push(new BatchNorm(units, rows, rows < (o.onlineBelow ?? 0) ? (o.onlineShift ?? 4) : undefined));
+        z = new Float32Array(B * outs);
+        y = new Float32Array(B * outs);
+        maxIns = Math.max(maxIns, ins);
+        maxWidth = Math.max(maxWidth, ins);
+      }
+      this.stages.push({ kind: p.layer.kind, ins, outs, positions, g, wl, z, y, argmax: new Int32Array(p.layer.kind === "pool" ? B * outs : 0) });
+      if (k < plan.length - 1) this.acts.push(new Float32Array(B * outs));
+      this.grads.push(new Float32Array(B * outs));
+    });
+    this.layerLrScales = resolveScales(fans, o.layerLrScales);
+    this.xq = new Float32Array(this.qbp ? B * maxIns : 0);
+    this.idx = new Int32Array(maxWidth);
+    this.val = new Float32Array(maxWidth);
+  }
+
+  /** Input values per sample (C·H·W). */
+  get features(): number {
+    return vol(this.input);
+  }
+
+  get classes(): number {
+    return this.stages[this.stages.length - 1].outs;
+  }
+
+  learningRate(): number {
+    return learningRate(this.lrStart, this.lrEnd, this.decaySteps, this.step);
+  }
+
+  /** One SGD step on n <= batch samples (HWC uint8 images); returns the training forward's loss and correct count. */
+  trainBatch(images: Uint8Array, labels: Uint8Array, n: number): BatchResult {
+    const r = this.computeGradients(images, labels, n);
+    this.applyUpdate();
+    return r;
+  }
+
+  /** Sample, forward with batch statistics, loss, backward: fills gradWeights and bn[].gradBeta. */
+  computeGradients(images: Uint8Array, labels: Uint8Array, n: number): BatchResult {
+    this.checkBatch(images, labels, n);
+    this.loadInputs(images, n);
+    for (let l = 0; l < this.weights.length; l++) {
+      if (this.kind === "binary") sampleBinary(this.weights[l], this.sampled[l], this.rng);
+      else if (this.kind === "ternary") sampleTernary(this.weights[l], this.sampled[l], this.rng);
+    }
+    this.forward(this.sampled, n, true);
+    const result = this.lossAndOutputGrad(labels, n);
+    this.backward(n);
+    return result;
+  }
+
+  /** SGD with the current learning rate, clipping for BC/TC (as ReferenceMlp.applyUpdate). */
+  applyUpdate(): void {
+    const lr = this.learningRate();
+    const clip = this.kind !== "real";
+    for (let l = 0; l < this.weights.length; l++) {
+      const w = this.weights[l];
+      const g = this.gradWeights[l];
+      const lrw = lr * this.layerLrScales[l];
+      for (let k = 0; k < w.length; k++) {
+        const v = w[k] - lrw * g[k];
+        w[k] = clip ? (v > 1 ? 1 : v < -1 ? -1 : v) : v;
+      }
+      const beta = this.bn[l].beta;
+      const gb = this.bn[l].gradBeta;
+      const lrBeta = lr * this.betaLrScale;
+      for (let j = 0; j < beta.length; j++) beta[j] -= lrBeta * gb[j];
+    }
+    this.step++;
+  }
+
+  /** Correct predictions over n samples with running statistics (weights as ReferenceMlp.evaluate). */
+  evaluate(images: Uint8Array, labels: Uint8Array, n: number, weights: WeightMode): number {
+    const f = this.features;
+    if (images.length < n * f || labels.length < n) throw new RangeError(`evaluate: need ${n} images of ${f} bytes and ${n} labels`);
+    const ws = this.weightsFor(weights);
+    const classes = this.classes;
+    const y = this.stages[this.stages.length - 1].y;
+    let correct = 0;
+    for (let s = 0; s < n; s += this.batch) {
+      const m = Math.min(this.batch, n - s);
+      this.loadInputs(images.subarray(s * f, (s + m) * f), m);
+      this.forward(ws, m, false);
+      for (let b = 0; b < m; b++) if (argmax(y, b * classes, classes) === labels[s + b]) correct++;
+    }
+    return correct;
+  }
+
+  /** Evaluation-mode scores of n <= batch samples into out ([sample][class]). */
+  scores(images: Uint8Array, n: number, weights: WeightMode, out: Float32Array): void {
+    if (!Number.isInteger(n) || n < 1 || n > this.batch) throw new RangeError(`scores: n = ${n} must be in 1..${this.batch}`);
+    this.loadInputs(images, n);
+    this.forward(this.weightsFor(weights), n, false);
+    out.set(this.stages[this.stages.length - 1].y.subarray(0, n * this.classes));
+  }
+
+  private weightsFor(mode: WeightMode): Float32Array[] {
+    if (this.kind === "real" || mode === "latent") return this.weights;
+    if (mode !== "deterministic") throw new RangeError(`unknown weight mode ${String(mode)}`);
+    this.evalWeights ??= this.weights.map((w) => new Float32Array(w.length));
+    for (let l = 0; l < this.weights.length; l++) {
+      if (this.kind === "binary") deterministicBinary(this.weights[l], this.evalWeights[l]);
+      else deterministicTernary(this.weights[l], this.evalWeights[l]);
+    }
+    return this.evalWeights;
+  }
+
+  private checkBatch(images: Uint8Array, labels: Uint8Array, n: number): void {
+    if (!Number.isInteger(n) || n < 1 || n > this.batch) throw new RangeError(`trainBatch: n = ${n} must be an integer in 1..${this.batch}`);
+    if (images.length < n * this.features || labels.length < n) {
+      throw new RangeError(`trainBatch: need ${n} images of ${this.features} bytes and ${n} labels`);
+    }
+    for (let b = 0; b < n; b++) if (labels[b] >= this.classes) throw new RangeError(`trainBatch: label ${labels[b]} >= ${this.classes} classes`);
+  }
+
+  private loadInputs(images: Uint8Array, n: number): void {
+    const x = this.acts[0];
+    const len = n * this.features;
+    for (let k = 0; k < len; k++) x[k] = images[k] * INPUT_SCALE;
+  }
+
+  private forward(ws: Float32Array[], n: number, training: boolean): void {
+    const last = this.stages.length - 1;
+    this.stages.forEach((st, k) => {
+      const x = this.acts[k];
+      if (st.kind === "pool") {
+        poolForward(x, n, st.g.h, st.g.w, st.g.cin, this.acts[k + 1], st.argmax);
+        return;
+      }
+      if (st.kind === "conv") convForward(x, n, st.g, ws[st.wl], st.z);
+      else denseForward(x, n, st.ins, ws[st.wl], st.outs, st.z, this.idx, this.val);
+      const rows = n * st.positions;
+      if (training) this.bn[st.wl].forwardTrain(st.z, rows, st.y);
+      else this.bn[st.wl].forwardEval(st.z, rows, st.y);
+      if (k < last) {
+        const a = this.acts[k + 1];
+        const len = n * st.outs;
+        for (let i = 0; i < len; i++) a[i] = st.y[i] > 0 ? st.y[i] : 0;
+      }
+    });
+  }
+
+  private lossAndOutputGrad(labels: Uint8Array, n: number): BatchResult {
+    const classes = this.classes;
+    const y = this.stages[this.stages.length - 1].y;
+    const g = this.grads[this.stages.length - 1];
+    const inv = 1 / n;
+    let loss = 0;
+    let correct = 0;
+    for (let b = 0; b < n; b++) {
+      const o = b * classes;
+      for (let k = 0; k < classes; k++) {
+        const t = k === labels[b] ? 1 : -1;
+        const m = 1 - t * y[o + k];
+        g[o + k] = m > 0 ? -2 * t * m * inv : 0;
+        if (m > 0) loss += m * m;
+      }
+      if (argmax(y, o, classes) === labels[b]) correct++;
+    }
+    return { loss: loss * inv, correct };
+  }
+
+  private backward(n: number): void {
+    const last = this.stages.length - 1;
+    for (let k = last; k >= 0; k--) {
+      const st = this.stages[k];
+      const g = this.grads[k];
+      const below = k > 0 ? this.grads[k - 1] : undefined;
+      if (st.kind === "pool") {
+        if (below) poolBackward(g, st.argmax, n * st.outs, below, n * st.ins);
+        continue;
+      }
+      const bn = this.bn[st.wl];
+      const rows = n * st.positions;
+      bn.backward(g, rows, g, this.reluBounded && k < last);
+      let xin = this.acts[k];
+      if (this.qbp) {
+        // st.wl weight layers come before this one: 0 while its input is still pixels.
+        const { lo, hi } = qbpWindow(st.wl, this.window);
+        qbpRoundArray(xin, this.xq, n * st.ins, lo, hi, this.rng);
+        xin = this.xq;
+      }
+      const ws = this.sampled[st.wl];
+      if (st.kind === "conv") {
+        convWeightGrad(xin, n, st.g, g, this.gradWeights[st.wl]);
+        if (below) convBackwardMasked(g, n, st.g, ws, this.acts[k], below);
+      } else {
+        denseWeightGrad(xin, n, st.ins, g, st.outs, this.gradWeights[st.wl], this.idx, this.val);
+        if (below) denseBackwardMasked(g, n, st.outs, ws, st.ins, this.acts[k], below);
+      }
+    }
+  }
+}
+
+const vol = (s: Shape) => s[0] * s[1] * s[2];
+
+function argmax(y: Float32Array, o: number, len: number): number {
+  let best = 0;
+  for (let k = 1; k < len; k++) if (y[o + k] > y[o + best]) best = k;
+  return best;
+}
+
+/** Per weight layer learning-rate factors: all 1, explicit, or "glorot" (fan_in + fan_out over the first layer's). */
+function resolveScales(fans: number[], s: ReferenceOptions["layerLrScales"]): number[] {
+  if (s === undefined) return fans.map(() => 1);
+  if (s === "glorot") return fans.map((f) => f / fans[0]);
+  if (!Array.isArray(s) || s.length !== fans.length || !s.every((v) => v >= 0)) {
+    throw new RangeError(`layerLrScales must be "glorot" or ${fans.length} numbers >= 0, got ${JSON.stringify(s)}`);
+  }
+  return [...s];
+}
