@@ -15,7 +15,7 @@ const spec = parseSpec("16-24-4,batch=8,decay=20");
 
 function data(): Dataset {
   const { inputs, labels } = batch(1, 160);
-  return { name: "synthetic", images: inputs, labels, count: 160, features: 16, width: 16, height: 1, channels: 1, classes: 4 };
+  return { name: "synthetic", images: inputs, labels, count: 160, features: 16, width: 16, height: 1, channels: 1, shape: [1, 1, 16], classes: 4 };
 }
 
 async function session(): Promise<Session> {
