@@ -18,16 +18,21 @@ import { denseUpdate } from "./kernels/update";
 import { hingeBackward, countCorrect, lastLossSum, argmax } from "./kernels/loss";
 import { writeHeader, sealState, checkState, HEADER_BYTES, O_RNG, O_STEP, O_LR, O_LOSS, COUNTERS_BYTES } from "./state";
 
-// Per-layer plan: one 64-byte record of addresses and sizes, in static memory.
-const PLAN: usize = memory.data(MAX_LAYERS << 6); // one 64-byte record per layer
-const L_IN = 0, L_OUT = 4, L_W = 8, L_BIAS = 12, L_MEAN = 16, L_SPREAD = 20, L_K = 24, L_GRAD = 28,
-  L_KEPT = 32, L_X = 36, L_Y = 40, L_BUF = 44, L_LO = 48, L_HI = 52, L_SHIFT = 56,
-  L_BOOST = 60;
+// Per-layer plan: one record of addresses (arena offsets) and sizes per layer, in static memory.
+@unmanaged class LayerPlan {
+  nIn: i32; nOut: i32;
+  w: i32; bias: i32; mean: i32; spread: i32; // state tensors
+  k: i32; grad: i32; kept: i32;               // unit scales, online error terms, kept rows
+  x: i32; y: i32; buf: i32;                   // layer input, activations, sums/errors buffer
+  lo: i32; hi: i32; shift: i32; boost: i32;   // QBP window, output shift, rate boost
+}
+const PLAN_LOG2_BYTES = 6; // a record is a shift away: 16 fields of 4 bytes
+// @ts-ignore: compile-time check (AssemblyScript's static assertion)
+if (offsetof<LayerPlan>() != 1 << PLAN_LOG2_BYTES) ERROR("LayerPlan is not 64 bytes");
+const PLAN: usize = memory.data(MAX_LAYERS << PLAN_LOG2_BYTES);
 
 // @ts-ignore: decorator
-@inline function plan(l: i32, field: i32): i32 { return load<i32>(PLAN + (<usize>l << 6) + field); }
-// @ts-ignore: decorator
-@inline function setPlan(l: i32, field: i32, v: i32): void { store<i32>(PLAN + (<usize>l << 6) + field, v); }
+@inline function plan(l: i32): LayerPlan { return changetype<LayerPlan>(PLAN + (<usize>l << PLAN_LOG2_BYTES)); }
 
 let ready = false;
 let layers = 0;
@@ -52,8 +57,8 @@ export function isReady(): bool { return ready; }
 export function inputsPtr(): usize { return inputs; }
 export function labelsPtr(): usize { return labels; }
 export function batchSize(): i32 { return batch; }
-export function inputCount(): i32 { return ready ? plan(0, L_IN) : 0; }
-export function outputCount(): i32 { return ready ? plan(layers - 1, L_OUT) : 0; }
+export function inputCount(): i32 { return ready ? plan(0).nIn : 0; }
+export function outputCount(): i32 { return ready ? plan(layers - 1).nOut : 0; }
 export function statePtr(): usize { return state; }
 export function stateLen(): u32 { return stateBytes; }
 export function stepCount(): u32 { return ready ? load<u32>(state + O_STEP) : 0; }
@@ -73,13 +78,13 @@ function layout(): usize {
   state = arenaTake(HEADER_BYTES + COUNTERS_BYTES);
   for (let l = 0; l < layers; l++) {
     let nIn = specSize(SPEC, l), nOut = specSize(SPEC, l + 1);
-    setPlan(l, L_IN, nIn); setPlan(l, L_OUT, nOut);
-    setPlan(l, L_W, <i32>arenaTake(<usize>product(nIn, nOut) << 1));
-    setPlan(l, L_BIAS, <i32>arenaTake(<usize>nOut << 2));
-    setPlan(l, L_MEAN, <i32>arenaTake(<usize>nOut << 2));
-    setPlan(l, L_SPREAD, <i32>arenaTake(<usize>nOut << 2));
+    plan(l).nIn = nIn; plan(l).nOut = nOut;
+    plan(l).w = <i32>arenaTake(<usize>product(nIn, nOut) << 1);
+    plan(l).bias = <i32>arenaTake(<usize>nOut << 2);
+    plan(l).mean = <i32>arenaTake(<usize>nOut << 2);
+    plan(l).spread = <i32>arenaTake(<usize>nOut << 2);
     // Online normalisation (small batches): running means of the error terms, their exponent.
-    setPlan(l, L_GRAD, online ? <i32>arenaTake((<usize>nOut << 3) + 4) : 0);
+    plan(l).grad = online ? <i32>arenaTake((<usize>nOut << 3) + 4) : 0;
   }
   stateBytes = <u32>(arenaEnd() - state);
 
@@ -87,35 +92,35 @@ function layout(): usize {
   labels = arenaTake(<usize>batch);
   let maxOut = 0, maxHidden = 0;
   for (let l = 0; l < layers; l++) {
-    let nIn = plan(l, L_IN), nOut = plan(l, L_OUT);
+    let nIn = plan(l).nIn, nOut = plan(l).nOut;
     if (nOut > maxOut) maxOut = nOut;
     if (l < layers - 1 && nOut > maxHidden) maxHidden = nOut;
-    setPlan(l, L_K, <i32>arenaTake(<usize>nOut << 2));
+    plan(l).k = <i32>arenaTake(<usize>nOut << 2);
     let keptWords = l > 0 ? product(nIn, wordsFor(nOut)) << (mode == MODE_TC ? 1 : 0) : 0;
-    setPlan(l, L_KEPT, l > 0 ? <i32>arenaTake(<usize>keptWords << 2) : 0);
-    setPlan(l, L_Y, l < layers - 1 ? <i32>arenaTake(<usize>nOut << log2Batch) : 0);
-    setPlan(l, L_X, l == 0 ? <i32>inputs : plan(l - 1, L_Y));
+    plan(l).kept = l > 0 ? <i32>arenaTake(<usize>keptWords << 2) : 0;
+    plan(l).y = l < layers - 1 ? <i32>arenaTake(<usize>nOut << log2Batch) : 0;
+    plan(l).x = l == 0 ? <i32>inputs : plan(l - 1).y;
     let top = l == 0 ? QBP_TOP_PIXEL : QBP_TOP_HIDDEN;
     let lo = top - specWindow(SPEC) + 1;
-    setPlan(l, L_HI, top); setPlan(l, L_LO, lo < 0 ? 0 : lo);
-    setPlan(l, L_SHIFT, l == layers - 1 ? OUTPUT_SHIFT : HIDDEN_SHIFT);
+    plan(l).hi = top; plan(l).lo = lo < 0 ? 0 : lo;
+    plan(l).shift = l == layers - 1 ? OUTPUT_SHIFT : HIDDEN_SHIFT;
     // BinaryConnect's per-layer rate scale 1/W0^2 ~ (fan_in + fan_out) / 6, as a shift
     // (rate / 8 · (nIn + nOut), rounded down to a power of two).
-    setPlan(l, L_BOOST, (31 - clz(nIn + nOut)) - 3);
+    plan(l).boost = (31 - clz(nIn + nOut)) - 3;
   }
   let words = wordsFor(maxOut);
   rowPos = arenaTake(<usize>words << 2);
   rowNeg = arenaTake(<usize>words << 2);
   acc = arenaTake(<usize>(maxOut + batch) << 2); // row sums, then the update's sample list
-  let nLast = plan(layers - 1, L_OUT);
+  let nLast = plan(layers - 1).nOut;
   let ping = arenaTake(<usize>maxOut << (log2Batch + 2));
   let pong = arenaTake(<usize>(layers > 2 ? maxHidden : nLast) << (log2Batch + 2));
   // Sums and errors of layer l share one buffer; neighbours alternate so backprop never
   // reads and writes the same one.
-  for (let l = 0; l < layers; l++) setPlan(l, L_BUF, <i32>(((layers - 1 - l) & 1) == 0 ? pong : ping));
+  for (let l = 0; l < layers; l++) plan(l).buf = <i32>(((layers - 1 - l) & 1) == 0 ? pong : ping);
   // The output layer's backward needs its scores after the loss overwrote them: a copy in the
   // buffer of the layer below, whose sums are dead by then (a one-layer net has its own).
-  scoresCopy = layers > 1 ? <usize>plan(layers - 2, L_BUF) : arenaTake(<usize>nLast << (log2Batch + 2));
+  scoresCopy = layers > 1 ? <usize>plan(layers - 2).buf : arenaTake(<usize>nLast << (log2Batch + 2));
   return arenaEnd();
 }
 
@@ -137,16 +142,16 @@ export function initModel(seedLo: u32, seedHi: u32): i32 {
   rngSeed(seedLo, seedHi);
   resetStreams();
   for (let l = 0; l < layers; l++) {
-    let w = <usize>plan(l, L_W);
-    let end = w + (<usize>product(plan(l, L_IN), plan(l, L_OUT)) << 1);
+    let w = <usize>plan(l).w;
+    let end = w + (<usize>product(plan(l).nIn, plan(l).nOut) << 1);
     for (let p = w; p < end; p += 2) store<i16>(p, <i16>(<i32>(half() >>> 1) - (1 << WEIGHT_SHIFT)));
-    let n = <usize>plan(l, L_OUT) << 2;
+    let n = <usize>plan(l).nOut << 2;
     for (let p: usize = 0; p < n; p += 4) {
-      store<i32>(<usize>plan(l, L_BIAS) + p, 0);
-      store<i32>(<usize>plan(l, L_MEAN) + p, 0);
-      store<i32>(<usize>plan(l, L_SPREAD) + p, 0);
+      store<i32>(<usize>plan(l).bias + p, 0);
+      store<i32>(<usize>plan(l).mean + p, 0);
+      store<i32>(<usize>plan(l).spread + p, 0);
     }
-    if (online) memory.fill(<usize>plan(l, L_GRAD), 0, (<usize>plan(l, L_OUT) << 3) + 4);
+    if (online) memory.fill(<usize>plan(l).grad, 0, (<usize>plan(l).nOut << 3) + 4);
   }
   store<u32>(state + O_STEP, 0);
   store<i32>(state + O_LR, specLrStart(SPEC) << 16);
@@ -180,7 +185,7 @@ function warmShift(steps: u32, limit: i32): i32 {
 function dropModel(): void { ready = false; }
 
 function labelsValid(n: i32): bool {
-  let classes = plan(layers - 1, L_OUT);
+  let classes = plan(layers - 1).nOut;
   for (let b = 0; b < n; b++) if (<i32>load<u8>(labels + <usize>b) >= classes) return false;
   return true;
 }
@@ -192,14 +197,14 @@ function labelsValid(n: i32): bool {
  */
 function forward(n: i32, stochastic: bool, batchStats: bool, first: bool, rate: i32): usize {
   for (let l = 0; l < layers; l++) {
-    let buf = <usize>plan(l, L_BUF);
-    denseForward(<usize>plan(l, L_X), plan(l, L_IN), n, <usize>plan(l, L_W), plan(l, L_OUT), mode,
-      stochastic, buf, rowPos, rowNeg, stochastic ? <usize>plan(l, L_KEPT) : 0);
-    normForward(buf, plan(l, L_OUT), n, log2Batch, plan(l, L_SHIFT), <usize>plan(l, L_BIAS),
-      <usize>plan(l, L_MEAN), <usize>plan(l, L_SPREAD), <usize>plan(l, L_K), batchStats, first,
-      <usize>plan(l, L_Y), rate);
+    let buf = <usize>plan(l).buf;
+    denseForward(<usize>plan(l).x, plan(l).nIn, n, <usize>plan(l).w, plan(l).nOut, mode,
+      stochastic, buf, rowPos, rowNeg, stochastic ? <usize>plan(l).kept : 0);
+    normForward(buf, plan(l).nOut, n, log2Batch, plan(l).shift, <usize>plan(l).bias,
+      <usize>plan(l).mean, <usize>plan(l).spread, <usize>plan(l).k, batchStats, first,
+      <usize>plan(l).y, rate);
   }
-  return <usize>plan(layers - 1, L_BUF);
+  return <usize>plan(layers - 1).buf;
 }
 
 /**
@@ -212,7 +217,7 @@ export function calibrateBatch(n: i32, fresh: bool): i32 {
   if (n != batch || !labelsValid(n)) return E_BATCH;
   calSteps = fresh ? 0 : calSteps + 1;
   let scores = forward(n, false, true, fresh, online ? warmShift(calSteps, CALIBRATION_LOG2_SAMPLES - log2Batch) : -1);
-  return countCorrect(scores, labels, plan(layers - 1, L_OUT), n);
+  return countCorrect(scores, labels, plan(layers - 1).nOut, n);
 }
 
 /**
@@ -230,26 +235,26 @@ export function trainBatch(n: i32): i32 {
 
   let rate = online ? warmShift(step, ONLINE_SHIFT) : -1;
   let scores = forward(n, true, true, step == 0, rate);
-  let nLast = plan(layers - 1, L_OUT);
+  let nLast = plan(layers - 1).nOut;
   let correct = countCorrect(scores, labels, nLast, n);
   memory.copy(scoresCopy, scores, <usize>nLast << (log2Batch + 2));
   hingeBackward(scores, labels, nLast, n);
 
   let exponent = -OUTPUT_SHIFT;
   for (let l = layers - 1; l >= 0; l--) {
-    let d = <usize>plan(l, L_BUF);
-    let nOut = plan(l, L_OUT), nIn = plan(l, L_IN);
-    exponent = normBackward(d, nOut, n, log2Batch, <usize>plan(l, L_K), <usize>plan(l, L_BIAS),
-      exponent, plan(l, L_SHIFT), lrShift + RATE_LOG2_BATCH - log2Batch,
-      l == layers - 1 ? scoresCopy : <usize>plan(l, L_Y), l < layers - 1, <usize>plan(l, L_GRAD), rate);
-    let lo = plan(l, L_LO);
-    let shift = exponent + (qbp ? lo : 0) + WEIGHT_SHIFT - lrShift - RATE_LOG2_BATCH + plan(l, L_BOOST);
+    let d = <usize>plan(l).buf;
+    let nOut = plan(l).nOut, nIn = plan(l).nIn;
+    exponent = normBackward(d, nOut, n, log2Batch, <usize>plan(l).k, <usize>plan(l).bias,
+      exponent, plan(l).shift, lrShift + RATE_LOG2_BATCH - log2Batch,
+      l == layers - 1 ? scoresCopy : <usize>plan(l).y, l < layers - 1, <usize>plan(l).grad, rate);
+    let lo = plan(l).lo;
+    let shift = exponent + (qbp ? lo : 0) + WEIGHT_SHIFT - lrShift - RATE_LOG2_BATCH + plan(l).boost;
     if (l > 0) {
-      denseBackward(d, nOut, n, <usize>plan(l, L_KEPT), nIn, mode, <usize>plan(l - 1, L_Y),
-        <usize>plan(l - 1, L_BUF));
+      denseBackward(d, nOut, n, <usize>plan(l).kept, nIn, mode, <usize>plan(l - 1).y,
+        <usize>plan(l - 1).buf);
     }
-    denseUpdate(<usize>plan(l, L_X), nIn, n, d, nOut, <usize>plan(l, L_W), acc, qbp, lo,
-      plan(l, L_HI), shift);
+    denseUpdate(<usize>plan(l).x, nIn, n, d, nOut, <usize>plan(l).w, acc, qbp, lo,
+      plan(l).hi, shift);
     // The sums above are w.r.t. integer activations (one = 2^HIDDEN_SHIFT): rescale to the
     // real-valued error the next normalisation step expects.
     exponent += HIDDEN_SHIFT;
@@ -268,7 +273,7 @@ export function evalBatch(n: i32): i32 {
   if (!ready) return E_NOT_READY;
   if (n < 1 || n > batch || !labelsValid(n)) return E_BATCH;
   let scores = forward(n, false, false, false, -1);
-  return countCorrect(scores, labels, plan(layers - 1, L_OUT), n);
+  return countCorrect(scores, labels, plan(layers - 1).nOut, n);
 }
 
 /** Predicted class of each of n samples after evalBatch, written as uint8 over the labels. */
@@ -276,7 +281,7 @@ export function predictBatch(n: i32): i32 {
   if (!ready) return E_NOT_READY;
   if (n < 1 || n > batch) return E_BATCH;
   let scores = forward(n, false, false, false, -1);
-  let nLast = plan(layers - 1, L_OUT);
+  let nLast = plan(layers - 1).nOut;
   let row = scores;
   for (let b = 0; b < n; b++) {
     store<u8>(labels + <usize>b, <u8>argmax(row, nLast));
