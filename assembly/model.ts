@@ -161,7 +161,8 @@ function deriveSettings(): void {
   lrStep = decay == 0 ? 0 : span / <i32>decay;
 }
 
-function dropModel(): void { ready = false; }
+/** Forgets the model (the protocol's failed restore); initModel or a good blob brings one back. */
+export function dropModel(): void { ready = false; }
 
 function labelsValid(n: i32): bool {
   let classes = plan(layers - 1, L_OUT);

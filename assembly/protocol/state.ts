@@ -1,5 +1,6 @@
 // Protocol state that outlives single frames. lastBatchId travels with the model state
 // (checkpoint header, STATE_COMMIT) because it says which batches that state already holds.
+import { dropModel } from "./model-api";
 
 /** Highest batch id applied to the current weights; TRAIN applies only ids above it. 0 = none. */
 export let lastBatchId: u32 = 0;
@@ -14,3 +15,10 @@ export let bootStatus: i32 = 0;
 export function setLastBatchId(id: u32): void { lastBatchId = id; }
 export function setDirty(d: bool): void { dirty = d; }
 export function setBootStatus(s: i32): void { bootStatus = s; }
+
+/** No model any more (failed INIT, commit or restore): the summary is all zeros. */
+export function forgetModel(): void {
+  dropModel();
+  dirty = false;
+  lastBatchId = 0;
+}

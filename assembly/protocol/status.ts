@@ -11,6 +11,9 @@ export const E_DIRTY: i32 = -39;         // state partly overwritten (or restore
 export const E_FLASH: i32 = -40;         // flash_read/flash_write reported an error
 export const E_FLASH_SIZE: i32 = -41;    // checkpoint larger than the board's flash
 export const E_CHECKPOINT: i32 = -42;    // checkpoint in flash damaged (header/blob CRC) or not fitting its model
+// Answers that leave a request not done (protocol v2): the host sends it again later.
+export const E_BUSY: i32 = -43;          // batch data of a newer upload while the buffer's batch has not run yet
+export const E_WAIT: i32 = -44;          // a command ahead of an earlier frame that has not arrived (yet)
 
 // NAK reasons: a NAK names the seq it could read from a damaged frame (which may be wrong).
 export const NAK_CRC: u8 = 1;      // checksum mismatch

@@ -1,7 +1,7 @@
-// Command bytes and layout constants of fewmul wire protocol v1 (assembly/protocol/opcodes.ts
+// Command bytes and layout constants of fewmul wire protocol v2 (assembly/protocol/opcodes.ts
 // and config.ts are the device's copy; docs/protocol.md is the reference).
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const Cmd = {
   HELLO: 0x01,
@@ -28,3 +28,5 @@ export const NakReason = { CRC: 1, TOO_LONG: 2, COBS: 3, SHORT: 4 } as const;
 export const REQUEST_OVERHEAD = 7;
 export const REPLY_OVERHEAD = 8;
 export const SPEC_BYTES = 48;
+/** BATCH_DATA body before the bytes: upload id u32, offset u32. */
+export const BATCH_DATA_HEADER = 8;

@@ -23,6 +23,8 @@ export const Status = {
   E_FLASH: -40,
   E_FLASH_SIZE: -41,
   E_CHECKPOINT: -42,
+  E_BUSY: -43,
+  E_WAIT: -44,
 } as const;
 
 const MESSAGES: Record<number, string> = {
@@ -38,6 +40,8 @@ const MESSAGES: Record<number, string> = {
   [Status.E_FLASH]: "device flash read or write failed",
   [Status.E_FLASH_SIZE]: "checkpoint does not fit the device flash",
   [Status.E_CHECKPOINT]: "checkpoint in flash is damaged or does not fit its model",
+  [Status.E_BUSY]: "batch buffer still holds a batch whose command has not run",
+  [Status.E_WAIT]: "command ahead of an earlier request that has not arrived",
 };
 
 export function statusMessage(status: number): string {
