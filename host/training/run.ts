@@ -101,11 +101,15 @@ export async function runTraining(session: Session, job: TrainJob): Promise<RunR
     return 1;
   };
 
-  /** The handshake again after each link failure it survives. */
+  /**
+   * The handshake again after each link failure it survives. A device that does not even
+   * answer HELLO (a timeout), or fails the handshake three times in a row (say, it traps at
+   * every boot), is reported at once rather than retried for minutes.
+   */
   const connect = async (resuming: boolean): Promise<number> => {
-    for (;;) {
+    for (let failures = 0; ; failures++) {
       try { return await handshake(resuming); } catch (e) {
-        if (!recoverable(e) || ++recoveries > 100) throw e;
+        if (!recoverable(e) || (e as ProtocolError).timeout || failures >= 2 || ++recoveries > 100) throw e;
         resuming = true;
       }
     }
