@@ -17,7 +17,7 @@ export interface LinkOptions {
   timeoutMs?: number;
   /** Compute time allowed for a request that computes before the device's own times are known, ms (default 10000). */
   slowTimeoutMs?: number;
-  /** Silences in a row (no reply at all) before the link gives up with a `timeout` error (default 5). */
+  /** Silences in a row (no reply at all) before the link gives up with a `timeout` error (default 8). */
   maxRetries?: number;
   /** First sequence number (default random): a fresh session never collides with an old one. */
   firstSeq?: number;
@@ -95,15 +95,15 @@ export class Link {
   /** When the last silence ended in a resend; the next silence counts from there. */
   private lastResend = 0;
   private silentRounds = 0;
-  /** Compute times (ms) of recent slow requests, from send to reply: what a silence may include. */
-  private computeMs: number[] = [];
+  /** Per command, times (ms) from send to reply of recent slow requests: what a silence may include. */
+  private readonly computeMs = new Map<number, number[]>();
   private readonly initialComputeMs: number;
   readonly stats: LinkStats = { framesSent: 0, retransmissions: 0, bytesSent: 0, silences: 0 };
 
   constructor(private readonly transport: Transport, options: LinkOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 300;
     this.initialComputeMs = options.slowTimeoutMs ?? 10_000;
-    this.maxRetries = options.maxRetries ?? 5;
+    this.maxRetries = options.maxRetries ?? 8;
     this.msPerByte = options.baud ? 10_000 / options.baud : 0; // 8N1: 10 bits a byte
     this.nextSeq = (options.firstSeq ?? Math.floor(Math.random() * 0x10000)) & 0xffff;
     this.unsubscribe = transport.onData((chunk) => {
@@ -210,16 +210,20 @@ export class Link {
    */
   private silenceMs(): number {
     let bytes = 0;
-    let slow = false;
-    for (const p of this.inflight) { bytes += p.frame.length + 1 + p.budget; slow ||= p.slow; }
+    let compute = 0;
+    for (const p of this.inflight) {
+      bytes += p.frame.length + 1 + p.budget;
+      if (p.slow) compute = Math.max(compute, this.computeAllowance(p.cmd));
+    }
     // After one silence the device is either done computing or not answering at all.
-    return this.timeoutMs + bytes * this.msPerByte + (slow && this.silentRounds === 0 ? this.computeAllowance() : 0);
+    return this.timeoutMs + bytes * this.msPerByte + (this.silentRounds === 0 ? compute : 0);
   }
 
-  /** Twice the longest recent compute time (replies of slow requests), or the configured default. */
-  private computeAllowance(): number {
-    if (this.computeMs.length === 0) return this.initialComputeMs;
-    return 2 * Math.max(...this.computeMs) + 100;
+  /** Twice the longest recent time a command took (send to reply), or the configured default. */
+  private computeAllowance(cmd: number): number {
+    const seen = this.computeMs.get(cmd);
+    if (!seen) return this.initialComputeMs;
+    return 2 * Math.max(...seen) + 100;
   }
 
   private arm(): void {
@@ -239,12 +243,13 @@ export class Link {
     if (this.inflight.length === 0) return;
     if (++this.silentRounds > this.maxRetries) {
       const head = this.inflight[0];
+      const more = this.inflight.length - 1;
       const secs = ((Date.now() - this.lastHeard) / 1000).toFixed(1);
       this.needsSync = true;
-      this.failAll(() => new ProtocolError(`no reply from the device for ${secs} s (command 0x${head.cmd.toString(16)} and ${this.inflight.length - 1} more unanswered after ${this.maxRetries} resends)`, { timeout: true, resync: true }));
+      this.failAll(() => new ProtocolError(`no reply from the device for ${secs} s (command 0x${head.cmd.toString(16)} and ${more} more unanswered after ${this.maxRetries} resends)`, { timeout: true, resync: true }));
       return;
     }
-    this.stats.silences++;
+    this.stats.silences++; if (process.env.LINK_DEBUG) console.error(`silence at ${Date.now() % 100000}: heard ${Date.now() - this.lastHeard} ms ago, allowance ${this.silenceMs()}, compute ${JSON.stringify([...this.computeMs])}, inflight ${this.inflight.map((p) => p.cmd).join(",")}`);
     this.lastResend = Date.now();
     for (const p of [...this.inflight]) { p.deferred = false; this.send(p); }
     this.arm();
@@ -283,8 +288,10 @@ export class Link {
     }
     this.inflight.splice(i, 1);
     if (p.slow && p.sends === 1 && p.deferrals === 0) {
-      this.computeMs.push(Date.now() - p.sentAt);
-      if (this.computeMs.length > 8) this.computeMs.shift();
+      const seen = this.computeMs.get(p.cmd) ?? [];
+      seen.push(Date.now() - p.sentAt);
+      if (seen.length > 8) seen.shift();
+      this.computeMs.set(p.cmd, seen);
     }
     // A request done may be what a deferred later one waited for: send those again (batch
     // data waits for a command only; a command for anything before it).
