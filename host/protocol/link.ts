@@ -13,12 +13,17 @@ import { Cmd, NAK, REPLY_BIT } from "./opcodes.ts";
 import { Status } from "./status.ts";
 
 export interface LinkOptions {
-  /** Silence allowed on top of the wire time of what is in flight, ms (default 300). */
+  /**
+   * Silence allowed on top of the wire time of what is in flight before the unanswered
+   * requests are resent, at most, ms (default 300). Less once round trips are measured.
+   */
   timeoutMs?: number;
   /** Compute time allowed for a request that computes before the device's own times are known, ms (default 10000). */
   slowTimeoutMs?: number;
-  /** Silences in a row (no reply at all) before the link gives up with a `timeout` error (default 8). */
+  /** Resends after silences in a row (no reply at all) before the link gives up with a `timeout` error (default 8). */
   maxRetries?: number;
+  /** Silence (beyond wire and compute time) after which the link gives up even before maxRetries resends, ms (default 3000). */
+  deadMs?: number;
   /** First sequence number (default random): a fresh session never collides with an old one. */
   firstSeq?: number;
   /** The line's baud rate, if known: silences are bounded by the wire time of the bytes in flight. */
@@ -49,6 +54,11 @@ export interface LinkStats {
   bytesSent: number;
   /** Silences the link waited out (each followed by a resend of what was unanswered). */
   silences: number;
+  /** Requests resent at once: named by a NAK or a damaged reply, or missing before a later reply. */
+  nakResends: number;
+  gapResends: number;
+  /** "Not yet" answers (E_WAIT, E_BUSY). */
+  deferrals: number;
 }
 
 interface Pending {
@@ -88,6 +98,9 @@ export class Link {
   private readonly unsubscribe: () => void;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
+  private readonly deadMs: number;
+  /** Recent round trips of requests that do not compute, ms: how long a reply normally takes. */
+  private readonly rtts: number[] = [];
   private readonly msPerByte: number;
   private txCount = 0;
   /** When the device last answered (or the link last had nothing to wait for). */
@@ -98,12 +111,13 @@ export class Link {
   /** Per command, times (ms) from send to reply of recent slow requests: what a silence may include. */
   private readonly computeMs = new Map<number, number[]>();
   private readonly initialComputeMs: number;
-  readonly stats: LinkStats = { framesSent: 0, retransmissions: 0, bytesSent: 0, silences: 0 };
+  readonly stats: LinkStats = { framesSent: 0, retransmissions: 0, bytesSent: 0, silences: 0, nakResends: 0, gapResends: 0, deferrals: 0 };
 
   constructor(private readonly transport: Transport, options: LinkOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 300;
     this.initialComputeMs = options.slowTimeoutMs ?? 10_000;
     this.maxRetries = options.maxRetries ?? 8;
+    this.deadMs = options.deadMs ?? 3000;
     this.msPerByte = options.baud ? 10_000 / options.baud : 0; // 8N1: 10 bits a byte
     this.nextSeq = (options.firstSeq ?? Math.floor(Math.random() * 0x10000)) & 0xffff;
     this.unsubscribe = transport.onData((chunk) => {
@@ -202,13 +216,19 @@ export class Link {
   }
 
   /**
-   * How long the line may stay silent before the unanswered requests are sent again: the base
-   * timeout, the wire time of the bytes in flight both ways, and the compute time of one slow
-   * request if one is in flight (the device computes one at a time and answers in between).
-   * It depends on what is in flight now only: never on retries or on how many slow requests
-   * are queued.
+   * How long the line may stay silent before the unanswered requests are sent again: a base
+   * (a few measured round trips, at most timeoutMs), the wire time of the bytes in flight both
+   * ways, and the compute time of one slow request if one is in flight (the device computes
+   * one at a time and answers in between). It depends on what is in flight now only: never on
+   * retries or on how many slow requests are queued.
    */
   private silenceMs(): number {
+    const base = this.rtts.length < 4 ? this.timeoutMs : Math.min(this.timeoutMs, 20 + 3 * Math.max(...this.rtts));
+    return base + this.inFlightMs();
+  }
+
+  /** Wire time of the bytes in flight both ways, plus one compute time if a slow request is among them. */
+  private inFlightMs(): number {
     let bytes = 0;
     let compute = 0;
     for (const p of this.inflight) {
@@ -216,7 +236,7 @@ export class Link {
       if (p.slow) compute = Math.max(compute, this.computeAllowance(p.cmd));
     }
     // After one silence the device is either done computing or not answering at all.
-    return this.timeoutMs + bytes * this.msPerByte + (this.silentRounds === 0 ? compute : 0);
+    return bytes * this.msPerByte + (this.silentRounds === 0 ? compute : 0);
   }
 
   /** Twice the longest recent time a command took (send to reply), or the configured default. */
@@ -241,7 +261,8 @@ export class Link {
   /** Nothing came back for too long: resend everything unanswered, or give up. */
   private onSilence(): void {
     if (this.inflight.length === 0) return;
-    if (++this.silentRounds > this.maxRetries) {
+    const silent = Date.now() - this.lastHeard;
+    if (++this.silentRounds > this.maxRetries && silent > this.deadMs + this.inFlightMs()) {
       const head = this.inflight[0];
       const more = this.inflight.length - 1;
       const secs = ((Date.now() - this.lastHeard) / 1000).toFixed(1);
@@ -259,13 +280,13 @@ export class Link {
     if (!f.ok) {
       // A damaged reply: the device has that request, so ask for the reply again at once.
       const p = f.seq === undefined ? undefined : this.inflight.find((q) => q.seq === f.seq);
-      if (p) this.send(p);
+      if (p) { this.stats.nakResends++; this.send(p); }
       return;
     }
     const i = this.inflight.findIndex((p) => p.seq === f.seq);
     if (i < 0) return; // duplicate or stale reply
     const p = this.inflight[i];
-    if (f.cmd === NAK) { this.send(p); return; } // the frame was damaged on its way: resend it
+    if (f.cmd === NAK) { this.stats.nakResends++; this.send(p); return; } // the frame was damaged on its way: resend it
     if (f.cmd !== (p.cmd | REPLY_BIT) || f.body.length < 1) return;
     const status = (f.body[0] << 24) >> 24;
     this.lastHeard = Date.now();
@@ -279,14 +300,19 @@ export class Link {
     // before this reply's request and is still unanswered was lost (frame or reply).
     // (For a request sent several times, which copy this reply answers is unknown: the first.)
     const sentBefore = p.sends === 1 ? p.lastTx : p.firstTx;
-    for (const q of this.inflight) if (q !== p && !q.deferred && q.lastTx < sentBefore) this.send(q);
+    for (const q of this.inflight) if (q !== p && !q.deferred && q.lastTx < sentBefore) { this.stats.gapResends++; this.send(q); }
 
     if (NOT_YET.has(status)) {
       // It waits for an earlier request (a command for the frames before it, batch data for
       // the command using the batch before it); with none left, it never will: final.
+      this.stats.deferrals++;
       if (i > 0 && ++p.deferrals <= 16 * this.limits.window) { p.deferred = true; this.arm(); return; }
     }
     this.inflight.splice(i, 1);
+    if (!p.slow && p.sends === 1 && p.deferrals === 0) {
+      this.rtts.push(Date.now() - p.sentAt);
+      if (this.rtts.length > 16) this.rtts.shift();
+    }
     if (p.slow && p.sends === 1 && p.deferrals === 0) {
       const seen = this.computeMs.get(p.cmd) ?? [];
       seen.push(Date.now() - p.sentAt);

@@ -32,6 +32,8 @@ export class Session {
   private shape: BatchShape | undefined;
   /** Id of the next batch upload; the device forgets uploads at HELLO, so ids restart there. */
   private nextUpload = 1;
+  /** Settles once the data frames of the last upload are all acknowledged. */
+  private lastUploadAcked: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly transport: Transport, options: SessionOptions = {}) {
     this.link = new Link(transport, options);
@@ -78,11 +80,9 @@ export class Session {
   async train(batchId: number, inputs: Uint8Array, labels: Uint8Array): Promise<TrainResult> {
     const { batchSize } = this.requireShape();
     this.checkBatch(inputs, labels, batchSize);
-    const upload = this.nextUpload++;
-    const uploads = this.uploadBatch(upload, inputs, labels);
-    const trainBody = new Writer(14).u32(batchId).u32(upload).u16(batchSize).u32(batchCrc(inputs, labels)).done();
-    const train = this.call(Cmd.TRAIN, trainBody, { slow: true });
-    const [, body] = await settleAll([uploads, train]);
+    const crc = batchCrc(inputs, labels);
+    const body = await this.withUpload(inputs, labels, (upload) =>
+      this.call(Cmd.TRAIN, new Writer(14).u32(batchId).u32(upload).u16(batchSize).u32(crc).done(), { slow: true }));
     return readTrainResult(body);
   }
 
@@ -91,10 +91,9 @@ export class Session {
     const n = labels.length;
     this.checkBatch(inputs, labels, n);
     if (n < 1 || n > this.requireShape().batchSize) throw new RangeError(`eval batch of ${n} samples`);
-    const upload = this.nextUpload++;
-    const uploads = this.uploadBatch(upload, inputs, labels);
-    const evalReq = this.call(Cmd.EVAL, new Writer(10).u32(upload).u16(n).u32(batchCrc(inputs, labels)).done(), { slow: true });
-    const [, body] = await settleAll([uploads, evalReq]);
+    const crc = batchCrc(inputs, labels);
+    const body = await this.withUpload(inputs, labels, (upload) =>
+      this.call(Cmd.EVAL, new Writer(10).u32(upload).u16(n).u32(crc).done(), { slow: true }));
     return new Reader(body).u16();
   }
 
@@ -105,10 +104,9 @@ export class Session {
   async calibrate(inputs: Uint8Array, labels: Uint8Array, fresh: boolean): Promise<number> {
     const { batchSize } = this.requireShape();
     this.checkBatch(inputs, labels, batchSize);
-    const upload = this.nextUpload++;
-    const uploads = this.uploadBatch(upload, inputs, labels);
-    const body = new Writer(11).u32(upload).u16(batchSize).u8(fresh ? 1 : 0).u32(batchCrc(inputs, labels)).done();
-    const [, reply] = await settleAll([uploads, this.call(Cmd.CALIBRATE, body, { slow: true })]);
+    const crc = batchCrc(inputs, labels);
+    const reply = await this.withUpload(inputs, labels, (upload) =>
+      this.call(Cmd.CALIBRATE, new Writer(11).u32(upload).u16(batchSize).u8(fresh ? 1 : 0).u32(crc).done(), { slow: true }));
     return new Reader(reply).u16();
   }
 
@@ -190,6 +188,31 @@ export class Session {
     if (labels.length !== n || inputs.length !== n * inputCount) {
       throw new RangeError(`batch needs ${n} labels and ${n * inputCount} input bytes, got ${labels.length} and ${inputs.length}`);
     }
+  }
+
+  /**
+   * Uploads a batch and queues the command `use(upload)` that consumes it right behind its
+   * data. The next upload's data is queued only once this one's data is acknowledged (not its
+   * command: that may compute): the device has one batch buffer, and data arriving while a
+   * lost chunk holds the buffer would be refused (E_BUSY) and cost a resend.
+   */
+  private async withUpload(inputs: Uint8Array, labels: Uint8Array, use: (upload: number) => Promise<Uint8Array>): Promise<Uint8Array> {
+    const before = this.lastUploadAcked;
+    let acked!: () => void;
+    this.lastUploadAcked = new Promise<void>((r) => { acked = r; });
+    try { await before; } catch { /* the caller of that upload got its error */ }
+    let uploads: Promise<unknown>, command: Promise<Uint8Array>;
+    try {
+      const upload = this.nextUpload++;
+      uploads = this.uploadBatch(upload, inputs, labels);
+      command = use(upload);
+    } catch (e) {
+      acked();
+      throw e;
+    }
+    uploads.then(acked, acked);
+    const [, body] = await settleAll([uploads, command]);
+    return body;
   }
 
   /**
