@@ -239,10 +239,13 @@ export class Link {
     return bytes * this.msPerByte + (this.silentRounds === 0 ? compute : 0);
   }
 
-  /** Twice the longest recent time a command took (send to reply), or the configured default. */
+  /**
+   * Twice the longest recent time a command took (send to reply); for a command not seen yet,
+   * the same over every command that computes; before any, the configured default.
+   */
   private computeAllowance(cmd: number): number {
-    const seen = this.computeMs.get(cmd);
-    if (!seen) return this.initialComputeMs;
+    const seen = this.computeMs.get(cmd) ?? [...this.computeMs.values()].flat();
+    if (seen.length === 0) return this.initialComputeMs;
     return 2 * Math.max(...seen) + 100;
   }
 
@@ -313,7 +316,9 @@ export class Link {
       this.rtts.push(Date.now() - p.sentAt);
       if (this.rtts.length > 16) this.rtts.shift();
     }
-    if (p.slow && p.sends === 1 && p.deferrals === 0) {
+    // A reply to a resent request may answer an earlier copy: then this time is too short,
+    // which costs at worst an early resend.
+    if (p.slow) {
       const seen = this.computeMs.get(p.cmd) ?? [];
       seen.push(Date.now() - p.sentAt);
       if (seen.length > 8) seen.shift();

@@ -56,14 +56,23 @@ export class BatchSource {
   }
 }
 
-/** Accuracy of the device's deterministic network on a dataset, batch by batch. */
-export async function evaluateOnDevice(session: Session, ds: Dataset, batch: number): Promise<number> {
+/** Accuracy of the device's deterministic network on a dataset, batch by batch (the next ones in flight). */
+export async function evaluateOnDevice(session: Session, ds: Dataset, batch: number, depth = 2): Promise<number> {
   let correct = 0;
   const f = ds.features;
-  for (let at = 0; at < ds.count; at += batch) {
-    const n = Math.min(batch, ds.count - at);
-    correct += await session.eval(ds.images.subarray(at * f, (at + n) * f), ds.labels.subarray(at, at + n));
+  const inFlight: Promise<void>[] = [];
+  try {
+    for (let at = 0; at < ds.count; at += batch) {
+      const n = Math.min(batch, ds.count - at);
+      const step = session.eval(ds.images.subarray(at * f, (at + n) * f), ds.labels.subarray(at, at + n)).then((c) => { correct += c; });
+      step.catch(() => {}); // awaited below
+      inFlight.push(step);
+      if (inFlight.length > depth) await inFlight.shift();
+    }
+  } finally {
+    await Promise.allSettled(inFlight);
   }
+  await Promise.all(inFlight);
   return correct / ds.count;
 }
 
