@@ -273,7 +273,7 @@ export class Link {
       this.failAll(() => new ProtocolError(`no reply from the device for ${secs} s (command 0x${head.cmd.toString(16)} and ${more} more unanswered after ${this.maxRetries} resends)`, { timeout: true, resync: true }));
       return;
     }
-    this.stats.silences++; if (process.env.LINK_DEBUG) console.error(`silence at ${Date.now() % 100000}: heard ${Date.now() - this.lastHeard} ms ago, allowance ${this.silenceMs()}, compute ${JSON.stringify([...this.computeMs])}, inflight ${this.inflight.map((p) => p.cmd).join(",")}`);
+    this.stats.silences++;
     this.lastResend = Date.now();
     for (const p of [...this.inflight]) { p.deferred = false; this.send(p); }
     this.arm();
