@@ -34,6 +34,8 @@ export class Session {
   private nextUpload = 1;
   /** Settles once the data frames of the last upload are all acknowledged. */
   private lastUploadAcked: Promise<unknown> = Promise.resolve();
+  /** Handshakes so far: an upload waiting across one belongs to an abandoned sequence. */
+  private handshakes = 0;
 
   constructor(private readonly transport: Transport, options: SessionOptions = {}) {
     this.link = new Link(transport, options);
@@ -47,6 +49,7 @@ export class Session {
   /** Handshake: (re)starts the sequence and learns the device's limits and model summary. */
   async hello(): Promise<DeviceInfo> {
     this.nextUpload = 1;
+    this.handshakes++;
     const reply = await this.link.request(Cmd.HELLO, new Writer(2).u16(PROTOCOL_VERSION).done(), { replyBytes: 128 });
     if (reply.status === Status.E_PROTO_VERSION && reply.body.length >= 2) {
       const theirs = new Reader(reply.body).u16();
@@ -198,11 +201,14 @@ export class Session {
    */
   private async withUpload(inputs: Uint8Array, labels: Uint8Array, use: (upload: number) => Promise<Uint8Array>): Promise<Uint8Array> {
     const before = this.lastUploadAcked;
+    const handshakes = this.handshakes;
     let acked!: () => void;
     this.lastUploadAcked = new Promise<void>((r) => { acked = r; });
     try { await before; } catch { /* the caller of that upload got its error */ }
     let uploads: Promise<unknown>, command: Promise<Uint8Array>;
     try {
+      // Queued before a new handshake: like the requests it abandoned, never sent after it.
+      if (this.handshakes !== handshakes) throw new ProtocolError("abandoned by a new handshake", { resync: true });
       const upload = this.nextUpload++;
       uploads = this.uploadBatch(upload, inputs, labels);
       command = use(upload);
