@@ -7,8 +7,9 @@ import { proxyCounts, runFewmul, startEmulator, startProxy } from "../../test/ha
 import { say } from "./args.ts";
 
 const MODEL = "784-128-10:tc";
-const SAMPLES = 8000; // the mnist package's training split
-const PAYLOAD = (SAMPLES / 32) * 32 * 785; // batch bytes of one epoch (inputs + labels)
+// Batch bytes the host must upload for one epoch and its evaluation (inputs + labels): the
+// mnist package's 8,000 training digits (250 batches of 32) and 2,000 test digits.
+const PAYLOAD = (8000 + 2000) * 785;
 
 export interface NoiseRow { ber: number; chunkDrop: number; wall_s: number; relative: number; wire_per_payload: number; resyncs: number; digest: string; same_digest: boolean }
 
