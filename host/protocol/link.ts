@@ -227,24 +227,30 @@ export class Link {
     return base + this.inFlightMs();
   }
 
-  /** Wire time of the bytes in flight both ways, plus one compute time if a slow request is among them. */
-  private inFlightMs(): number {
+  /**
+   * Wire time of the bytes in flight both ways, plus one compute time if a slow request is
+   * among them: for the resend timer only before the first resend (after it the device is
+   * either done computing or not answering; resends cost no more than the wire time in
+   * flight), always for giving up (`patient`: the configured default for a command whose
+   * time is not known yet, so a first long computation is never taken for a dead device).
+   */
+  private inFlightMs(patient = false): number {
     let bytes = 0;
     let compute = 0;
     for (const p of this.inflight) {
       bytes += p.frame.length + 1 + p.budget;
-      if (p.slow) compute = Math.max(compute, this.computeAllowance(p.cmd));
+      if (p.slow) compute = Math.max(compute, this.computeAllowance(p.cmd, patient));
     }
-    // After one silence the device is either done computing or not answering at all.
-    return bytes * this.msPerByte + (this.silentRounds === 0 ? compute : 0);
+    return bytes * this.msPerByte + (patient || this.silentRounds === 0 ? compute : 0);
   }
 
   /**
-   * Twice the longest recent time a command took (send to reply); for a command not seen yet,
-   * the same over every command that computes; before any, the configured default.
+   * Twice the longest recent time a command took (send to reply). For a command not seen yet:
+   * the same over the commands seen (a guess: an early resend is cheap), or when `patient`,
+   * or before any, the configured default.
    */
-  private computeAllowance(cmd: number): number {
-    const seen = this.computeMs.get(cmd) ?? [...this.computeMs.values()].flat();
+  private computeAllowance(cmd: number, patient: boolean): number {
+    const seen = this.computeMs.get(cmd) ?? (patient ? [] : [...this.computeMs.values()].flat());
     if (seen.length === 0) return this.initialComputeMs;
     return 2 * Math.max(...seen) + 100;
   }
@@ -265,7 +271,7 @@ export class Link {
   private onSilence(): void {
     if (this.inflight.length === 0) return;
     const silent = Date.now() - this.lastHeard;
-    if (++this.silentRounds > this.maxRetries && silent > this.deadMs + this.inFlightMs()) {
+    if (++this.silentRounds > this.maxRetries && silent > this.deadMs + this.inFlightMs(true)) {
       const head = this.inflight[0];
       const more = this.inflight.length - 1;
       const secs = ((Date.now() - this.lastHeard) / 1000).toFixed(1);
