@@ -71,6 +71,7 @@ interface Pending {
   firstTx: number;
   lastTx: number;
   sentAt: number;
+  firstSentAt: number;
   sends: number;
   /** The device answered "not yet" (E_BUSY, E_WAIT): resent once an earlier request is done. */
   deferred: boolean;
@@ -159,7 +160,7 @@ export class Link {
       this.nextSeq = (seq + 1) & 0xffff;
       this.queue.push({
         seq, cmd, frame: encodeFrame(seq, cmd, body), budget: cobsMaxEncoded(options.replyBytes ?? SMALL_REPLY) + 2,
-        slow: options.slow ?? false, firstTx: 0, lastTx: 0, sentAt: 0, sends: 0, deferred: false, deferrals: 0, resolve, reject,
+        slow: options.slow ?? false, firstTx: 0, lastTx: 0, sentAt: 0, firstSentAt: 0, sends: 0, deferred: false, deferrals: 0, resolve, reject,
       });
       this.pump();
     });
@@ -198,6 +199,7 @@ export class Link {
     p.lastTx = ++this.txCount;
     if (p.firstTx === 0) p.firstTx = p.lastTx;
     p.sentAt = Date.now();
+    if (p.firstSentAt === 0) p.firstSentAt = p.sentAt;
     this.stats.framesSent++;
     // A leading delimiter flushes line noise that would otherwise be glued onto the frame.
     const bytes = new Uint8Array(p.frame.length + 1);
@@ -322,11 +324,11 @@ export class Link {
       this.rtts.push(Date.now() - p.sentAt);
       if (this.rtts.length > 16) this.rtts.shift();
     }
-    // A reply to a resent request may answer an earlier copy: then this time is too short,
-    // which costs at worst an early resend.
+    // Timed from the first copy: a reply to a resent request may answer that one, and a time
+    // too long only makes the link more patient.
     if (p.slow) {
       const seen = this.computeMs.get(p.cmd) ?? [];
-      seen.push(Date.now() - p.sentAt);
+      seen.push(Date.now() - p.firstSentAt);
       if (seen.length > 8) seen.shift();
       this.computeMs.set(p.cmd, seen);
     }
