@@ -13,6 +13,6 @@ test("HELLO to a v1 device fails with a message naming both versions", async (t)
   const session = new Session(await InProcessTransport.open({ wasmPath: V1 }), { timeoutMs: 100 });
   const err = await t.throwsAsync(session.hello(), { instanceOf: ProtocolError });
   t.is(err!.status, Status.E_PROTO_VERSION);
-  t.regex(err!.message, /device speaks wire protocol v1, this host v2/);
+  t.regex(err!.message, /device speaks wire protocol version 1, this host version 2/);
   await session.close();
 });
