@@ -10,7 +10,7 @@ import {
   cobsDecodeByte, cobsDecodeStart, cobsLength, cobsOverflow, cobsStarted, cobsTruncated,
 } from "./cobs";
 import { crc32 } from "./crc32";
-import { CMD_BATCH_DATA, CMD_HELLO, CMD_NAK, CMD_STATE_WRITE } from "./opcodes";
+import { CMD_BATCH_DATA, CMD_HELLO, CMD_NAK, CMD_STATE_READ, CMD_STATE_WRITE, CMD_STATS } from "./opcodes";
 import { E_NOSYNC, E_STALE, E_WAIT, NAK_COBS, NAK_CRC, NAK_SHORT, NAK_TOO_LONG } from "./status";
 import { replyBegin, replyFinish } from "./reply";
 import { cacheClear, cacheReplay } from "./replay";
@@ -79,7 +79,7 @@ function frameEnd(): void {
   let ahead = <i32>(<u16>(seq - base));
   if (ahead < WINDOW) {
     let bit = <u64>1 << <u64>ahead;
-    if ((done & bit) != 0) { replay(seq, cmd); return; }
+    if ((done & bit) != 0) { replay(seq, cmd, body, bodyLen); return; }
     if (ahead != 0 && cmd != CMD_BATCH_DATA && cmd != CMD_STATE_WRITE) {
       replyBegin(seq, cmd); // a command waits for everything sent before it
       replyFinish(E_WAIT, false);
@@ -90,7 +90,7 @@ function frameEnd(): void {
     // Slide the window over the done prefix.
     while ((done & 1) != 0) { done >>= 1; base++; }
   } else if (ahead >= 0x10000 - WINDOW) {
-    replay(seq, cmd); // behind the window: done long ago
+    replay(seq, cmd, body, bodyLen); // behind the window: done long ago
   }
   // else: beyond the window, which a host keeping the rules never sends: dropped.
 }
@@ -98,10 +98,12 @@ function frameEnd(): void {
 /**
  * A retransmission of a done seq: its cached reply. Batch data is not cached (its reply is an
  * empty OK): it is acknowledged again without being written again, since a copy that old may
- * belong to an upload that is gone.
+ * belong to an upload that is gone. A read whose reply was evicted is answered afresh.
  */
-function replay(seq: u16, cmd: u8): void {
+function replay(seq: u16, cmd: u8, body: usize, len: i32): void {
   if (cacheReplay(seq)) return;
+  // Reads change nothing: an evicted reply is simply computed again.
+  if (cmd == CMD_STATE_READ || cmd == CMD_STATS) { execute(seq, cmd, body, len); return; }
   replyBegin(seq, cmd);
   replyFinish(cmd == CMD_BATCH_DATA ? 0 : E_STALE, false);
 }
