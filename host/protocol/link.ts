@@ -315,9 +315,14 @@ export class Link {
 
     if (NOT_YET.has(status)) {
       // It waits for an earlier request (a command for the frames before it, batch data for
-      // the command using the batch before it); with none left, it never will: final.
+      // the command using the batch before it). With none left unanswered, this answer is a
+      // late copy (a duplicated or delayed reply to an earlier transmission): send it again
+      // now. A request the device keeps refusing fails with that status in the end.
       this.stats.deferrals++;
-      if (i > 0 && ++p.deferrals <= 16 * this.limits.window) { p.deferred = true; this.arm(); return; }
+      if (++p.deferrals <= 16 * this.limits.window) {
+        if (i > 0) { p.deferred = true; this.arm(); } else { this.send(p); }
+        return;
+      }
     }
     this.inflight.splice(i, 1);
     if (!p.slow && p.sends === 1 && p.deferrals === 0) {
