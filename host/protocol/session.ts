@@ -32,6 +32,10 @@ export class Session {
   private shape: BatchShape | undefined;
   /** Id of the next batch upload; the device forgets uploads at HELLO, so ids restart there. */
   private nextUpload = 1;
+  /** Settles once the data frames of the last upload are all acknowledged. */
+  private lastUploadAcked: Promise<unknown> = Promise.resolve();
+  /** Handshakes so far: an upload waiting across one belongs to an abandoned sequence. */
+  private handshakes = 0;
 
   constructor(private readonly transport: Transport, options: SessionOptions = {}) {
     this.link = new Link(transport, options);
@@ -45,6 +49,7 @@ export class Session {
   /** Handshake: (re)starts the sequence and learns the device's limits and model summary. */
   async hello(): Promise<DeviceInfo> {
     this.nextUpload = 1;
+    this.handshakes++;
     const reply = await this.link.request(Cmd.HELLO, new Writer(2).u16(PROTOCOL_VERSION).done(), { replyBytes: 128 });
     if (reply.status === Status.E_PROTO_VERSION && reply.body.length >= 2) {
       const theirs = new Reader(reply.body).u16();
@@ -190,16 +195,29 @@ export class Session {
 
   /**
    * Uploads a batch and queues the command `use(upload)` that consumes it right behind its
-   * data. The next upload's chunks may follow at once: the device takes them once this
-   * command has run (E_BUSY before), so the next batch streams while this one computes.
-   * (Holding them until this upload's chunks are acknowledged would spare resends after a
-   * lost chunk, but a device answers the chunks that arrived with a command only after that
-   * command: the pipeline would stall for a whole step every batch.)
+   * data. The next upload's data is queued only once this one's data is acknowledged (not its
+   * command: that may compute): the device has one batch buffer, and data arriving while a
+   * lost chunk holds the buffer would be refused (E_BUSY) and cost a resend.
    */
   private async withUpload(inputs: Uint8Array, labels: Uint8Array, use: (upload: number) => Promise<Uint8Array>): Promise<Uint8Array> {
-    const upload = this.nextUpload++;
-    const uploads = this.uploadBatch(upload, inputs, labels);
-    const [, body] = await settleAll([uploads, use(upload)]);
+    const before = this.lastUploadAcked;
+    const handshakes = this.handshakes;
+    let acked!: () => void;
+    this.lastUploadAcked = new Promise<void>((r) => { acked = r; });
+    try { await before; } catch { /* the caller of that upload got its error */ }
+    let uploads: Promise<unknown>, command: Promise<Uint8Array>;
+    try {
+      // Queued before a new handshake: like the requests it abandoned, never sent after it.
+      if (this.handshakes !== handshakes) throw new ProtocolError("abandoned by a new handshake", { resync: true });
+      const upload = this.nextUpload++;
+      uploads = this.uploadBatch(upload, inputs, labels);
+      command = use(upload);
+    } catch (e) {
+      acked();
+      throw e;
+    }
+    uploads.then(acked, acked);
+    const [, body] = await settleAll([uploads, command]);
     return body;
   }
 
