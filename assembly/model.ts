@@ -182,7 +182,8 @@ function warmShift(steps: u32, limit: i32): i32 {
   return warm < limit ? warm : limit;
 }
 
-function dropModel(): void { ready = false; }
+/** Forgets the model (the protocol's failed restore); initModel or a good blob brings one back. */
+export function dropModel(): void { ready = false; }
 
 function labelsValid(n: i32): bool {
   let classes = plan(layers - 1).nOut;

@@ -13,7 +13,7 @@ import { instantiate, RELEASE_MODULE } from "../host/module/loader.ts";
 import { DEFAULT_SPEC, encodeSpec } from "../host/module/spec.ts";
 import { encodeFrame, FrameDecoder } from "../host/protocol/frame.ts";
 import { Writer } from "../host/protocol/messages.ts";
-import { Cmd, NAK, REQUEST_OVERHEAD } from "../host/protocol/opcodes.ts";
+import { Cmd, NAK, PROTOCOL_VERSION, REQUEST_OVERHEAD } from "../host/protocol/opcodes.ts";
 import { batchCrc } from "../host/protocol/session.ts";
 
 const args = process.argv.slice(2);
@@ -24,6 +24,8 @@ const opt = (name: string, dflt: string) => {
 const TOTAL = Number(opt("--frames", "1000000"));
 /** Largest request body the device accepts: its 512-byte frame less seq, cmd and CRC. */
 const MAX_BODY = 512 - REQUEST_OVERHEAD;
+/** The device's receive window (announced in HELLO). */
+const WINDOW = 64;
 const SEED = Number(opt("--seed", "1"));
 const WASM = opt("--wasm", process.env.FEWMUL_WASM ?? RELEASE_MODULE);
 
@@ -64,13 +66,13 @@ const SPEC = encodeSpec({ ...DEFAULT_SPEC, sizes: [16, 24, 4], batch: 8 });
 let seq = 1000;
 const request = (cmd: number, body: Uint8Array = new Uint8Array(0)) => encodeFrame(seq++, cmd, body);
 send(Uint8Array.of(0));
-send(request(Cmd.HELLO, new Writer(2).u16(1).done()));
+send(request(Cmd.HELLO, new Writer(2).u16(PROTOCOL_VERSION).done()));
 send(request(Cmd.INIT, new Writer(56).raw(SPEC).u32(5).u32(0).done()));
 for (let id = 1; id <= 2; id++) {
   const inputs = bytes(8 * 16);
   const labels = Uint8Array.from({ length: 8 }, () => below(4));
-  send(request(Cmd.BATCH_DATA, new Writer(4 + 136).u32(0).raw(inputs).raw(labels).done()));
-  send(request(Cmd.TRAIN, new Writer(10).u32(id).u16(8).u32(batchCrc(inputs, labels)).done()));
+  send(request(Cmd.BATCH_DATA, new Writer(8 + 136).u32(id).u32(0).raw(inputs).raw(labels).done()));
+  send(request(Cmd.TRAIN, new Writer(14).u32(id).u32(id).u16(8).u32(batchCrc(inputs, labels)).done()));
 }
 flush();
 const digest = () => dev.state_digest() >>> 0;
@@ -80,10 +82,10 @@ if (before.step !== 2) throw new Error(`setup failed: step ${before.step}`);
 /** Valid frames to mutate: every command, plausible bodies, the current seq. */
 const templates = () => [
   request(Cmd.STATS),
-  request(Cmd.TRAIN, new Writer(10).u32(3 + below(5)).u16(8).u32(rnd()).done()),
-  request(Cmd.BATCH_DATA, new Writer(4 + 40).u32(below(140)).raw(bytes(40)).done()),
+  request(Cmd.TRAIN, new Writer(14).u32(3 + below(5)).u32(3).u16(8).u32(rnd()).done()),
+  request(Cmd.BATCH_DATA, new Writer(8 + 40).u32(3).u32(below(140)).raw(bytes(40)).done()),
   request(Cmd.STATE_WRITE, new Writer(4 + 32).u32(below(2000)).raw(bytes(32)).done()),
-  request(Cmd.STATE_COMMIT, new Writer(4).u32(rnd()).done()),
+  request(Cmd.STATE_COMMIT, new Writer(8).u32(rnd()).u32(rnd()).done()),
   request(Cmd.INIT, new Writer(56).raw(SPEC).u32(rnd()).u32(rnd()).done()),
   request(Cmd.CHECKPOINT),
   request(Cmd.STATE_READ, new Writer(6).u32(below(3000)).u16(below(1100)).done()),
@@ -105,10 +107,10 @@ function mutate(f: Uint8Array): Uint8Array {
   }
 }
 
-/** True if the host would accept it as a frame the device executes or replays (skip those in phase 1). */
+/** True if the device would take it as a frame in (or just behind) its receive window: skipped in phase 1. */
 function executable(frame: Uint8Array, expected: number): boolean {
   for (const f of new FrameDecoder().push(frame)) {
-    if (f.ok && ((expected - f.seq) & 0xffff) <= 8) return true;
+    if (f.ok && (((f.seq - expected) & 0xffff) < WINDOW || ((expected - f.seq) & 0xffff) <= WINDOW)) return true;
   }
   return false;
 }
@@ -127,7 +129,7 @@ while (fed < phase1) {
     seq = expected; // templates carry the seq the device expects: only damage keeps them out
     frame = mutate(t[below(t.length)]);
   } else {
-    seq = (expected + 9 + below(60000)) & 0xffff; // well-formed but out of sequence
+    seq = (expected + WINDOW + below(0x10000 - 3 * WINDOW)) & 0xffff; // well-formed but outside the window
     const t = templates();
     frame = t[below(t.length)];
   }
@@ -151,9 +153,11 @@ send(Uint8Array.of(0));
 const answeredBefore = replies;
 const phase2 = TOTAL - phase1;
 for (let i = 0; i < phase2; i++) {
-  const cmd = below(8) === 0 ? below(256) : 1 + below(10);
+  // A HELLO every 32 frames opens a fresh window: random data frames may be left "not done"
+  // (E_BUSY), which would hold the window's left edge as a host that never resends them.
+  const cmd = i % 32 === 0 ? Cmd.HELLO : below(8) === 0 ? below(256) : 1 + below(10);
   let body: Uint8Array;
-  if (cmd === Cmd.HELLO) body = new Writer(2).u16(below(4) === 0 ? rnd() & 0xffff : 1).done();
+  if (cmd === Cmd.HELLO) body = new Writer(2).u16(i % 32 !== 0 && below(4) === 0 ? rnd() & 0xffff : PROTOCOL_VERSION).done();
   else if (cmd === Cmd.INIT && below(2) === 0) body = new Writer(56).raw(SPEC).u32(rnd()).u32(rnd()).done();
   else body = bytes(below(4) === 0 ? below(MAX_BODY + 1) : below(64));
   send(encodeFrame(seq++, cmd, body));

@@ -23,6 +23,9 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
     return { session, transport, info, close: () => session.close() };
   } catch (e) {
     await session.close().catch(() => {});
+    // A board whose module traps (at every boot, say) answers with trap lines, not frames.
+    const trap = transport instanceof TrapDetectTransport ? transport.traps.at(-1) : undefined;
+    if (trap) throw new UserError(`device on ${o.port} does not answer the handshake: ${trap.error.message}`, "E_TRAP");
     if (e instanceof ProtocolError) {
       if (e.timeout) throw new UserError(`no fewmul device answers on ${o.port} (wrong port or board not flashed?)`, "E_PORT");
       throw new UserError(`device on ${o.port} refused the handshake: ${e.message}`, "E_PROTOCOL");

@@ -10,7 +10,7 @@ import {
 import { crc32 } from "./crc32";
 import { flash_read, flash_size, flash_write } from "./flash";
 import { E_CHECKPOINT, E_DIRTY, E_FLASH, E_FLASH_SIZE } from "./status";
-import { dirty, lastBatchId, setDirty, setLastBatchId } from "./state";
+import { dirty, forgetModel, lastBatchId, setDirty, setLastBatchId } from "./state";
 import { E_NOT_READY } from "../errors";
 import { SPEC_BYTES } from "../shared/spec";
 
@@ -50,17 +50,19 @@ export function checkpointRestore(): i32 {
   let len = load<u32>(HDR, 12);
   if (len > <u32>(flash_size() - HEADER_LEN)) return E_CHECKPOINT;
   memory.copy(specPtr(), HDR + 20, SPEC_BYTES);
-  // From here on the model holds fresh weights, not the checkpoint's: mark them untrusted
-  // until the blob is adopted, so that a failed restore cannot be trained on by mistake.
-  setDirty(true);
+  let r = restoreBlob(len);
+  if (r != OK) { forgetModel(); return r; } // nothing half-restored remains: no model at all
+  setDirty(false);
+  setLastBatchId(load<u32>(HDR, 8));
+  return 1;
+}
+
+/** Reads and adopts the blob after the header in HDR; OK or why not. */
+function restoreBlob(len: u32): i32 {
   let r = initModel(0, 0);
   if (r < 0) return r;
   if (stateLen() != len) return E_CHECKPOINT;
   if (flash_read(HEADER_LEN, <i32>statePtr(), <i32>len) < 0) return E_FLASH;
   if (crc32(statePtr(), <i32>len) != load<u32>(HDR, 16)) return E_CHECKPOINT;
-  r = stateCommit();
-  if (r != OK) return r;
-  setDirty(false);
-  setLastBatchId(load<u32>(HDR, 8));
-  return 1;
+  return stateCommit();
 }

@@ -1,7 +1,11 @@
 // Command handlers: each parses its body, checks it completely before touching the model,
 // and writes its reply body only on success (docs/protocol.md lists every layout).
+// Batch data is idempotent and addressed (upload id + offset): it may arrive in any order and
+// any number of times. The command that consumes an upload runs after all of it (frame.ts runs
+// commands only once every earlier frame is done); data of the next upload waits (E_BUSY)
+// until that command has run.
 import { product } from "../arith";
-import { OK, E_BATCH, E_NOT_READY } from "../errors";
+import { OK, E_BATCH, E_NOT_READY, E_STATE_CRC } from "../errors";
 import {
   specPtr, initModel, isReady, inputsPtr, labelsPtr, batchSize, inputCount,
   trainBatch, lastLoss, evalBatch, statePtr, stateLen, stateCommit, stateDigest, stepCount, arenaEnd,
@@ -14,19 +18,34 @@ import {
   CMD_BATCH_DATA, CMD_CHECKPOINT, CMD_EVAL, CMD_HELLO, CMD_INIT, CMD_STATE_COMMIT,
   CMD_STATE_READ, CMD_STATE_WRITE, CMD_STATS, CMD_TRAIN, CMD_CALIBRATE, CMD_REBOOT,
 } from "./opcodes";
-import { E_BATCH_CRC, E_CMD, E_DIRTY, E_LEN, E_PROTO_VERSION, E_RANGE } from "./status";
-import { bootStatus, dirty, lastBatchId, setDirty, setLastBatchId, setRebootRequest, REBOOT_USB_BOOT } from "./state";
+import { E_BATCH_CRC, E_BUSY, E_CMD, E_DIRTY, E_LEN, E_PROTO_VERSION, E_RANGE, E_WAIT } from "./status";
+import { bootStatus, dirty, forgetModel, lastBatchId, setDirty, setLastBatchId, setRebootRequest, REBOOT_USB_BOOT } from "./state";
 import { putU16, putU32, putU8, replyBegin, replyCursor, replyFinish, replyRoom, replySkip } from "./reply";
 import { crc32, crc32More } from "./crc32";
 import { checkpointSave } from "./checkpoint";
 import { SPEC_BYTES } from "../shared/spec";
 
 
-/** Runs one in-order request and emits its reply (cached under seq). Returns the status. */
+/** Upload whose data the batch buffer holds (ids grow within a session; 0 = none yet). */
+let bufUpload: u32 = 0;
+/** The buffer's upload has not been consumed yet: a newer upload must wait (E_BUSY). */
+let bufOpen = false;
+
+/** A new session (HELLO): no upload in the buffer. */
+export function resetBatchBuffer(): void { bufUpload = 0; bufOpen = false; }
+
+/** False for the answers that leave a request not done: the host sends it again later. */
+export function taken(status: i32): bool { return status != E_WAIT && status != E_BUSY; }
+
+/**
+ * Runs one request and emits its reply. Replies of commands with effects are cached under seq
+ * (a retransmission gets them again, never a second execution); batch data is idempotent and
+ * answers that leave a request not done are not cached. Returns the status.
+ */
 export function execute(seq: u16, cmd: u8, body: usize, len: i32): i32 {
   replyBegin(seq, cmd);
   let status = handle(cmd, body, len);
-  replyFinish(status, true);
+  replyFinish(status, cmd != CMD_BATCH_DATA && taken(status));
   return status;
 }
 
@@ -55,14 +74,19 @@ function freeMemory(): u32 {
   return used >= top ? 0 : <u32>(top - used);
 }
 
-/** ready u8, dirty u8, step u32, digest u32, lastBatchId u32, stateLen u32 (18 bytes). */
+/**
+ * ready u8, dirty u8, step u32, digest u32, lastBatchId u32, stateLen u32 (18 bytes). All
+ * zeros without a model. Dirty state has no digest: it is never computed (nor sealed into the
+ * blob) over a partly written state, so reading the summary cannot make such a blob valid.
+ */
 function putSummary(): void {
   let ready = isReady();
+  let clean = ready && !dirty;
   putU8(ready ? 1 : 0);
-  putU8(dirty ? 1 : 0);
-  putU32(ready ? stepCount() : 0);
-  putU32(ready ? stateDigest() : 0);
-  putU32(lastBatchId);
+  putU8(ready && dirty ? 1 : 0);
+  putU32(clean ? stepCount() : 0);
+  putU32(clean ? stateDigest() : 0);
+  putU32(clean ? lastBatchId : 0);
   putU32(ready ? stateLen() : 0);
 }
 
@@ -92,12 +116,11 @@ function hello(body: usize, len: i32): i32 {
 function init(body: usize, len: i32): i32 {
   if (len != SPEC_BYTES + 8) return E_LEN;
   // Whatever the outcome, the old model is gone once its spec area is overwritten.
-  setDirty(true);
+  forgetModel();
+  bufOpen = false; // the batch area moves with the new layout
   memory.copy(specPtr(), body, SPEC_BYTES);
   let r = initModel(load<u32>(body, SPEC_BYTES), load<u32>(body, SPEC_BYTES + 4));
-  if (r < 0) return r;
-  setDirty(false);
-  setLastBatchId(0);
+  if (r < 0) { forgetModel(); return r; }
   putSummary();
   return OK;
 }
@@ -106,14 +129,22 @@ function init(body: usize, len: i32): i32 {
 function inputBytes(): u32 { return <u32>inputCount() << ctz(<u32>batchSize()); }
 
 function batchData(body: usize, len: i32): i32 {
-  if (len < 4) return E_LEN;
+  if (len < 8) return E_LEN;
   if (!isReady()) return E_NOT_READY;
-  let off = load<u32>(body);
-  let n = <u32>(len - 4);
-  let src = body + 4;
+  let upload = load<u32>(body);
+  let off = load<u32>(body, 4);
+  let n = <u32>(len - 8);
+  let src = body + 8;
   let inBytes = inputBytes();
   let total = inBytes + <u32>batchSize();
   if (off > total || n > total - off) return E_RANGE;
+  if (upload < bufUpload || (upload == bufUpload && !bufOpen)) return OK; // consumed: a late copy
+  if (upload > bufUpload) {
+    // Uploads take the buffer in turn: the one before must have been consumed by its command.
+    if (bufOpen || upload != bufUpload + 1) return E_BUSY;
+    bufUpload = upload;
+    bufOpen = true;
+  }
   if (off < inBytes) {
     let k = min(n, inBytes - off);
     memory.copy(inputsPtr() + <usize>off, src, <usize>k);
@@ -123,24 +154,39 @@ function batchData(body: usize, len: i32): i32 {
   return OK;
 }
 
+/** Whether the buffer holds upload `upload` with its first n rows and labels matching `crc`. */
+function batchReady(upload: u32, n: i32, crc: u32): i32 {
+  if (upload != bufUpload || !bufOpen || batchCrc(n) != crc) return E_BATCH_CRC;
+  return OK;
+}
+
+/** The command for `upload` runs now: that upload, and every older one, is consumed. */
+function consume(upload: u32): void {
+  if (upload >= bufUpload) { bufUpload = upload; bufOpen = false; }
+}
+
 /** CRC-32 of the first n rows of inputs followed by the first n labels. */
 function batchCrc(n: i32): u32 {
   return crc32More(crc32(inputsPtr(), product(n, inputCount())), labelsPtr(), n);
 }
 
 function train(body: usize, len: i32): i32 {
-  if (len != 10) return E_LEN;
-  let r = usable();
-  if (r != OK) return r;
+  if (len != 14) return E_LEN;
   let id = load<u32>(body);
-  let n = <i32>load<u16>(body, 4);
-  if (n != batchSize()) return E_BATCH;
+  let upload = load<u32>(body, 4);
+  let n = <i32>load<u16>(body, 8);
+  let r = usable();
+  if (r == OK && n != batchSize()) r = E_BATCH;
+  if (r != OK) { consume(upload); return r; }
   if (id <= lastBatchId) {
-    // Already in the weights (a replay after a reset, or a resent TRAIN): ack, do not apply.
+    // Already in the weights (a replay after a reset): ack, do not apply.
+    consume(upload);
     putU8(0); putU16(0); putU32(0); putU32(stepCount()); putU32(lastBatchId);
     return OK;
   }
-  if (batchCrc(n) != load<u32>(body, 6)) return E_BATCH_CRC;
+  r = batchReady(upload, n, load<u32>(body, 10));
+  consume(upload);
+  if (r != OK) return r;
   r = trainBatch(n);
   if (r < 0) return r;
   setLastBatchId(id);
@@ -149,12 +195,14 @@ function train(body: usize, len: i32): i32 {
 }
 
 function evaluate(body: usize, len: i32): i32 {
-  if (len != 6) return E_LEN;
+  if (len != 10) return E_LEN;
+  let upload = load<u32>(body);
+  let n = <i32>load<u16>(body, 4);
   let r = usable();
+  if (r == OK && (n == 0 || n > batchSize())) r = E_BATCH;
+  if (r == OK) r = batchReady(upload, n, load<u32>(body, 6));
+  consume(upload);
   if (r != OK) return r;
-  let n = <i32>load<u16>(body);
-  if (n == 0 || n > batchSize()) return E_BATCH;
-  if (batchCrc(n) != load<u32>(body, 2)) return E_BATCH_CRC;
   r = evalBatch(n);
   if (r < 0) return r;
   putU16(<u32>r);
@@ -163,13 +211,15 @@ function evaluate(body: usize, len: i32): i32 {
 
 /** Re-estimates normalisation statistics on a full batch (changes the state, not the step). */
 function calibrate(body: usize, len: i32): i32 {
-  if (len != 7) return E_LEN;
+  if (len != 11) return E_LEN;
+  let upload = load<u32>(body);
+  let n = <i32>load<u16>(body, 4);
   let r = usable();
+  if (r == OK && n != batchSize()) r = E_BATCH;
+  if (r == OK) r = batchReady(upload, n, load<u32>(body, 7));
+  consume(upload);
   if (r != OK) return r;
-  let n = <i32>load<u16>(body);
-  if (n != batchSize()) return E_BATCH;
-  if (batchCrc(n) != load<u32>(body, 3)) return E_BATCH_CRC;
-  r = calibrateBatch(n, load<u8>(body, 2) != 0);
+  r = calibrateBatch(n, load<u8>(body, 6) != 0);
   if (r < 0) return r;
   putU16(<u32>r);
   return OK;
@@ -184,6 +234,7 @@ function inState(off: u32, n: u32): bool {
 function stateRead(body: usize, len: i32): i32 {
   if (len != 6) return E_LEN;
   if (!isReady()) return E_NOT_READY;
+  if (dirty) return E_DIRTY; // a partly written blob is nobody's state: never hand it out
   let off = load<u32>(body);
   let n = <i32>load<u16>(body, 4);
   if (n > replyRoom() - 4 || !inState(off, <u32>n)) return E_RANGE;
@@ -202,16 +253,27 @@ function stateWrite(body: usize, len: i32): i32 {
   let off = load<u32>(body);
   let n = len - 4;
   if (!inState(off, <u32>n)) return E_RANGE;
-  if (n > 0) setDirty(true);
+  if (n > 0) { setDirty(true); setLastBatchId(0); }
   memory.copy(statePtr() + <usize>off, body + 4, <usize>n);
   return OK;
 }
 
+/**
+ * Adopts the written blob if it passes the model's checks and its digest is the one the host
+ * sent (so only a blob the host wrote completely is ever adopted); otherwise no model remains.
+ * Without a write since the last commit it only re-labels the live state, if the digests match.
+ */
 function commit(body: usize, len: i32): i32 {
-  if (len != 4) return E_LEN;
+  if (len != 8) return E_LEN;
   if (!isReady()) return E_NOT_READY;
-  let r = stateCommit();
-  if (r < 0) return r; // stays dirty: the blob at statePtr is not a model
+  let want = load<u32>(body, 4);
+  if (!dirty) {
+    if (stateDigest() != want) return E_STATE_CRC;
+  } else {
+    let r = stateCommit();
+    if (r == OK && load<u32>(statePtr(), 12) != want) r = E_STATE_CRC;
+    if (r < 0) { forgetModel(); return r; }
+  }
   setDirty(false);
   setLastBatchId(load<u32>(body));
   putU32(stepCount());

@@ -14,8 +14,8 @@ export const BUILD_ID: u32 = 0;
 
 /** Largest decoded frame (seq + cmd + body + crc) the device accepts or sends. */
 export const FRAME_MAX: i32 = 512;
-/** Largest COBS-encoded frame including its 0x00 delimiter: one code byte per 254 data bytes. */
-export const ENC_MAX: i32 = FRAME_MAX + (FRAME_MAX + 253) / 254 + 1;
+/** Largest COBS-encoded frame with its leading and trailing 0x00: one code byte per 254 data bytes. */
+export const ENC_MAX: i32 = FRAME_MAX + (FRAME_MAX + 253) / 254 + 2;
 /** Raw bytes the firmware may copy to io_rx_ptr per io_feed call (frames are decoded as they stream). */
 export const RX_CAP: i32 = 512;
 /**

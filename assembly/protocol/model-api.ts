@@ -3,10 +3,10 @@
 import { arenaEnd } from "../arena";
 import {
   specPtr, initModel, isReady, inputsPtr, labelsPtr, batchSize, inputCount, trainBatch,
-  lastLoss, evalBatch, statePtr, stateLen, stepCount, calibrateBatch, stateDigest, stateCommit,
+  lastLoss, evalBatch, statePtr, stateLen, stepCount, calibrateBatch, stateDigest, stateCommit, dropModel,
 } from "../model";
 
 export {
   specPtr, initModel, isReady, inputsPtr, labelsPtr, batchSize, inputCount, trainBatch,
-  lastLoss, evalBatch, statePtr, stateLen, stepCount, arenaEnd, calibrateBatch, stateDigest, stateCommit,
+  lastLoss, evalBatch, statePtr, stateLen, stepCount, arenaEnd, calibrateBatch, stateDigest, stateCommit, dropModel,
 };

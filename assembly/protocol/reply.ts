@@ -33,7 +33,10 @@ export function putU32(v: u32): void { store<u32>(PAYLOAD + <usize>pos, v); pos 
 export function replyFinish(status: i32, cache: bool): void {
   store<i8>(PAYLOAD, <i8>status, 3);
   store<u32>(PAYLOAD + <usize>pos, crc32(PAYLOAD, pos));
-  let n = cobsEncode(PAYLOAD, pos + CRC_LEN, ENC);
+  // A leading delimiter, as the host sends: noise before the reply ends up in a fragment of
+  // its own instead of damaging the reply.
+  store<u8>(ENC, 0);
+  let n = 1 + cobsEncode(PAYLOAD, pos + CRC_LEN, ENC + 1);
   if (cache) cachePut(seq, ENC, n);
   txAppend(ENC, n);
 }

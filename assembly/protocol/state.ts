@@ -1,5 +1,6 @@
 // Protocol state that outlives single frames. lastBatchId travels with the model state
 // (checkpoint header, STATE_COMMIT) because it says which batches that state already holds.
+import { dropModel } from "./model-api";
 
 /** Highest batch id applied to the current weights; TRAIN applies only ids above it. 0 = none. */
 export let lastBatchId: u32 = 0;
@@ -20,3 +21,10 @@ export const REBOOT_USB_BOOT: u8 = 1;
 /** A reboot the host asked for, read by the firmware through io_reboot; 0 = none. */
 export let rebootRequest: u8 = 0;
 export function setRebootRequest(mode: u8): void { rebootRequest = mode; }
+
+/** No model any more (failed INIT, commit or restore): the summary is all zeros. */
+export function forgetModel(): void {
+  dropModel();
+  dirty = false;
+  lastBatchId = 0;
+}

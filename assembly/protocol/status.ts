@@ -2,7 +2,7 @@
 // and NAK reasons (assembly/shared/frame.ts).
 export {
   E_PROTO_VERSION, E_NOSYNC, E_CMD, E_LEN, E_RANGE, E_STALE, E_BATCH_CRC, E_DIRTY, E_FLASH,
-  E_FLASH_SIZE, E_CHECKPOINT,
+  E_FLASH_SIZE, E_CHECKPOINT, E_BUSY, E_WAIT,
 } from "../shared/status";
 import * as F from "../shared/frame";
 

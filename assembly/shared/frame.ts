@@ -1,7 +1,7 @@
 // Wire-protocol constants (docs/protocol.md): frame layout, command bytes and NAK reasons, the
 // one list the device (assembly/protocol/) and the host (host/protocol/) use. Plain TypeScript
 // that AssemblyScript also compiles.
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Decoded frame: seq u16 LE, cmd u8, body, CRC-32 LE over everything before it. */
 export const HEADER_LEN = 3;

@@ -26,3 +26,6 @@ export const E_DIRTY = -39;         // state partly overwritten (or restore fail
 export const E_FLASH = -40;         // flash_read/flash_write reported an error
 export const E_FLASH_SIZE = -41;    // checkpoint larger than the board's flash
 export const E_CHECKPOINT = -42;    // checkpoint in flash damaged (header/blob CRC) or not fitting its model
+// Answers that leave a request not done (protocol v2): the host sends it again later.
+export const E_BUSY = -43;          // batch data of a newer upload while the buffer's batch has not run yet
+export const E_WAIT = -44;          // a command ahead of an earlier frame that has not arrived (yet)

@@ -25,6 +25,8 @@ export const STATUS_MESSAGES: Record<number, string> = {
   [Status.E_FLASH]: "device flash read or write failed",
   [Status.E_FLASH_SIZE]: "checkpoint does not fit the device flash",
   [Status.E_CHECKPOINT]: "checkpoint in flash is damaged or does not fit its model",
+  [Status.E_BUSY]: "batch buffer still holds a batch whose command has not run",
+  [Status.E_WAIT]: "command ahead of an earlier request that has not arrived",
 };
 
 export function statusMessage(code: number): string {

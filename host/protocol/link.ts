@@ -1,7 +1,9 @@
-// Reliable requests over an unreliable byte link: sequence numbers, a sliding window of
-// requests in flight, go-back-N retransmission on timeout or NAK. The device executes frames
-// strictly in seq order and replays cached replies to duplicates, so a request is executed
-// at most once however often it is sent (docs/protocol.md, "Reliability").
+// Reliable requests over an unreliable byte link (protocol v2): sequence numbers, a window of
+// requests in flight, selective repeat. Only what is missing is sent again: a request whose
+// frame or reply was lost is resent as soon as a NAK names it or a later request's reply
+// arrives without it (the device answers in the order frames reach it), and after a silence
+// bounded by the wire time of what is in flight. The device executes each seq at most once
+// and replays its cached reply to a retransmission (docs/protocol.md §2).
 import type { Transport } from "../transports/transport.ts";
 import { isCanceled } from "../transports/transport.ts";
 import { cobsMaxEncoded } from "./cobs.ts";
@@ -11,15 +13,20 @@ import { Cmd, NAK, REPLY_BIT, REQUEST_OVERHEAD } from "./opcodes.ts";
 import { Status } from "./status.ts";
 
 export interface LinkOptions {
-  /** Wait for a reply before retransmitting, ms (default 300). */
+  /**
+   * Silence allowed on top of the wire time of what is in flight before the unanswered
+   * requests are resent, at most, ms (default 300). Less once round trips are measured.
+   */
   timeoutMs?: number;
-  /** The same for requests that compute (INIT, TRAIN, EVAL, CHECKPOINT), ms (default 10000). */
+  /** Compute time allowed for a request that computes before the device's own times are known, ms (default 10000). */
   slowTimeoutMs?: number;
-  /** Retransmissions of one request before giving up with a `timeout` error (default 10). */
+  /** Resends after silences in a row (no reply at all) before the link gives up with a `timeout` error (default 8). */
   maxRetries?: number;
+  /** Silence (beyond wire and compute time) after which the link gives up even before maxRetries resends, ms (default 3000). */
+  deadMs?: number;
   /** First sequence number (default random): a fresh session never collides with an old one. */
   firstSeq?: number;
-  /** The line's baud rate, if known: a frame's timeout then starts when its last byte is on the wire. */
+  /** The line's baud rate, if known: silences are bounded by the wire time of the bytes in flight. */
   baud?: number;
 }
 
@@ -36,7 +43,22 @@ export interface Reply { status: number; body: Uint8Array }
 export interface RequestOptions {
   /** Largest decoded reply this request can get (seq..crc), for the reply budget. */
   replyBytes?: number;
+  /** The device computes before answering (INIT, TRAIN, EVAL, ...). */
   slow?: boolean;
+}
+
+export interface LinkStats {
+  framesSent: number;
+  retransmissions: number;
+  /** Bytes written to the transport, retransmissions and delimiters included. */
+  bytesSent: number;
+  /** Silences the link waited out (each followed by a resend of what was unanswered). */
+  silences: number;
+  /** Requests resent at once: named by a NAK or a damaged reply, or missing before a later reply. */
+  nakResends: number;
+  gapResends: number;
+  /** "Not yet" answers (E_WAIT, E_BUSY). */
+  deferrals: number;
 }
 
 interface Pending {
@@ -44,19 +66,31 @@ interface Pending {
   cmd: number;
   frame: Uint8Array;
   budget: number;
-  timeoutMs: number;
-  deadline: number;
-  tries: number;
+  slow: boolean;
+  /** Write order of the first and of the latest transmission. */
+  firstTx: number;
+  lastTx: number;
+  sentAt: number;
+  firstSentAt: number;
+  sends: number;
+  /** The device answered "not yet" (E_BUSY, E_WAIT): resent once an earlier request is done. */
+  deferred: boolean;
+  deferrals: number;
   resolve: (r: Reply) => void;
   reject: (e: Error) => void;
 }
 
 const SMALL_REPLY = 64;
+/** Answers that mean "not done yet, send it again later" (docs/protocol.md §2). */
+const NOT_YET = new Set<number>([Status.E_BUSY, Status.E_WAIT]);
+/** Frames the device takes in any order; every other command waits for all before it. */
+const DATA = new Set<number>([Cmd.BATCH_DATA, Cmd.STATE_WRITE]);
 
 export class Link {
   private limits: LinkLimits = { window: 1, replyBudget: Infinity, maxFrame: 65536 };
   private readonly decoder = new FrameDecoder();
   private readonly queue: Pending[] = [];
+  /** Sent and unanswered, in seq order. */
   private readonly inflight: Pending[] = [];
   private nextSeq: number;
   private timer: NodeJS.Timeout | undefined;
@@ -64,25 +98,37 @@ export class Link {
   private closed = false;
   private readonly unsubscribe: () => void;
   private readonly timeoutMs: number;
-  private readonly slowTimeoutMs: number;
   private readonly maxRetries: number;
+  private readonly deadMs: number;
+  /** Recent round trips of requests that do not compute, ms: how long a reply normally takes. */
+  private readonly rtts: number[] = [];
   private readonly msPerByte: number;
-  /** When the bytes written so far will have left (paced lines only). */
-  private lineFreeAt = 0;
-  /** Frames written, including retransmissions (for tests and diagnostics). */
-  framesSent = 0;
-  retransmissions = 0;
+  private txCount = 0;
+  /** When the device last answered (or the link last had nothing to wait for). */
+  private lastHeard = Date.now();
+  /** When the last silence ended in a resend; the next silence counts from there. */
+  private lastResend = 0;
+  private silentRounds = 0;
+  /** Per command, times (ms) from send to reply of recent slow requests: what a silence may include. */
+  private readonly computeMs = new Map<number, number[]>();
+  private readonly initialComputeMs: number;
+  readonly stats: LinkStats = { framesSent: 0, retransmissions: 0, bytesSent: 0, silences: 0, nakResends: 0, gapResends: 0, deferrals: 0 };
 
   constructor(private readonly transport: Transport, options: LinkOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 300;
-    this.slowTimeoutMs = options.slowTimeoutMs ?? 10_000;
-    this.maxRetries = options.maxRetries ?? 10;
+    this.initialComputeMs = options.slowTimeoutMs ?? 10_000;
+    this.maxRetries = options.maxRetries ?? 8;
+    this.deadMs = options.deadMs ?? 3000;
     this.msPerByte = options.baud ? 10_000 / options.baud : 0; // 8N1: 10 bits a byte
     this.nextSeq = (options.firstSeq ?? Math.floor(Math.random() * 0x10000)) & 0xffff;
     this.unsubscribe = transport.onData((chunk) => {
       for (const f of this.decoder.push(chunk)) this.onFrame(f);
     });
   }
+
+  /** Frames written, including retransmissions (for tests and diagnostics). */
+  get framesSent(): number { return this.stats.framesSent; }
+  get retransmissions(): number { return this.stats.retransmissions; }
 
   setLimits(limits: LinkLimits): void {
     this.limits = limits;
@@ -94,7 +140,7 @@ export class Link {
   /**
    * Sends a request; resolves with the device's status and reply body. Rejects only for link
    * failures (timeout, device reset, close), never for a negative status.
-   * `sync` marks HELLO: it abandons everything pending and restarts the sequence.
+   * HELLO abandons everything pending and restarts the sequence.
    */
   request(cmd: number, body: Uint8Array, options: RequestOptions = {}): Promise<Reply> {
     if (this.closed) return Promise.reject(new ProtocolError("session closed", { canceled: true }));
@@ -102,6 +148,7 @@ export class Link {
     if (sync) {
       this.failAll(() => new ProtocolError("abandoned by a new handshake", { resync: true }));
       this.needsSync = false;
+      this.limits = { ...this.limits, window: 1 };
     } else if (this.needsSync) {
       return Promise.reject(new ProtocolError("link lost sync: call hello() first", { resync: true }));
     }
@@ -111,10 +158,9 @@ export class Link {
     return new Promise<Reply>((resolve, reject) => {
       const seq = this.nextSeq;
       this.nextSeq = (seq + 1) & 0xffff;
-      const timeoutMs = options.slow ? this.slowTimeoutMs : this.timeoutMs;
       this.queue.push({
-        seq, cmd, frame: encodeFrame(seq, cmd, body), budget: cobsMaxEncoded(options.replyBytes ?? SMALL_REPLY) + 1,
-        timeoutMs, deadline: 0, tries: 0, resolve, reject,
+        seq, cmd, frame: encodeFrame(seq, cmd, body), budget: cobsMaxEncoded(options.replyBytes ?? SMALL_REPLY) + 2,
+        slow: options.slow ?? false, firstTx: 0, lastTx: 0, sentAt: 0, firstSentAt: 0, sends: 0, deferred: false, deferrals: 0, resolve, reject,
       });
       this.pump();
     });
@@ -127,12 +173,21 @@ export class Link {
     this.unsubscribe();
   }
 
-  /** Moves queued requests into flight while the window and the reply budget allow. */
+  /**
+   * Moves queued requests into flight while the window and the reply budget allow. The window
+   * spans sequence numbers: nothing is sent `window` or more seqs past the oldest unanswered
+   * one, so every seq in flight lies inside the device's receive window.
+   */
   private pump(): void {
-    while (this.queue.length > 0 && this.inflight.length < this.limits.window) {
-      const used = this.inflight.reduce((s, p) => s + p.budget, 0);
-      if (this.inflight.length > 0 && used + this.queue[0].budget > this.limits.replyBudget) break;
-      const p = this.queue.shift()!;
+    while (this.queue.length > 0) {
+      const p = this.queue[0];
+      if (this.inflight.length > 0) {
+        if (((p.seq - this.inflight[0].seq) & 0xffff) >= this.limits.window) break;
+        const used = this.inflight.reduce((s, q) => s + q.budget, 0);
+        if (used + p.budget > this.limits.replyBudget) break;
+      }
+      this.queue.shift();
+      if (this.inflight.length === 0) this.lastHeard = Date.now(); // nothing was awaited until now
       this.inflight.push(p);
       this.send(p);
     }
@@ -140,16 +195,16 @@ export class Link {
   }
 
   private send(p: Pending): void {
-    const now = Date.now();
-    this.lineFreeAt = Math.max(now, this.lineFreeAt) + (p.frame.length + 2) * this.msPerByte;
-    p.deadline = (this.msPerByte ? this.lineFreeAt : now) + p.timeoutMs;
-    // The device answers in order: nothing sent behind a computing request can be answered
-    // before it, so its reply may take as long as that one's.
-    for (const q of this.inflight) if (q !== p && q.timeoutMs > p.timeoutMs) p.deadline = Math.max(p.deadline, q.deadline + p.timeoutMs);
-    this.framesSent++;
+    if (p.sends++ > 0) this.stats.retransmissions++;
+    p.lastTx = ++this.txCount;
+    if (p.firstTx === 0) p.firstTx = p.lastTx;
+    p.sentAt = Date.now();
+    if (p.firstSentAt === 0) p.firstSentAt = p.sentAt;
+    this.stats.framesSent++;
     // A leading delimiter flushes line noise that would otherwise be glued onto the frame.
     const bytes = new Uint8Array(p.frame.length + 1);
     bytes.set(p.frame, 1);
+    this.stats.bytesSent += bytes.length;
     this.transport.write(bytes).catch((err: unknown) => {
       if (err instanceof ProtocolError) { // already says what happened (e.g. a trap on the board)
         this.needsSync = true;
@@ -162,57 +217,132 @@ export class Link {
     });
   }
 
-  /** Go-back-N: resends the request at index `from` of the window and everything after it. */
-  private resendFrom(from: number): void {
-    const head = this.inflight[from];
-    if (!head) return;
-    if (++head.tries > this.maxRetries) {
-      this.needsSync = true;
-      this.failAll(() => new ProtocolError(`no reply to command 0x${head.cmd.toString(16)} after ${this.maxRetries} retransmissions`, { timeout: true, resync: true }));
-      return;
-    }
-    for (const p of this.inflight.slice(from)) { this.retransmissions++; this.send(p); }
-    this.arm();
+  /**
+   * How long the line may stay silent before the unanswered requests are sent again: a base
+   * (a few measured round trips, at most timeoutMs), the wire time of the bytes in flight both
+   * ways, and the compute time of one slow request if one is in flight (the device computes
+   * one at a time and answers in between). It depends on what is in flight now only: never on
+   * retries or on how many slow requests are queued.
+   */
+  private silenceMs(): number {
+    const base = this.rtts.length < 4 ? this.timeoutMs : Math.min(this.timeoutMs, 20 + 3 * Math.max(...this.rtts));
+    return base + this.inFlightMs();
   }
 
-  /** One timer for the oldest request: later ones cannot be answered before it anyway. */
+  /**
+   * Wire time of the bytes in flight both ways, plus one compute time if a slow request is
+   * among them: for the resend timer only before the first resend (after it the device is
+   * either done computing or not answering; resends cost no more than the wire time in
+   * flight), always for giving up (`patient`: the configured default for a command whose
+   * time is not known yet, so a first long computation is never taken for a dead device).
+   */
+  private inFlightMs(patient = false): number {
+    let bytes = 0;
+    let compute = 0;
+    for (const p of this.inflight) {
+      bytes += p.frame.length + 1 + p.budget;
+      if (p.slow) compute = Math.max(compute, this.computeAllowance(p.cmd, patient));
+    }
+    return bytes * this.msPerByte + (patient || this.silentRounds === 0 ? compute : 0);
+  }
+
+  /**
+   * Twice the longest recent time a command took (send to reply). For a command not seen yet:
+   * the same over the commands seen (a guess: an early resend is cheap), or when `patient`,
+   * or before any, the configured default.
+   */
+  private computeAllowance(cmd: number, patient: boolean): number {
+    const seen = this.computeMs.get(cmd) ?? (patient ? [] : [...this.computeMs.values()].flat());
+    if (seen.length === 0) return this.initialComputeMs;
+    return 2 * Math.max(...seen) + 100;
+  }
+
   private arm(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const head = this.inflight[0];
-    if (!head) return;
+    if (this.inflight.length === 0) return;
+    const due = Math.max(this.lastHeard, this.lastResend) + this.silenceMs();
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.inflight[0] === head && Date.now() >= head.deadline) this.resendFrom(0);
+      if (Date.now() >= Math.max(this.lastHeard, this.lastResend) + this.silenceMs()) this.onSilence();
       else this.arm();
-    }, Math.max(0, head.deadline - Date.now()));
+    }, Math.max(1, due - Date.now()));
+  }
+
+  /** Nothing came back for too long: resend everything unanswered, or give up. */
+  private onSilence(): void {
+    if (this.inflight.length === 0) return;
+    const silent = Date.now() - this.lastHeard;
+    if (++this.silentRounds > this.maxRetries && silent > this.deadMs + this.inFlightMs(true)) {
+      const head = this.inflight[0];
+      const more = this.inflight.length - 1;
+      const secs = ((Date.now() - this.lastHeard) / 1000).toFixed(1);
+      this.needsSync = true;
+      this.failAll(() => new ProtocolError(`no reply from the device for ${secs} s (command 0x${head.cmd.toString(16)} and ${more} more unanswered after ${this.maxRetries} resends)`, { timeout: true, resync: true }));
+      return;
+    }
+    this.stats.silences++;
+    this.lastResend = Date.now();
+    for (const p of [...this.inflight]) { p.deferred = false; this.send(p); }
+    this.arm();
   }
 
   private onFrame(f: DecodedFrame): void {
     if (!f.ok) {
-      // A damaged reply: the device has that request, so ask for the cached copy at once.
-      const i = f.seq === undefined ? -1 : this.inflight.findIndex((p) => p.seq === f.seq);
-      if (i >= 0) { this.retransmissions++; this.send(this.inflight[i]); }
+      // A damaged reply: the device has that request, so ask for the reply again at once.
+      const p = f.seq === undefined ? undefined : this.inflight.find((q) => q.seq === f.seq);
+      if (p) { this.stats.nakResends++; this.send(p); }
       return;
     }
     const i = this.inflight.findIndex((p) => p.seq === f.seq);
     if (i < 0) return; // duplicate or stale reply
     const p = this.inflight[i];
-    if (f.cmd === NAK) { this.resendFrom(i); return; }
+    if (f.cmd === NAK) { this.stats.nakResends++; this.send(p); return; } // the frame was damaged on its way: resend it
     if (f.cmd !== (p.cmd | REPLY_BIT) || f.body.length < 1) return;
     const status = (f.body[0] << 24) >> 24;
+    this.lastHeard = Date.now();
+    this.silentRounds = 0;
     if (status === Status.E_NOSYNC) {
       this.needsSync = true;
       this.failAll(() => new ProtocolError("device restarted: its RAM state is gone", { deviceReset: true, resync: true, status }));
       return;
     }
+    // The device takes frames in arrival order and answers in that order: whatever was sent
+    // before this reply's request and is still unanswered was lost (frame or reply).
+    // (For a request sent several times, which copy this reply answers is unknown: the first.)
+    const sentBefore = p.sends === 1 ? p.lastTx : p.firstTx;
+    for (const q of this.inflight) if (q !== p && !q.deferred && q.lastTx < sentBefore) { this.stats.gapResends++; this.send(q); }
+
+    if (NOT_YET.has(status)) {
+      // It waits for an earlier request (a command for the frames before it, batch data for
+      // the command using the batch before it). With none left unanswered, this answer is a
+      // late copy (a duplicated or delayed reply to an earlier transmission): send it again
+      // now. A request the device keeps refusing fails with that status in the end.
+      this.stats.deferrals++;
+      if (++p.deferrals <= 16 * this.limits.window) {
+        if (i > 0) { p.deferred = true; this.arm(); } else { this.send(p); }
+        return;
+      }
+    }
     this.inflight.splice(i, 1);
-    // Frames are executed in order, so the requests before this one arrived: their replies
-    // were lost. Ask for the cached copies now rather than after a timeout.
-    for (const q of this.inflight.slice(0, i)) { this.retransmissions++; this.send(q); }
-    if (i === 0 && this.inflight[0]) {
-      const next = this.inflight[0];
-      next.deadline = Math.max(next.deadline, Date.now() + next.timeoutMs);
+    if (!p.slow && p.sends === 1 && p.deferrals === 0) {
+      this.rtts.push(Date.now() - p.sentAt);
+      if (this.rtts.length > 16) this.rtts.shift();
+    }
+    // Timed from the first copy: a reply to a resent request may answer that one, and a time
+    // too long only makes the link more patient.
+    if (p.slow) {
+      const seen = this.computeMs.get(p.cmd) ?? [];
+      seen.push(Date.now() - p.firstSentAt);
+      if (seen.length > 8) seen.shift();
+      this.computeMs.set(p.cmd, seen);
+    }
+    // A request done may be what a deferred later one waited for: send those again (batch
+    // data waits for a command only; a command for anything before it).
+    if (!NOT_YET.has(status)) {
+      for (const q of this.inflight.slice(i)) {
+        if (q.deferred && (!DATA.has(q.cmd) || !DATA.has(p.cmd))) { q.deferred = false; this.send(q); }
+      }
     }
     p.resolve({ status, body: f.body.subarray(1) });
     this.pump();

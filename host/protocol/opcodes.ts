@@ -1,4 +1,4 @@
-// Command bytes and frame constants of fewmul wire protocol v1 (docs/protocol.md), named for
+// Command bytes and frame constants of fewmul wire protocol v2 (docs/protocol.md), named for
 // the host; the values are assembly/shared/frame.ts, which the device compiles too.
 import * as F from "../../assembly/shared/frame.ts";
 
@@ -28,3 +28,5 @@ export const NakReason = { CRC: F.NAK_CRC, TOO_LONG: F.NAK_TOO_LONG, COBS: F.NAK
 /** Request: seq u16, cmd u8 + CRC u32. Reply: seq u16, cmd u8, status i8 + CRC u32. */
 export const REQUEST_OVERHEAD = F.MIN_FRAME;
 export const REPLY_OVERHEAD = F.REPLY_MIN_FRAME;
+/** BATCH_DATA body before the bytes: upload id u32, offset u32. */
+export const BATCH_DATA_HEADER = 8;

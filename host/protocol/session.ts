@@ -3,12 +3,12 @@
 import type { Transport } from "../transports/transport.ts";
 import { crc32 } from "../crc32.ts";
 import { ProtocolError } from "./errors.ts";
-import { Link, type LinkOptions, type Reply } from "./link.ts";
+import { Link, type LinkOptions, type LinkStats, type Reply } from "./link.ts";
 import {
   readDeviceInfo, readStats, readSummary, readTrainResult, Reader, Writer,
   type DeviceInfo, type ModelSummary, type Stats, type TrainResult,
 } from "./messages.ts";
-import { Cmd, PROTOCOL_VERSION, REPLY_OVERHEAD, REQUEST_OVERHEAD, SPEC_BYTES } from "./opcodes.ts";
+import { BATCH_DATA_HEADER, Cmd, PROTOCOL_VERSION, REPLY_OVERHEAD, REQUEST_OVERHEAD, SPEC_BYTES } from "./opcodes.ts";
 import { decodeSpec } from "../module/spec.ts";
 import { Status } from "./status.ts";
 
@@ -30,20 +30,36 @@ export class Session {
   /** What the last hello() learned; undefined before it. */
   device: DeviceInfo | undefined;
   private shape: BatchShape | undefined;
+  /** Id of the next batch upload; the device forgets uploads at HELLO, so ids restart there. */
+  private nextUpload = 1;
+  /** Settles once the data frames of the last upload are all acknowledged. */
+  private lastUploadAcked: Promise<unknown> = Promise.resolve();
+  /** Handshakes so far: an upload waiting across one belongs to an abandoned sequence. */
+  private handshakes = 0;
 
   constructor(private readonly transport: Transport, options: SessionOptions = {}) {
     this.link = new Link(transport, options);
   }
 
-  /** Frames written and retransmissions so far (diagnostics). */
-  get linkStats(): { framesSent: number; retransmissions: number } {
-    return { framesSent: this.link.framesSent, retransmissions: this.link.retransmissions };
+  /** Frames and bytes written, retransmissions and silences so far (diagnostics). */
+  get linkStats(): LinkStats {
+    return { ...this.link.stats };
   }
 
   /** Handshake: (re)starts the sequence and learns the device's limits and model summary. */
   async hello(): Promise<DeviceInfo> {
-    const body = await this.call(Cmd.HELLO, new Writer(2).u16(PROTOCOL_VERSION).done(), { replyBytes: 128 });
-    const info = readDeviceInfo(body);
+    this.nextUpload = 1;
+    this.handshakes++;
+    const reply = await this.link.request(Cmd.HELLO, new Writer(2).u16(PROTOCOL_VERSION).done(), { replyBytes: 128 });
+    if (reply.status === Status.E_PROTO_VERSION && reply.body.length >= 2) {
+      const theirs = new Reader(reply.body).u16();
+      throw new ProtocolError(
+        `device speaks wire protocol version ${theirs}, this host version ${PROTOCOL_VERSION}: build and flash the device with this fewmul (fewmul build / fewmul flash)`,
+        { status: reply.status },
+      );
+    }
+    if (reply.status !== Status.OK) throw ProtocolError.fromStatus(reply.status, "HELLO");
+    const info = readDeviceInfo(reply.body);
     this.device = info;
     this.shape = info.model.ready ? specShape(info.spec) : undefined;
     this.link.setLimits({ window: info.window, replyBudget: info.replyBudget, maxFrame: info.maxFrame });
@@ -67,10 +83,9 @@ export class Session {
   async train(batchId: number, inputs: Uint8Array, labels: Uint8Array): Promise<TrainResult> {
     const { batchSize } = this.requireShape();
     this.checkBatch(inputs, labels, batchSize);
-    const uploads = this.uploadBatch(inputs, labels);
-    const trainBody = new Writer(10).u32(batchId).u16(batchSize).u32(batchCrc(inputs, labels)).done();
-    const train = this.call(Cmd.TRAIN, trainBody, { slow: true });
-    const [, body] = await settleAll([uploads, train]);
+    const crc = batchCrc(inputs, labels);
+    const body = await this.withUpload(inputs, labels, (upload) =>
+      this.call(Cmd.TRAIN, new Writer(14).u32(batchId).u32(upload).u16(batchSize).u32(crc).done(), { slow: true }));
     return readTrainResult(body);
   }
 
@@ -79,9 +94,9 @@ export class Session {
     const n = labels.length;
     this.checkBatch(inputs, labels, n);
     if (n < 1 || n > this.requireShape().batchSize) throw new RangeError(`eval batch of ${n} samples`);
-    const uploads = this.uploadBatch(inputs, labels);
-    const evalReq = this.call(Cmd.EVAL, new Writer(6).u16(n).u32(batchCrc(inputs, labels)).done(), { slow: true });
-    const [, body] = await settleAll([uploads, evalReq]);
+    const crc = batchCrc(inputs, labels);
+    const body = await this.withUpload(inputs, labels, (upload) =>
+      this.call(Cmd.EVAL, new Writer(10).u32(upload).u16(n).u32(crc).done(), { slow: true }));
     return new Reader(body).u16();
   }
 
@@ -92,9 +107,9 @@ export class Session {
   async calibrate(inputs: Uint8Array, labels: Uint8Array, fresh: boolean): Promise<number> {
     const { batchSize } = this.requireShape();
     this.checkBatch(inputs, labels, batchSize);
-    const uploads = this.uploadBatch(inputs, labels);
-    const body = new Writer(7).u16(batchSize).u8(fresh ? 1 : 0).u32(batchCrc(inputs, labels)).done();
-    const [, reply] = await settleAll([uploads, this.call(Cmd.CALIBRATE, body, { slow: true })]);
+    const crc = batchCrc(inputs, labels);
+    const reply = await this.withUpload(inputs, labels, (upload) =>
+      this.call(Cmd.CALIBRATE, new Writer(11).u32(upload).u16(batchSize).u8(fresh ? 1 : 0).u32(crc).done(), { slow: true }));
     return new Reader(reply).u16();
   }
 
@@ -120,7 +135,9 @@ export class Session {
   /**
    * Replaces the device's state with `blob` (from readState of a device or a checkpoint) and
    * records `lastBatchId` as the batches it holds. The device must be initialised with the
-   * blob's spec first (the state area is sized by it).
+   * blob's spec first (the state area is sized by it). The commit carries the CRC of the blob
+   * as computed here: the device adopts the state only if it received exactly these bytes
+   * and they pass the model's own checks; otherwise it is left without a model.
    */
   async writeState(blob: Uint8Array, lastBatchId: number): Promise<{ step: number; digest: number }> {
     const chunk = this.maxFrame() - REQUEST_OVERHEAD - 4;
@@ -129,7 +146,8 @@ export class Session {
       const part = blob.subarray(off, Math.min(off + chunk, blob.length));
       writes.push(this.call(Cmd.STATE_WRITE, new Writer(4 + part.length).u32(off).raw(part).done()));
     }
-    const commit = this.call(Cmd.STATE_COMMIT, new Writer(4).u32(lastBatchId).done(), { slow: true });
+    const digest = blob.length >= 16 ? crc32(blob.subarray(16)) : 0; // what the blob's header field 12 must hold
+    const commit = this.call(Cmd.STATE_COMMIT, new Writer(8).u32(lastBatchId).u32(digest).done(), { slow: true });
     const [, body] = await settleAll([settleAll(writes), commit]);
     const r = new Reader(body);
     return { step: r.u32(), digest: r.u32() };
@@ -181,18 +199,48 @@ export class Session {
   }
 
   /**
-   * Queues BATCH_DATA chunks: inputs at offset 0, labels at batchSize * inputCount. The
-   * chunks and the TRAIN/EVAL after them stream in one window; the device runs them in order.
+   * Uploads a batch and queues the command `use(upload)` that consumes it right behind its
+   * data. The next upload's data is queued only once this one's data is acknowledged (not its
+   * command: that may compute): the device has one batch buffer, and data arriving while a
+   * lost chunk holds the buffer would be refused (E_BUSY) and cost a resend.
    */
-  private uploadBatch(inputs: Uint8Array, labels: Uint8Array): Promise<unknown> {
+  private async withUpload(inputs: Uint8Array, labels: Uint8Array, use: (upload: number) => Promise<Uint8Array>): Promise<Uint8Array> {
+    const before = this.lastUploadAcked;
+    const handshakes = this.handshakes;
+    let acked!: () => void;
+    this.lastUploadAcked = new Promise<void>((r) => { acked = r; });
+    try { await before; } catch { /* the caller of that upload got its error */ }
+    let uploads: Promise<unknown>, command: Promise<Uint8Array>;
+    try {
+      // Queued before a new handshake: like the requests it abandoned, never sent after it.
+      if (this.handshakes !== handshakes) throw new ProtocolError("abandoned by a new handshake", { resync: true });
+      const upload = this.nextUpload++;
+      uploads = this.uploadBatch(upload, inputs, labels);
+      command = use(upload);
+    } catch (e) {
+      acked();
+      throw e;
+    }
+    uploads.then(acked, acked);
+    const [, body] = await settleAll([uploads, command]);
+    return body;
+  }
+
+  /**
+   * Queues the BATCH_DATA chunks of upload `upload`: inputs at offset 0, labels at batchSize *
+   * inputCount. Chunks are idempotent and addressed, so the device takes them in any order;
+   * the TRAIN/EVAL/CALIBRATE after them runs once the upload is complete.
+   */
+  private uploadBatch(upload: number, inputs: Uint8Array, labels: Uint8Array): Promise<unknown> {
     const { batchSize, inputCount } = this.requireShape();
-    const chunk = this.maxFrame() - REQUEST_OVERHEAD - 4;
+    const chunk = this.maxFrame() - REQUEST_OVERHEAD - BATCH_DATA_HEADER;
     const parts: Promise<Uint8Array>[] = [];
     const put = (base: number, data: Uint8Array) => {
       for (let off = 0; off < data.length; off += chunk) {
         const part = data.subarray(off, Math.min(off + chunk, data.length));
         // An empty reply: budget it exactly, so a whole batch fits in the window while a step computes.
-        parts.push(this.call(Cmd.BATCH_DATA, new Writer(4 + part.length).u32(base + off).raw(part).done(), { replyBytes: REPLY_OVERHEAD }));
+        const body = new Writer(BATCH_DATA_HEADER + part.length).u32(upload).u32(base + off).raw(part).done();
+        parts.push(this.call(Cmd.BATCH_DATA, body, { replyBytes: REPLY_OVERHEAD }));
       }
     };
     put(0, inputs);

@@ -56,14 +56,23 @@ export class BatchSource {
   }
 }
 
-/** Accuracy of the device's deterministic network on a dataset, batch by batch. */
-export async function evaluateOnDevice(session: Session, ds: Dataset, batch: number): Promise<number> {
+/** Accuracy of the device's deterministic network on a dataset, batch by batch (the next ones in flight). */
+export async function evaluateOnDevice(session: Session, ds: Dataset, batch: number, depth = 2): Promise<number> {
   let correct = 0;
   const f = ds.features;
-  for (let at = 0; at < ds.count; at += batch) {
-    const n = Math.min(batch, ds.count - at);
-    correct += await session.eval(ds.images.subarray(at * f, (at + n) * f), ds.labels.subarray(at, at + n));
+  const inFlight: Promise<void>[] = [];
+  try {
+    for (let at = 0; at < ds.count; at += batch) {
+      const n = Math.min(batch, ds.count - at);
+      const step = session.eval(ds.images.subarray(at * f, (at + n) * f), ds.labels.subarray(at, at + n)).then((c) => { correct += c; });
+      step.catch(() => {}); // awaited below
+      inFlight.push(step);
+      if (inFlight.length > depth) await inFlight.shift();
+    }
+  } finally {
+    await Promise.allSettled(inFlight);
   }
+  await Promise.all(inFlight);
   return correct / ds.count;
 }
 
@@ -113,11 +122,15 @@ export async function runTraining(session: Session, job: TrainJob): Promise<RunR
     return 1;
   };
 
-  /** The handshake again after each link failure it survives. */
+  /**
+   * The handshake again after each link failure it survives. A device that does not even
+   * answer HELLO (a timeout), or fails the handshake three times in a row (say, it traps at
+   * every boot), is reported at once rather than retried for minutes.
+   */
   const connect = async (resuming: boolean): Promise<number> => {
-    for (;;) {
+    for (let failures = 0; ; failures++) {
       try { return await handshake(resuming); } catch (e) {
-        if (!recoverable(e) || ++recoveries > 100) throw e;
+        if (!recoverable(e) || (e as ProtocolError).timeout || failures >= 2 || ++recoveries > 100) throw e;
         resuming = true;
       }
     }

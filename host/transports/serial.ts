@@ -1,4 +1,5 @@
 // UART transport through the `serialport` package: a board running the device module.
+import { write as fsWrite } from "node:fs";
 import { SerialPort } from "serialport";
 import { TransportBase } from "./plumbing.ts";
 import { canceledError, TransportError } from "./transport.ts";
@@ -46,15 +47,57 @@ export class SerialTransport extends TransportBase {
     });
   }
 
-  /** Resolves once the bytes have left the OS buffer (drain), so pacing is the UART's. */
+  /**
+   * Resolves once the bytes are written to the OS (not drained: serialport's drain is a
+   * tcdrain() that holds a libuv pool thread until the line is empty).
+   *
+   * On a port with a file descriptor the bytes are written here, not by serialport: its unix
+   * write waits for "writable" after EAGAIN through a poller whose poll() restarts the
+   * watcher with only the newly asked event, so the next read's poll(readable) cancels the
+   * pending writable wait and that write, and every write queued behind it, never finishes
+   * (@serialport/bindings-cpp 13, src/poller.cpp). On a pty under load that was the stall of
+   * issue 9: the host kept "sending" into a stuck stream. Here EAGAIN is retried on a timer.
+   */
   write(bytes: Uint8Array): Promise<void> {
     if (this.closed) return Promise.reject(canceledError("write"));
-    return this.pending.run<void>((resolve, reject) => {
-      const fail = (err: Error) => reject(this.closed ? canceledError("write") : new TransportError(`serial write: ${err.message}`, {}, { cause: err }));
-      this.port.write(bytes, (err) => {
-        if (err) return fail(err);
-        this.port.drain((e) => (e ? fail(e) : resolve()));
+    const fd = this.fd();
+    if (fd === undefined) {
+      return this.pending.run<void>((resolve, reject) => {
+        this.port.write(bytes, (err) => {
+          if (err) reject(this.closed ? canceledError("write") : new TransportError(`serial write: ${err.message}`, {}, { cause: err }));
+          else resolve();
+        });
       });
+    }
+    return this.pending.run<void>((resolve, reject) => {
+      this.outbox.push({ bytes: Uint8Array.from(bytes), at: 0, resolve, reject });
+      if (this.outbox.length === 1) this.pumpOut(fd);
+    });
+  }
+
+  private readonly outbox: { bytes: Uint8Array; at: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+
+  /** The open port's file descriptor, if the binding has one (not on a mock binding). */
+  private fd(): number | undefined {
+    const fd = (this.port as { port?: { fd?: unknown } }).port?.fd;
+    return typeof fd === "number" && fd >= 0 ? fd : undefined;
+  }
+
+  /** Writes the outbox in order; EAGAIN (the OS buffer is full) is retried after a moment. */
+  private pumpOut(fd: number): void {
+    const head = this.outbox[0];
+    if (!head || this.closed) return;
+    fsWrite(fd, head.bytes, head.at, head.bytes.length - head.at, (err, n) => {
+      if (this.closed) return;
+      if (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "EAGAIN" || code === "EWOULDBLOCK" || code === "EINTR") { setTimeout(() => this.pumpOut(fd), 2); return; }
+        for (const w of this.outbox.splice(0)) w.reject(new TransportError(`serial write: ${err.message}`, {}, { cause: err }));
+        return;
+      }
+      head.at += n;
+      if (head.at >= head.bytes.length) { this.outbox.shift(); head.resolve(); }
+      this.pumpOut(fd);
     });
   }
 

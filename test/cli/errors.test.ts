@@ -108,7 +108,7 @@ test("device speaking another protocol version", async (t) => {
   const w = workspace(t);
   let hellos = 0;
   const port = await fakeDevice(t, (_seq, cmd, reply) => {
-    if (cmd === Cmd.HELLO) { hellos++; reply(Status.E_PROTO_VERSION, [2, 0]); } // "I speak v2"
+    if (cmd === Cmd.HELLO) { hellos++; reply(Status.E_PROTO_VERSION, [3, 0]); } // "I speak v3"
     else reply(Status.E_NOSYNC);
   });
   const r = await runCli(["train", "--port", port, ...w.trainArgs], { cwd: w.dir });

@@ -24,7 +24,7 @@ async function trained(session: Session, ids: number[]) {
 
 test("handshake reports protocol, limits and an empty model", async (t) => {
   const { session, info } = await connected();
-  t.like(info, { protocolVersion: 1, maxFrame: 512, window: 64, bootStatus: 0 });
+  t.like(info, { protocolVersion: 2, maxFrame: 512, window: 64, bootStatus: 0 });
   t.true(info.replyBudget >= 1024);
   t.true(info.freeMemory > 0);
   t.like(info.model, { ready: false, step: 0, lastBatchId: 0 });
@@ -212,10 +212,10 @@ test("a damaged checkpoint is refused at boot and the device waits for INIT", as
   t.is(transport.bootStatus, Status.E_CHECKPOINT);
   const info = await session.hello();
   t.is(info.bootStatus, Status.E_CHECKPOINT);
-  t.true(info.model.dirty, "fresh weights are not the checkpoint's: marked untrusted");
+  t.like(info.model, { ready: false, dirty: false, step: 0, digest: 0, lastBatchId: 0, stateLen: 0 }, "nothing half-restored");
   const { inputs, labels } = batch(2);
   const err = await t.throwsAsync(session.train(2, inputs, labels), { instanceOf: ProtocolError });
-  t.is(err!.status, Status.E_DIRTY);
+  t.is(err!.status, Status.E_NOT_READY);
   await session.init(SPEC, 5);
   t.true((await session.train(1, inputs, labels)).applied);
   await session.close();

@@ -58,7 +58,7 @@ for (const [name, open, cleanup] of devices) {
   test.serial(`${name}: a session handshakes; chunks are non-empty; no listener runs inside write`, async (t) => {
     const transport = await open();
     const { info, chunks, calledDuringWrite, session } = await handshake(transport);
-    t.is(info.protocolVersion, 1);
+    t.is(info.protocolVersion, 2);
     t.true(chunks.length > 0 && chunks.every((n) => n >= 1));
     t.false(calledDuringWrite);
     await session.close();

@@ -71,6 +71,8 @@ export default defineCommand({
         throw e;
       });
       progress.stop();
+      const l = conn.session.linkStats;
+      logger.info(`link: ${l.framesSent} frames, ${l.bytesSent} bytes sent; resent ${l.retransmissions} (${l.nakResends} on NAKs, ${l.gapResends} on reply gaps, ${l.silences} silences); ${l.deferrals} deferred; ${result.recoveries} resyncs`);
       writeFileAtomic(args.out, result.state);
       finishRunRecord(recorder, result, run);
       printResult({
