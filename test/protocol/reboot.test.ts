@@ -3,7 +3,7 @@
 import test from "ava";
 import { encodeFrame, FrameDecoder, type GoodFrame } from "../../host/protocol/frame.ts";
 import { Writer } from "../../host/protocol/messages.ts";
-import { Cmd, REPLY_BIT } from "../../host/protocol/opcodes.ts";
+import { Cmd, PROTOCOL_VERSION, REPLY_BIT } from "../../host/protocol/opcodes.ts";
 import { Status } from "../../host/protocol/status.ts";
 import type { DeviceExports } from "../../host/transports/in-process.ts";
 import type { ModuleMemory } from "../../host/module/loader.ts";
@@ -23,7 +23,7 @@ test("REBOOT 1 is acknowledged and raises io_reboot; bad bodies are refused with
   const device = await openDevice();
   const dev = device.exports;
   t.is(dev.io_reboot!(), 0, "no reboot requested at boot");
-  feed(device, encodeFrame(1, Cmd.HELLO, new Writer(2).u16(1).done()));
+  feed(device, encodeFrame(1, Cmd.HELLO, new Writer(2).u16(PROTOCOL_VERSION).done()));
   const [wrongLength] = feed(device, encodeFrame(2, Cmd.REBOOT, Uint8Array.of(1, 0)));
   t.is(status(wrongLength), Status.E_LEN);
   const [wrongMode] = feed(device, encodeFrame(3, Cmd.REBOOT, Uint8Array.of(2)));
