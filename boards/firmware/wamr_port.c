@@ -74,7 +74,7 @@ WAMR_POOL_ATTR static uint8_t wamr_pool[WAMR_POOL_BYTES] __attribute__((aligned(
 static wasm_module_t module;
 static wasm_module_inst_t instance;
 static wasm_exec_env_t exec_env;
-static wasm_function_inst_t fn_boot, fn_rx_ptr, fn_rx_cap, fn_feed, fn_tx_ptr;
+static wasm_function_inst_t fn_boot, fn_rx_ptr, fn_rx_cap, fn_feed, fn_tx_ptr, fn_reboot;
 
 /* ---- env.flash_* (docs/device-abi.md): WAMR has range-checked dst/src already ---- */
 
@@ -208,6 +208,7 @@ int port_start(int32_t *boot_result) {
   fn_feed = wasm_runtime_lookup_function(instance, "io_feed");
   fn_tx_ptr = wasm_runtime_lookup_function(instance, "io_tx_ptr");
   if (!fn_boot || !fn_rx_ptr || !fn_rx_cap || !fn_feed || !fn_tx_ptr) return PORT_TRAP_ABI;
+  fn_reboot = wasm_runtime_lookup_function(instance, "io_reboot"); /* optional: module 0.1.1+ */
 
   /* AssemblyScript's exportStart, if the module was built with one. */
   wasm_function_inst_t initialize = wasm_runtime_lookup_function(instance, "_initialize");
@@ -240,5 +241,15 @@ int port_feed(uint32_t n, const uint8_t **tx, uint32_t *tx_len) {
   if (!p) return PORT_TRAP_ABI;
   *tx = p;
   *tx_len = argv[0];
+  return 0;
+}
+
+int port_reboot_request(uint32_t *mode) {
+  uint32_t argv[1] = {0};
+  int trap;
+  *mode = 0;
+  if (!instance || !fn_reboot) return 0;
+  if ((trap = call(fn_reboot, 0, argv))) return trap;
+  *mode = argv[0];
   return 0;
 }
