@@ -28,8 +28,8 @@ export interface FaultCounts { flips: number; drops: number; duplicates: number;
 const RATES = ["bitErrorRate", "dropRate", "duplicateRate", "stallRate", "resetRate"] as const;
 const KNOWN = new Set<string>([...RATES, "seed", "stallMs", "reset"]);
 
-/** Mulberry32: small, fast, good enough to scatter faults. */
-function prng(seed: number): () => number {
+/** Mulberry32: small, fast, good enough to scatter faults (also test/harness/line-damage.ts). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

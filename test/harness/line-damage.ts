@@ -3,6 +3,7 @@
 // `chunk` bytes (a UART FIFO's or a USB packet's worth); chunk faults hit whole chunks.
 // Used by the noisy proxy process (noisy-proxy.ts) that tests and bench:link put between
 // `fewmul train` and `fewmul emulate`.
+import { prng } from "../../host/transports/faulty.ts";
 
 export interface DamageOptions {
   /** Probability per bit of a flip. */
@@ -29,18 +30,6 @@ export interface DamageCounts {
 }
 
 export const DAMAGE_KEYS = ["ber", "byteDrop", "chunkDrop", "chunkDup", "stall", "stallMs", "burst", "burstLen", "chunk"] as const;
-
-/** Mulberry32: small, fast and seedable. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** Events of probability p per trial: trials until the next one (geometric), Infinity for p = 0. */
 function gap(p: number, r: () => number): number {
