@@ -43,6 +43,9 @@ const trainArgs = (port: string, name: string) => [
   "train", "--board", "emulator", "--port", port, "--dataset", "idx", "--data", data,
   "--model", "64-32-10:tc,decay=16", "--batch", "16", "--epochs", "1", "--seed", "3", "--checkpoint-every", "5",
   "--out", join(dir, `${name}.fewmul`), "--flash", join(dir, `${name}.host.flash`), "--json",
+  // Training and evaluation through the damaged line only: an end-of-run calibration through
+  // this much noise once stalled past the 120 s limit under load (issue 9 is open on it).
+  "--no-calibrate",
 ];
 
 interface Outcome { digest: string; samples: number; step: number; stderr: string }
