@@ -9,6 +9,7 @@ import { hasSocat } from "../../host/emulator/server.ts";
 import { DeviceModel } from "../../host/module/device-model.ts";
 import { loadCheckpoint } from "../../host/training/checkpoint-file.ts";
 import { BIN, repoRoot, runCli, runMain, tempDir, tmpFiles } from "./helpers.ts";
+import { idx } from "../datasets/helpers.ts";
 
 // Explicit decay: the learning-rate schedule (part of the spec) must not depend on --epochs,
 // or a 2-epoch resume of a 1-epoch run would be another model.
@@ -86,13 +87,6 @@ test.serial("train --resume after an interruption ends on the digest of an unint
 
 /** A small MNIST-format data set (64 training, 32 test images) in `dir`. */
 function tinyIdx(dir: string): string {
-  const idx = (dims: number[], data: Uint8Array) => {
-    const b = Buffer.alloc(4 + 4 * dims.length + data.length);
-    b.set([0, 0, 8, dims.length]);
-    dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
-    b.set(data, 4 + 4 * dims.length);
-    return b;
-  };
   mkdirSync(dir);
   for (const [prefix, n] of [["train", 64], ["t10k", 32]] as const) {
     writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), idx([n, 28, 28], new Uint8Array(n * 784).map((_, i) => (i * 7) % 253)));

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { proxyCounts, runFewmul, startEmulator, startProxy } from "./processes.ts";
+import { idx } from "../datasets/helpers.ts";
 
 const hasSocat = spawnSync("socat", ["-V"], { stdio: "ignore" }).status === 0;
 
@@ -18,13 +19,6 @@ function writeDataset(dir: string): void {
     const labels = Uint8Array.from({ length: n }, () => rnd() % 4);
     const images = new Uint8Array(n * 64);
     labels.forEach((c, s) => { for (let i = 0; i < 64; i++) images[s * 64 + i] = (i % 4 === c ? 170 : 0) + (rnd() & 63); });
-    const idx = (dims: number[], data: Uint8Array) => {
-      const b = Buffer.alloc(4 + 4 * dims.length + data.length);
-      b.set([0, 0, 8, dims.length]);
-      dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
-      b.set(data, 4 + 4 * dims.length);
-      return b;
-    };
     writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), idx([n, 8, 8], images));
     writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte`), idx([n], labels));
   };
