@@ -7,25 +7,23 @@
 // BOOTSEL drive that the chip then boots. Tools missing = failure (buildFirmware throws).
 import test, { type ExecutionContext } from "ava";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import binaryen from "binaryen";
 import { boot2Valid } from "../../host/boards/boot2.ts";
 import { buildFirmware, RP2040_FLASH_BASE, type FirmwareBuild } from "../../host/boards/firmware-build.ts";
 import { loadBoard } from "../../host/boards/manifest.ts";
 import { ensureModule } from "../../host/boards/module-build.ts";
 import { TrapDetectTransport } from "../../host/transports/trap-detect.ts";
 import { fromUf2, RP2040_FAMILY, toUf2, uf2ToImage } from "../../host/boards/uf2.ts";
-import { main } from "../../host/cli/main.ts";
-import { loadDataset, subset, type Dataset } from "../../host/datasets/index.ts";
+import { runMain as cli } from "../cli/helpers.ts";
 import { BOOTSEL_INFO, PicoEmulator } from "../../host/emulator/pico.ts";
 import { startEmulator } from "../../host/emulator/server.ts";
 import { encodeSpec, parseSpec } from "../../host/module/spec.ts";
 import { ProtocolError } from "../../host/protocol/errors.ts";
 import { Session } from "../../host/protocol/session.ts";
 import { BatchSource, runTraining, type TrainJob } from "../../host/training/run.ts";
-import { InProcessTransport } from "../../host/transports/in-process.ts";
+import { mnistSubsets, nodeEmulatorSession, trappingModule } from "./helpers.ts";
 
 const PICO = loadBoard("pico");
 const MODEL = "784-32-10:tc,batch=16";
@@ -33,24 +31,6 @@ const work = mkdtempSync(join(tmpdir(), "fewmul-pico-"));
 let release: FirmwareBuild;
 let trapping: FirmwareBuild;
 let releaseWasm = "";
-
-/** The release module with env.flash_write replaced by `unreachable` (CHECKPOINT traps). */
-function trappingModule(path: string, out: string): void {
-  const m = binaryen.readBinary(readFileSync(path));
-  const F = binaryen.Features;
-  m.setFeatures(F.MVP | F.MutableGlobals | F.NontrappingFPToInt | F.SignExt | F.BulkMemory | F.BulkMemoryOpt);
-  for (let i = 0; i < m.getNumFunctions(); i++) {
-    const info = binaryen.getFunctionInfo(m.getFunctionByIndex(i));
-    if (info.module === "env" && info.base === "flash_write") {
-      m.removeFunction(info.name);
-      m.addFunction(info.name, info.params, info.results, [], m.unreachable());
-      break;
-    }
-  }
-  if (!m.validate()) throw new Error("trapping module does not validate");
-  writeFileSync(out, m.emitBinary());
-  m.dispose();
-}
 
 test.before(async () => {
   // The emulated chip runs slower than the CLI's reply timeouts (300 ms, 10 s) assume when the
@@ -69,14 +49,7 @@ test.after.always(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-let data: { train: Dataset; test: Dataset } | undefined;
-function mnist() {
-  data ??= {
-    train: subset(loadDataset("mnist", { split: "train" }), Array.from({ length: 128 }, (_, i) => i)),
-    test: subset(loadDataset("mnist", { split: "test" }), Array.from({ length: 32 }, (_, i) => i)),
-  };
-  return data;
-}
+const mnist = mnistSubsets(128, 32);
 
 /** The emulated chip runs ~3-10x slower than a real Pico (40-45 M instructions per CPU second
  * here, less on a loaded machine): sessions wait longer than the 300 ms / 10 s defaults. */
@@ -85,24 +58,7 @@ const SLOW = { timeoutMs: 3000, slowTimeoutMs: 60_000 };
 const pico = (fw: FirmwareBuild, more: Partial<ConstructorParameters<typeof PicoEmulator>[0]> = {}) =>
   new PicoEmulator({ uf2: readFileSync(fw.uf2!), flashBytes: PICO.flash, ...more });
 
-async function emulatorSession(): Promise<Session> {
-  const transport = await InProcessTransport.open({ wasmPath: releaseWasm, flashSize: PICO.checkpoint_bytes, maxPages: PICO.ram / 65536 });
-  return new Session(transport);
-}
-
-/** Runs the CLI in-process; returns exit code, stdout and stderr. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = process.stdout.write, err = process.stderr.write;
-  let stdout = "", stderr = "";
-  process.stdout.write = ((c: string | Uint8Array) => { stdout += String(c); return true; }) as typeof out;
-  process.stderr.write = ((c: string | Uint8Array) => { stderr += String(c); return true; }) as typeof err;
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
+const emulatorSession = () => nodeEmulatorSession(releaseWasm, PICO.checkpoint_bytes, PICO.ram);
 
 /** PT_LOAD segments of an ELF32 little-endian file: physical (load) address and file bytes. */
 function loadSegments(elf: Uint8Array): { paddr: number; bytes: Uint8Array }[] {

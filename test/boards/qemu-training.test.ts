@@ -4,23 +4,21 @@
 // must resume from the checkpoint to the same final state, and a trap in the module must
 // become a clear host-side error. Tools missing = failure (buildFirmware/startQemu throw).
 import test, { type ExecutionContext } from "ava";
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import binaryen from "binaryen";
 import { buildFirmware, type FirmwareBuild } from "../../host/boards/firmware-build.ts";
 import { loadBoard } from "../../host/boards/manifest.ts";
 import { ensureModule } from "../../host/boards/module-build.ts";
 import { startQemu, type RunningQemu } from "../../host/boards/qemu.ts";
 import { TrapDetectTransport } from "../../host/transports/trap-detect.ts";
 import { runMain as cli } from "../cli/helpers.ts";
-import { loadDataset, subset, type Dataset } from "../../host/datasets/index.ts";
 import { encodeSpec, parseSpec } from "../../host/module/spec.ts";
 import { ProtocolError } from "../../host/protocol/errors.ts";
 import { Session } from "../../host/protocol/session.ts";
 import { BatchSource, evaluateOnDevice, runTraining, type TrainJob } from "../../host/training/run.ts";
-import { InProcessTransport } from "../../host/transports/in-process.ts";
 import { SerialTransport } from "../../host/transports/serial.ts";
+import { nodeEmulatorSession, mnistSubsets, trappingModule } from "./helpers.ts";
 
 const BOARDS = ["qemu-mps2-an385", "qemu-mps2-an386"];
 const MODEL = "784-32-10:tc,batch=16";
@@ -28,28 +26,6 @@ const work = mkdtempSync(join(tmpdir(), "fewmul-qemu-train-"));
 const release = new Map<string, FirmwareBuild>();
 const trapping = new Map<string, FirmwareBuild>();
 let releaseWasm = "";
-
-/**
- * A test-only copy of the release module whose env.flash_write import is replaced by a
- * function that executes `unreachable`: CHECKPOINT traps (code 5). The release module itself
- * has no way to trap on purpose.
- */
-function trappingModule(path: string, out: string): void {
-  const m = binaryen.readBinary(readFileSync(path));
-  // what asc emits for the release target: MVP only (asconfig.json "disable")
-  m.setFeatures(binaryen.Features.MVP);
-  for (let i = 0; i < m.getNumFunctions(); i++) {
-    const info = binaryen.getFunctionInfo(m.getFunctionByIndex(i));
-    if (info.module === "env" && info.base === "flash_write") {
-      m.removeFunction(info.name);
-      m.addFunction(info.name, info.params, info.results, [], m.unreachable());
-      break;
-    }
-  }
-  if (!m.validate()) throw new Error("trapping module does not validate");
-  writeFileSync(out, m.emitBinary());
-  m.dispose();
-}
 
 test.before(async () => {
   releaseWasm = (await ensureModule("release")).path;
@@ -64,14 +40,7 @@ test.before(async () => {
 test.after.always(() => rmSync(work, { recursive: true, force: true }));
 
 // small, fixed data: 320 training digits (20 batches of 16), 200 test digits
-let data: { train: Dataset; test: Dataset } | undefined;
-function mnist() {
-  data ??= {
-    train: subset(loadDataset("mnist", { split: "train" }), Array.from({ length: 320 }, (_, i) => i)),
-    test: subset(loadDataset("mnist", { split: "test" }), Array.from({ length: 200 }, (_, i) => i)),
-  };
-  return data;
-}
+const mnist = mnistSubsets(320, 200);
 
 async function withBoard<T>(t: ExecutionContext, id: string, fw: FirmwareBuild, body: (q: RunningQemu) => Promise<T>): Promise<T> {
   const qemu = await startQemu(id, fw.elf, { port: "pty" });
@@ -91,11 +60,8 @@ async function boardSession(id: string, path: string): Promise<{ session: Sessio
   return { session: new Session(transport), transport };
 }
 
-async function emulatorSession(): Promise<Session> {
-  const emu = loadBoard("emulator");
-  const transport = await InProcessTransport.open({ wasmPath: releaseWasm, flashSize: emu.checkpoint_bytes, maxPages: 64 });
-  return new Session(transport);
-}
+/** The Node emulator with the emulator board's flash and 4 MiB of linear memory. */
+const emulatorSession = () => nodeEmulatorSession(releaseWasm, loadBoard("emulator").checkpoint_bytes, 4 << 20);
 
 for (const id of BOARDS) {
   test.serial(`${id}: validate (CLI), per-batch digests and eval accuracy identical with Node, 784-256-10 fits`, async (t) => {

@@ -6,13 +6,18 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ExecutionContext } from "ava";
+import { loadBoard } from "../../host/boards/manifest.ts";
 import { main } from "../../host/cli/main.ts";
+import { startEmulator, type RunningEmulator } from "../../host/emulator/server.ts";
 import { EXIT_USAGE } from "../../host/errors.ts";
+import { stateTensors } from "../../host/module/state-layout.ts";
+import type { DeviceExports, InProcessTransport } from "../../host/transports/in-process.ts";
 import { DeviceModel } from "../../host/module/device-model.ts";
 import { parseSpec } from "../../host/module/spec.ts";
 import { mnistDigits } from "../../host/datasets/mnist-package.ts";
 import { BatchSource } from "../../host/training/run.ts";
 import { crc32 } from "../../host/crc32.ts";
+import { STATE_O_DIGEST, STATE_O_SPEC } from "../../assembly/shared/state.ts";
 
 export const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const BIN = join(repoRoot, "bin", "fewmul.js");
@@ -123,9 +128,38 @@ export function trainedModelBlob(spec: string, batches: number, seed = 1): Uint8
   return m.saveState();
 }
 
+/**
+ * An emulated board on a local socket whose device goes wrong after its second training step:
+ * layer1.running_mean[3] of model `spec` is moved by 2^20 before the next request. Running
+ * means are only ever pulled towards the batch statistics (r += (batch - r) >> 4), so the
+ * perturbed one stays the first difference `fewmul validate` finds. Closed when the test ends.
+ */
+export async function perturbedEmulator(t: ExecutionContext, dir: string, spec: string): Promise<{ emulator: RunningEmulator; perturbed: () => boolean }> {
+  const emulator = await startEmulator({ board: loadBoard("emulator"), listen: "socket://127.0.0.1:0", flashFile: join(dir, "device.flash") });
+  t.teardown(() => emulator.close());
+  const slots = stateTensors(freshModelBlob(spec));
+  const step = slots.find((s) => s.name === "step")!;
+  const mean = slots.find((s) => s.name === "layer1.running_mean")!;
+  const device = emulator.device as InProcessTransport;
+  const write = device.write.bind(device);
+  let perturbed = false;
+  device.write = (bytes) => {
+    // before the first request the device gets after its second training step (STATS)
+    const x = device.exports as DeviceExports & { state_ptr(): number };
+    const state = device.memory.data(x.state_ptr());
+    if (!perturbed && state.getUint32(step.offset, true) === 2) {
+      const at = mean.offset + 3 * mean.size;
+      state.setInt32(at, state.getInt32(at, true) + (1 << 20), true);
+      perturbed = true;
+    }
+    return write(bytes);
+  };
+  return { emulator, perturbed: () => perturbed };
+}
+
 /** Rewrites the digest of a blob whose contents were changed on purpose. */
 export function reseal(blob: Uint8Array): Uint8Array {
-  new DataView(blob.buffer, blob.byteOffset, blob.byteLength).setUint32(12, crc32(blob.subarray(16)), true);
+  new DataView(blob.buffer, blob.byteOffset, blob.byteLength).setUint32(STATE_O_DIGEST, crc32(blob.subarray(STATE_O_SPEC)), true);
   return blob;
 }
 

@@ -11,11 +11,7 @@ import { parseSpec } from "../../host/module/spec.ts";
 import { percent } from "../../host/report/html.ts";
 import { readRunRecord } from "../../host/report/run-record.ts";
 import { BatchSource, CALIBRATION_SAMPLES } from "../../host/training/run.ts";
-import { loadBoard } from "../../host/boards/manifest.ts";
-import { startEmulator } from "../../host/emulator/server.ts";
-import { stateTensors } from "../../host/module/state-layout.ts";
-import type { DeviceExports, InProcessTransport } from "../../host/transports/in-process.ts";
-import { assertUsageError, assertUserError, freshModelBlob, repoRoot, runMain, tempDir, tmpFiles } from "./helpers.ts";
+import { assertUsageError, assertUserError, freshModelBlob, perturbedEmulator, repoRoot, runMain, tempDir, tmpFiles } from "./helpers.ts";
 
 const MODEL = "784-32-10:tc,lr=2,lrend=6,decay=500";
 const SEED = 3;
@@ -169,23 +165,8 @@ test.serial("validate --log, then report --validate-log: identical runs and a ma
 
   // a device perturbed after batch 2 (as in validate.test.ts): the divergence is named, marked
   // on both charts and its row flagged
-  const emulator = await startEmulator({ board: loadBoard("emulator"), listen: "socket://127.0.0.1:0", flashFile: join(dir, "device.flash") });
-  t.teardown(() => emulator.close());
   const spec = "784-16-10:tc,batch=16";
-  const slots = stateTensors(freshModelBlob(spec));
-  const step = slots.find((s) => s.name === "step")!, mean = slots.find((s) => s.name === "layer1.running_mean")!;
-  const device = emulator.device as InProcessTransport;
-  const write = device.write.bind(device);
-  let perturbed = false;
-  device.write = (bytes) => {
-    const x = device.exports as DeviceExports & { state_ptr(): number };
-    const state = device.memory.data(x.state_ptr());
-    if (!perturbed && state.getUint32(step.offset, true) === 2) {
-      state.setInt32(mean.offset + 12, state.getInt32(mean.offset + 12, true) + (1 << 20), true);
-      perturbed = true;
-    }
-    return write(bytes);
-  };
+  const { emulator } = await perturbedEmulator(t, dir, spec);
   const bad = await runMain(["validate", "--port", emulator.port, "--batches", "5", "--model", spec, "--log", log]);
   t.is(bad.code, 2, bad.stderr);
   const diverged = JSON.parse(readFileSync(log, "utf8"));

@@ -4,11 +4,7 @@
 import test from "ava";
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { loadBoard } from "../../host/boards/manifest.ts";
-import { startEmulator } from "../../host/emulator/server.ts";
-import { stateTensors } from "../../host/module/state-layout.ts";
-import type { DeviceExports, InProcessTransport } from "../../host/transports/in-process.ts";
-import { freshModelBlob, runCli, runMain, tempDir } from "./helpers.ts";
+import { perturbedEmulator, runCli, runMain, tempDir } from "./helpers.ts";
 
 const MODEL = "784-16-10:tc,batch=16";
 
@@ -25,30 +21,10 @@ test("identical: exit 0, one JSON object, no file left in the working or the tem
 
 test.serial("a device whose state was perturbed after batch 2: exit 2, batch 2, the perturbed tensor and index", async (t) => {
   const dir = tempDir(t);
-  const emulator = await startEmulator({ board: loadBoard("emulator"), listen: "socket://127.0.0.1:0", flashFile: join(dir, "device.flash") });
-  t.teardown(() => emulator.close());
-  // The state's layout for this spec; running means are only ever pulled towards the batch
-  // statistics (r += (batch - r) >> 4), so a perturbed one stays the first difference.
-  const slots = stateTensors(freshModelBlob(MODEL));
-  const step = slots.find((s) => s.name === "step")!;
-  const mean = slots.find((s) => s.name === "layer1.running_mean")!;
-  const device = emulator.device as InProcessTransport;
-  const write = device.write.bind(device);
-  let perturbed = false;
-  device.write = (bytes) => {
-    // before the first request the device gets after its second training step (STATS)
-    const x = device.exports as DeviceExports & { state_ptr(): number };
-    const state = device.memory.data(x.state_ptr());
-    if (!perturbed && state.getUint32(step.offset, true) === 2) {
-      const at = mean.offset + 3 * mean.size;
-      state.setInt32(at, state.getInt32(at, true) + (1 << 20), true);
-      perturbed = true;
-    }
-    return write(bytes);
-  };
+  const { emulator, perturbed } = await perturbedEmulator(t, dir, MODEL);
 
   const r = await runMain(["validate", "--port", emulator.port, "--batches", "5", "--model", MODEL, "--json"]);
-  t.true(perturbed);
+  t.true(perturbed());
   t.is(r.code, 2, r.stderr);
   t.deepEqual(JSON.parse(r.stdout), { identical: false, batches: 2, first_divergence: { batch: 2, tensor: "layer1.running_mean", index: 3 } });
   t.regex(r.stderr, /^error: device diverged from the emulator at batch 2: layer1\.running_mean\[3\]$/m);
