@@ -12,8 +12,11 @@
 import { instantiate, RELEASE_MODULE } from "../host/module/loader.ts";
 import { DEFAULT_SPEC, encodeSpec } from "../host/module/spec.ts";
 import { encodeFrame, FrameDecoder } from "../host/protocol/frame.ts";
-import { Writer } from "../host/protocol/messages.ts";
-import { Cmd, NAK, PROTOCOL_VERSION, REQUEST_OVERHEAD } from "../host/protocol/opcodes.ts";
+import { readDeviceInfo, Writer } from "../host/protocol/messages.ts";
+import {
+  BATCH_DATA_HEADER, Cmd, HELLO_BODY, INIT_SEED_BYTES, NAK, PROTOCOL_VERSION, REPLY_BIT, REQUEST_OVERHEAD, SPEC_BYTES,
+  STATE_COMMIT_BODY, STATE_READ_BODY, STATE_WRITE_HEADER, TRAIN_BODY,
+} from "../host/protocol/opcodes.ts";
 import { batchCrc } from "../host/protocol/session.ts";
 
 const args = process.argv.slice(2);
@@ -22,10 +25,6 @@ const opt = (name: string, dflt: string) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const TOTAL = Number(opt("--frames", "1000000"));
-/** Largest request body the device accepts: its 512-byte frame less seq, cmd and CRC. */
-const MAX_BODY = 512 - REQUEST_OVERHEAD;
-/** The device's receive window (announced in HELLO). */
-const WINDOW = 64;
 const SEED = Number(opt("--seed", "1"));
 const WASM = opt("--wasm", process.env.FEWMUL_WASM ?? RELEASE_MODULE);
 
@@ -46,6 +45,7 @@ let pending: number[] = [];
 let replies = 0;
 let naks = 0;
 let otherReplies = 0;
+let helloReply: Uint8Array | undefined;
 function flush(): void {
   for (let off = 0; off < pending.length; off += cap) {
     const part = pending.slice(off, off + cap);
@@ -55,6 +55,7 @@ function flush(): void {
       if (!f.ok) throw new Error(`device sent a damaged frame (${f.reason})`);
       replies++;
       if (f.cmd === NAK) naks++; else otherReplies++;
+      if (f.cmd === (Cmd.HELLO | REPLY_BIT) && f.body[0] === 0) helloReply ??= f.body.subarray(1);
     }
   }
   pending = [];
@@ -66,13 +67,21 @@ const SPEC = encodeSpec({ ...DEFAULT_SPEC, sizes: [16, 24, 4], batch: 8 });
 let seq = 1000;
 const request = (cmd: number, body: Uint8Array = new Uint8Array(0)) => encodeFrame(seq++, cmd, body);
 send(Uint8Array.of(0));
-send(request(Cmd.HELLO, new Writer(2).u16(PROTOCOL_VERSION).done()));
-send(request(Cmd.INIT, new Writer(56).raw(SPEC).u32(5).u32(0).done()));
+const helloBody = (version: number) => new Writer(HELLO_BODY).u16(version).done();
+const initBody = (lo: number, hi: number) => new Writer(SPEC_BYTES + INIT_SEED_BYTES).raw(SPEC).u32(lo).u32(hi).done();
+send(request(Cmd.HELLO, helloBody(PROTOCOL_VERSION)));
+flush();
+if (!helloReply) throw new Error("setup failed: no HELLO reply");
+/** The device's limits, as it announces them: its receive window and largest frame. */
+const { window: WINDOW, maxFrame } = readDeviceInfo(helloReply);
+/** Largest request body the device accepts: its largest frame less seq, cmd and CRC. */
+const MAX_BODY = maxFrame - REQUEST_OVERHEAD;
+send(request(Cmd.INIT, initBody(5, 0)));
 for (let id = 1; id <= 2; id++) {
   const inputs = bytes(8 * 16);
   const labels = Uint8Array.from({ length: 8 }, () => below(4));
-  send(request(Cmd.BATCH_DATA, new Writer(8 + 136).u32(id).u32(0).raw(inputs).raw(labels).done()));
-  send(request(Cmd.TRAIN, new Writer(14).u32(id).u32(id).u16(8).u32(batchCrc(inputs, labels)).done()));
+  send(request(Cmd.BATCH_DATA, new Writer(BATCH_DATA_HEADER + 136).u32(id).u32(0).raw(inputs).raw(labels).done()));
+  send(request(Cmd.TRAIN, new Writer(TRAIN_BODY).u32(id).u32(id).u16(8).u32(batchCrc(inputs, labels)).done()));
 }
 flush();
 const digest = () => dev.state_digest() >>> 0;
@@ -82,13 +91,13 @@ if (before.step !== 2) throw new Error(`setup failed: step ${before.step}`);
 /** Valid frames to mutate: every command, plausible bodies, the current seq. */
 const templates = () => [
   request(Cmd.STATS),
-  request(Cmd.TRAIN, new Writer(14).u32(3 + below(5)).u32(3).u16(8).u32(rnd()).done()),
-  request(Cmd.BATCH_DATA, new Writer(8 + 40).u32(3).u32(below(140)).raw(bytes(40)).done()),
-  request(Cmd.STATE_WRITE, new Writer(4 + 32).u32(below(2000)).raw(bytes(32)).done()),
-  request(Cmd.STATE_COMMIT, new Writer(8).u32(rnd()).u32(rnd()).done()),
-  request(Cmd.INIT, new Writer(56).raw(SPEC).u32(rnd()).u32(rnd()).done()),
+  request(Cmd.TRAIN, new Writer(TRAIN_BODY).u32(3 + below(5)).u32(3).u16(8).u32(rnd()).done()),
+  request(Cmd.BATCH_DATA, new Writer(BATCH_DATA_HEADER + 40).u32(3).u32(below(140)).raw(bytes(40)).done()),
+  request(Cmd.STATE_WRITE, new Writer(STATE_WRITE_HEADER + 32).u32(below(2000)).raw(bytes(32)).done()),
+  request(Cmd.STATE_COMMIT, new Writer(STATE_COMMIT_BODY).u32(rnd()).u32(rnd()).done()),
+  request(Cmd.INIT, initBody(rnd(), rnd())),
   request(Cmd.CHECKPOINT),
-  request(Cmd.STATE_READ, new Writer(6).u32(below(3000)).u16(below(1100)).done()),
+  request(Cmd.STATE_READ, new Writer(STATE_READ_BODY).u32(below(3000)).u16(below(1100)).done()),
 ];
 
 function mutate(f: Uint8Array): Uint8Array {
@@ -157,8 +166,8 @@ for (let i = 0; i < phase2; i++) {
   // (E_BUSY), which would hold the window's left edge as a host that never resends them.
   const cmd = i % 32 === 0 ? Cmd.HELLO : below(8) === 0 ? below(256) : 1 + below(10);
   let body: Uint8Array;
-  if (cmd === Cmd.HELLO) body = new Writer(2).u16(i % 32 !== 0 && below(4) === 0 ? rnd() & 0xffff : PROTOCOL_VERSION).done();
-  else if (cmd === Cmd.INIT && below(2) === 0) body = new Writer(56).raw(SPEC).u32(rnd()).u32(rnd()).done();
+  if (cmd === Cmd.HELLO) body = helloBody(i % 32 !== 0 && below(4) === 0 ? rnd() & 0xffff : PROTOCOL_VERSION);
+  else if (cmd === Cmd.INIT && below(2) === 0) body = initBody(rnd(), rnd());
   else body = bytes(below(4) === 0 ? below(MAX_BODY + 1) : below(64));
   send(encodeFrame(seq++, cmd, body));
   flush(); // one frame per call here: a whole call of executed frames may out-talk the tx buffer

@@ -24,6 +24,8 @@ import { putU16, putU32, putU8, replyBegin, replyCursor, replyFinish, replyRoom,
 import { crc32, crc32More } from "./crc32";
 import { checkpointSave } from "./checkpoint";
 import { SPEC_BYTES } from "../shared/spec";
+import { STATE_O_DIGEST } from "../shared/state";
+import * as F from "../shared/frame";
 
 
 /** Upload whose data the batch buffer holds (ids grow within a session; 0 = none yet). */
@@ -97,7 +99,7 @@ function usable(): i32 {
 }
 
 function hello(body: usize, len: i32): i32 {
-  if (len != 2) return E_LEN;
+  if (len != F.HELLO_BODY) return E_LEN;
   putU16(PROTOCOL_VERSION); // also in the refusal, so the host can say which version to use
   if (load<u16>(body) != PROTOCOL_VERSION) return E_PROTO_VERSION;
   putU32(MODULE_VERSION);
@@ -114,7 +116,7 @@ function hello(body: usize, len: i32): i32 {
 }
 
 function init(body: usize, len: i32): i32 {
-  if (len != SPEC_BYTES + 8) return E_LEN;
+  if (len != SPEC_BYTES + F.INIT_SEED_BYTES) return E_LEN;
   // Whatever the outcome, the old model is gone once its spec area is overwritten.
   forgetModel();
   bufOpen = false; // the batch area moves with the new layout
@@ -129,12 +131,12 @@ function init(body: usize, len: i32): i32 {
 function inputBytes(): u32 { return <u32>inputCount() << ctz(<u32>batchSize()); }
 
 function batchData(body: usize, len: i32): i32 {
-  if (len < 8) return E_LEN;
+  if (len < F.BATCH_DATA_HEADER) return E_LEN;
   if (!isReady()) return E_NOT_READY;
   let upload = load<u32>(body);
   let off = load<u32>(body, 4);
-  let n = <u32>(len - 8);
-  let src = body + 8;
+  let n = <u32>(len - F.BATCH_DATA_HEADER);
+  let src = body + F.BATCH_DATA_HEADER;
   let inBytes = inputBytes();
   let total = inBytes + <u32>batchSize();
   if (off > total || n > total - off) return E_RANGE;
@@ -171,7 +173,7 @@ function batchCrc(n: i32): u32 {
 }
 
 function train(body: usize, len: i32): i32 {
-  if (len != 14) return E_LEN;
+  if (len != F.TRAIN_BODY) return E_LEN;
   let id = load<u32>(body);
   let upload = load<u32>(body, 4);
   let n = <i32>load<u16>(body, 8);
@@ -195,7 +197,7 @@ function train(body: usize, len: i32): i32 {
 }
 
 function evaluate(body: usize, len: i32): i32 {
-  if (len != 10) return E_LEN;
+  if (len != F.EVAL_BODY) return E_LEN;
   let upload = load<u32>(body);
   let n = <i32>load<u16>(body, 4);
   let r = usable();
@@ -211,7 +213,7 @@ function evaluate(body: usize, len: i32): i32 {
 
 /** Re-estimates normalisation statistics on a full batch (changes the state, not the step). */
 function calibrate(body: usize, len: i32): i32 {
-  if (len != 11) return E_LEN;
+  if (len != F.CALIBRATE_BODY) return E_LEN;
   let upload = load<u32>(body);
   let n = <i32>load<u16>(body, 4);
   let r = usable();
@@ -232,12 +234,12 @@ function inState(off: u32, n: u32): bool {
 }
 
 function stateRead(body: usize, len: i32): i32 {
-  if (len != 6) return E_LEN;
+  if (len != F.STATE_READ_BODY) return E_LEN;
   if (!isReady()) return E_NOT_READY;
   if (dirty) return E_DIRTY; // a partly written blob is nobody's state: never hand it out
   let off = load<u32>(body);
   let n = <i32>load<u16>(body, 4);
-  if (n > replyRoom() - 4 || !inState(off, <u32>n)) return E_RANGE;
+  if (n > replyRoom() - F.STATE_READ_REPLY_HEADER || !inState(off, <u32>n)) return E_RANGE;
   // The digest field in the blob's header is written on demand: a read from the start of
   // the blob seals it, so the copy the host assembles is a valid blob for STATE_WRITE.
   if (off == 0) stateDigest();
@@ -248,13 +250,13 @@ function stateRead(body: usize, len: i32): i32 {
 }
 
 function stateWrite(body: usize, len: i32): i32 {
-  if (len < 4) return E_LEN;
+  if (len < F.STATE_WRITE_HEADER) return E_LEN;
   if (!isReady()) return E_NOT_READY;
   let off = load<u32>(body);
-  let n = len - 4;
+  let n = len - F.STATE_WRITE_HEADER;
   if (!inState(off, <u32>n)) return E_RANGE;
   if (n > 0) { setDirty(true); setLastBatchId(0); }
-  memory.copy(statePtr() + <usize>off, body + 4, <usize>n);
+  memory.copy(statePtr() + <usize>off, body + F.STATE_WRITE_HEADER, <usize>n);
   return OK;
 }
 
@@ -264,14 +266,14 @@ function stateWrite(body: usize, len: i32): i32 {
  * Without a write since the last commit it only re-labels the live state, if the digests match.
  */
 function commit(body: usize, len: i32): i32 {
-  if (len != 8) return E_LEN;
+  if (len != F.STATE_COMMIT_BODY) return E_LEN;
   if (!isReady()) return E_NOT_READY;
   let want = load<u32>(body, 4);
   if (!dirty) {
     if (stateDigest() != want) return E_STATE_CRC;
   } else {
     let r = stateCommit();
-    if (r == OK && load<u32>(statePtr(), 12) != want) r = E_STATE_CRC;
+    if (r == OK && load<u32>(statePtr(), STATE_O_DIGEST) != want) r = E_STATE_CRC;
     if (r < 0) { forgetModel(); return r; }
   }
   setDirty(false);
@@ -299,7 +301,7 @@ function stats(len: i32): i32 {
 
 /** REBOOT mode u8: the firmware reboots after sending this reply (io_reboot), if it can. */
 function reboot(body: usize, len: i32): i32 {
-  if (len != 1) return E_LEN;
+  if (len != F.REBOOT_BODY) return E_LEN;
   let mode = load<u8>(body);
   if (mode != REBOOT_USB_BOOT) return E_RANGE;
   setRebootRequest(mode);

@@ -1,6 +1,7 @@
 // Protocol state that outlives single frames. lastBatchId travels with the model state
 // (checkpoint header, STATE_COMMIT) because it says which batches that state already holds.
 import { dropModel } from "./model-api";
+import * as F from "../shared/frame";
 
 /** Highest batch id applied to the current weights; TRAIN applies only ids above it. 0 = none. */
 export let lastBatchId: u32 = 0;
@@ -16,8 +17,8 @@ export function setLastBatchId(id: u32): void { lastBatchId = id; }
 export function setDirty(d: bool): void { dirty = d; }
 export function setBootStatus(s: i32): void { bootStatus = s; }
 
-/** REBOOT modes (docs/protocol.md): 1 = the board's USB boot loader (the RP2040's BOOTSEL). */
-export const REBOOT_USB_BOOT: u8 = 1;
+/** REBOOT mode: the board's USB boot loader (assembly/shared/frame.ts). */
+export const REBOOT_USB_BOOT: u8 = <u8>F.REBOOT_USB_BOOT;
 /** A reboot the host asked for, read by the firmware through io_reboot; 0 = none. */
 export let rebootRequest: u8 = 0;
 export function setRebootRequest(mode: u8): void { rebootRequest = mode; }

@@ -32,3 +32,20 @@ export const NAK_CRC = 1;      // checksum mismatch
 export const NAK_TOO_LONG = 2; // frame exceeds the device's frame limit
 export const NAK_COBS = 3;     // malformed byte stuffing (a byte lost or a delimiter forged)
 export const NAK_SHORT = 4;    // shorter than seq + cmd + crc
+
+// Request bodies (docs/protocol.md, "Commands"): the fixed lengths, and the header before the
+// bytes of the data commands. A body of another length is refused with E_LEN.
+export const HELLO_BODY = 2;          // version u16
+export const INIT_SEED_BYTES = 8;     // after the spec: seedLo u32, seedHi u32
+export const BATCH_DATA_HEADER = 8;   // upload u32, offset u32, then the bytes
+export const TRAIN_BODY = 14;         // batchId u32, upload u32, n u16, dataCrc u32
+export const EVAL_BODY = 10;          // upload u32, n u16, dataCrc u32
+export const STATE_READ_BODY = 6;     // offset u32, len u16
+export const STATE_WRITE_HEADER = 4;  // offset u32, then the bytes
+export const STATE_COMMIT_BODY = 8;   // lastBatchId u32, digest u32
+export const CALIBRATE_BODY = 11;     // upload u32, n u16, fresh u8, dataCrc u32
+export const REBOOT_BODY = 1;         // mode u8
+/** REBOOT's only mode: into the board's USB boot loader (the RP2040's BOOTSEL). */
+export const REBOOT_USB_BOOT = 1;
+/** STATE_READ's reply: offset u32, then the bytes. */
+export const STATE_READ_REPLY_HEADER = 4;

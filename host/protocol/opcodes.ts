@@ -28,5 +28,8 @@ export const NakReason = { CRC: F.NAK_CRC, TOO_LONG: F.NAK_TOO_LONG, COBS: F.NAK
 /** Request: seq u16, cmd u8 + CRC u32. Reply: seq u16, cmd u8, status i8 + CRC u32. */
 export const REQUEST_OVERHEAD = F.MIN_FRAME;
 export const REPLY_OVERHEAD = F.REPLY_MIN_FRAME;
-/** BATCH_DATA body before the bytes: upload id u32, offset u32. */
-export const BATCH_DATA_HEADER = 8;
+/** Request body lengths (fixed) and headers (before the bytes of the data commands). */
+export {
+  BATCH_DATA_HEADER, CALIBRATE_BODY, EVAL_BODY, HELLO_BODY, INIT_SEED_BYTES, REBOOT_BODY, REBOOT_USB_BOOT, STATE_COMMIT_BODY,
+  STATE_READ_BODY, STATE_READ_REPLY_HEADER, STATE_WRITE_HEADER, TRAIN_BODY,
+} from "../../assembly/shared/frame.ts";

@@ -8,7 +8,12 @@ import {
   readDeviceInfo, readStats, readSummary, readTrainResult, Reader, Writer,
   type DeviceInfo, type ModelSummary, type Stats, type TrainResult,
 } from "./messages.ts";
-import { BATCH_DATA_HEADER, Cmd, PROTOCOL_VERSION, REPLY_OVERHEAD, REQUEST_OVERHEAD, SPEC_BYTES } from "./opcodes.ts";
+import {
+  BATCH_DATA_HEADER, CALIBRATE_BODY, Cmd, EVAL_BODY, HELLO_BODY, INIT_SEED_BYTES, PROTOCOL_VERSION, REBOOT_BODY, REBOOT_USB_BOOT,
+  REPLY_OVERHEAD, REQUEST_OVERHEAD, SPEC_BYTES, STATE_COMMIT_BODY, STATE_READ_BODY, STATE_READ_REPLY_HEADER,
+  STATE_WRITE_HEADER, TRAIN_BODY,
+} from "./opcodes.ts";
+import { STATE_O_SPEC } from "../../assembly/shared/state.ts";
 import { decodeSpec } from "../module/spec.ts";
 import { Status } from "./status.ts";
 
@@ -50,7 +55,7 @@ export class Session {
   async hello(): Promise<DeviceInfo> {
     this.nextUpload = 1;
     this.handshakes++;
-    const reply = await this.link.request(Cmd.HELLO, new Writer(2).u16(PROTOCOL_VERSION).done(), { replyBytes: 128 });
+    const reply = await this.link.request(Cmd.HELLO, new Writer(HELLO_BODY).u16(PROTOCOL_VERSION).done(), { replyBytes: 128 });
     if (reply.status === Status.E_PROTO_VERSION && reply.body.length >= 2) {
       const theirs = new Reader(reply.body).u16();
       throw new ProtocolError(
@@ -70,7 +75,7 @@ export class Session {
   async init(spec: Uint8Array, seed: bigint | number): Promise<ModelSummary> {
     if (spec.length !== SPEC_BYTES) throw new RangeError(`spec must be ${SPEC_BYTES} bytes, got ${spec.length}`);
     const s = BigInt.asUintN(64, BigInt(seed));
-    const body = new Writer(SPEC_BYTES + 8).raw(spec).u32(Number(s & 0xffffffffn)).u32(Number(s >> 32n)).done();
+    const body = new Writer(SPEC_BYTES + INIT_SEED_BYTES).raw(spec).u32(Number(s & 0xffffffffn)).u32(Number(s >> 32n)).done();
     const summary = readSummary(new Reader(await this.call(Cmd.INIT, body, { slow: true })));
     this.shape = specShape(spec);
     return summary;
@@ -85,7 +90,7 @@ export class Session {
     this.checkBatch(inputs, labels, batchSize);
     const crc = batchCrc(inputs, labels);
     const body = await this.withUpload(inputs, labels, (upload) =>
-      this.call(Cmd.TRAIN, new Writer(14).u32(batchId).u32(upload).u16(batchSize).u32(crc).done(), { slow: true }));
+      this.call(Cmd.TRAIN, new Writer(TRAIN_BODY).u32(batchId).u32(upload).u16(batchSize).u32(crc).done(), { slow: true }));
     return readTrainResult(body);
   }
 
@@ -96,7 +101,7 @@ export class Session {
     if (n < 1 || n > this.requireShape().batchSize) throw new RangeError(`eval batch of ${n} samples`);
     const crc = batchCrc(inputs, labels);
     const body = await this.withUpload(inputs, labels, (upload) =>
-      this.call(Cmd.EVAL, new Writer(10).u32(upload).u16(n).u32(crc).done(), { slow: true }));
+      this.call(Cmd.EVAL, new Writer(EVAL_BODY).u32(upload).u16(n).u32(crc).done(), { slow: true }));
     return new Reader(body).u16();
   }
 
@@ -109,7 +114,7 @@ export class Session {
     this.checkBatch(inputs, labels, batchSize);
     const crc = batchCrc(inputs, labels);
     const reply = await this.withUpload(inputs, labels, (upload) =>
-      this.call(Cmd.CALIBRATE, new Writer(11).u32(upload).u16(batchSize).u8(fresh ? 1 : 0).u32(crc).done(), { slow: true }));
+      this.call(Cmd.CALIBRATE, new Writer(CALIBRATE_BODY).u32(upload).u16(batchSize).u8(fresh ? 1 : 0).u32(crc).done(), { slow: true }));
     return new Reader(reply).u16();
   }
 
@@ -117,12 +122,12 @@ export class Session {
   async readState(): Promise<Uint8Array> {
     const { stateLen } = await this.stats();
     const blob = new Uint8Array(stateLen);
-    const chunk = this.maxFrame() - REPLY_OVERHEAD - 4;
+    const chunk = this.maxFrame() - REPLY_OVERHEAD - STATE_READ_REPLY_HEADER;
     const reads: Promise<void>[] = [];
     for (let off = 0; off < stateLen; off += chunk) {
       const n = Math.min(chunk, stateLen - off);
-      const req = new Writer(6).u32(off).u16(n).done();
-      reads.push(this.call(Cmd.STATE_READ, req, { replyBytes: REPLY_OVERHEAD + 4 + n }).then((body) => {
+      const req = new Writer(STATE_READ_BODY).u32(off).u16(n).done();
+      reads.push(this.call(Cmd.STATE_READ, req, { replyBytes: REPLY_OVERHEAD + STATE_READ_REPLY_HEADER + n }).then((body) => {
         const r = new Reader(body);
         if (r.u32() !== off) throw new ProtocolError(`state chunk for the wrong offset`);
         blob.set(r.raw(n), off);
@@ -140,14 +145,14 @@ export class Session {
    * and they pass the model's own checks; otherwise it is left without a model.
    */
   async writeState(blob: Uint8Array, lastBatchId: number): Promise<{ step: number; digest: number }> {
-    const chunk = this.maxFrame() - REQUEST_OVERHEAD - 4;
+    const chunk = this.maxFrame() - REQUEST_OVERHEAD - STATE_WRITE_HEADER;
     const writes: Promise<Uint8Array>[] = [];
     for (let off = 0; off < blob.length; off += chunk) {
       const part = blob.subarray(off, Math.min(off + chunk, blob.length));
-      writes.push(this.call(Cmd.STATE_WRITE, new Writer(4 + part.length).u32(off).raw(part).done()));
+      writes.push(this.call(Cmd.STATE_WRITE, new Writer(STATE_WRITE_HEADER + part.length).u32(off).raw(part).done()));
     }
-    const digest = blob.length >= 16 ? crc32(blob.subarray(16)) : 0; // what the blob's header field 12 must hold
-    const commit = this.call(Cmd.STATE_COMMIT, new Writer(8).u32(lastBatchId).u32(digest).done(), { slow: true });
+    const digest = blob.length >= STATE_O_SPEC ? crc32(blob.subarray(STATE_O_SPEC)) : 0; // what the header's digest field must hold
+    const commit = this.call(Cmd.STATE_COMMIT, new Writer(STATE_COMMIT_BODY).u32(lastBatchId).u32(digest).done(), { slow: true });
     const [, body] = await settleAll([settleAll(writes), commit]);
     const r = new Reader(body);
     return { step: r.u32(), digest: r.u32() };
@@ -161,7 +166,7 @@ export class Session {
 
   /** Asks the firmware to reboot into the board's USB boot loader (REBOOT 1) after replying. */
   async rebootToBootloader(): Promise<void> {
-    await this.call(Cmd.REBOOT, Uint8Array.of(1));
+    await this.call(Cmd.REBOOT, new Writer(REBOOT_BODY).u8(REBOOT_USB_BOOT).done());
   }
 
   async stats(): Promise<Stats> {

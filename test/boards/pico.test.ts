@@ -5,7 +5,7 @@
 // a watchdog reset must resume from the flash checkpoint to the undisturbed final state, traps
 // and faults must be clear errors, and `fewmul flash` must get an image onto the (emulated)
 // BOOTSEL drive that the chip then boots. Tools missing = failure (buildFirmware throws).
-import test, { type ExecutionContext } from "ava";
+import test from "ava";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

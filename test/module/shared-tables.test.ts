@@ -12,8 +12,11 @@ import { DeviceModel } from "../../host/module/device-model.ts";
 import { checkSpecBytes, encodeSpec, parseSpec, type ModelSpec } from "../../host/module/spec.ts";
 import { stateTensors } from "../../host/module/state-layout.ts";
 import { STATUS_MESSAGES, statusMessage } from "../../host/module/status.ts";
+import { encodeFrame } from "../../host/protocol/frame.ts";
+import { Writer } from "../../host/protocol/messages.ts";
 import { Cmd } from "../../host/protocol/opcodes.ts";
 import { crc32 } from "../../host/crc32.ts";
+import { feed, openDevice, replies, replyStatus } from "../protocol/helpers.ts";
 
 const docs = readFileSync(new URL("../../docs/protocol.md", import.meta.url), "utf8");
 const codes = Object.entries(StatusCodes) as [string, number][];
@@ -85,6 +88,62 @@ test("frame constants: a request's overhead is what the device's smallest frame 
   t.is(Frame.MIN_FRAME, Frame.HEADER_LEN + Frame.CRC_LEN);
   t.is(Frame.REPLY_MIN_FRAME, Frame.MIN_FRAME + 1);
   t.true(docs.includes(`version u16\` (= ${Frame.PROTOCOL_VERSION})`), "docs/protocol.md names the protocol version");
+});
+
+/** Each command's request body: its fixed length, or (data commands) the header before the bytes. */
+const REQUEST_BODIES: Record<keyof typeof Cmd, { fixed: number } | { header: number }> = {
+  HELLO: { fixed: Frame.HELLO_BODY },
+  INIT: { fixed: SpecLayout.SPEC_BYTES + Frame.INIT_SEED_BYTES },
+  BATCH_DATA: { header: Frame.BATCH_DATA_HEADER },
+  TRAIN: { fixed: Frame.TRAIN_BODY },
+  EVAL: { fixed: Frame.EVAL_BODY },
+  STATE_READ: { fixed: Frame.STATE_READ_BODY },
+  STATE_WRITE: { header: Frame.STATE_WRITE_HEADER },
+  STATE_COMMIT: { fixed: Frame.STATE_COMMIT_BODY },
+  CHECKPOINT: { fixed: 0 },
+  STATS: { fixed: 0 },
+  CALIBRATE: { fixed: Frame.CALIBRATE_BODY },
+  REBOOT: { fixed: Frame.REBOOT_BODY },
+};
+
+test("request body lengths: docs/protocol.md's layouts are the shared lengths", (t) => {
+  const FIELD = /^\w+ (u8|i8|u16|u32)$|^spec\[(\d+)\]$|^bytes\.\.\.$/;
+  const SIZE: Record<string, number> = { u8: 1, i8: 1, u16: 2, u32: 4 };
+  let rows = 0;
+  for (const m of docs.matchAll(/^\| 0x[0-9A-Fa-f]{2} \| ([A-Z_]+) \| ([^|]*(?:\\\|[^|]*)*) \|/gm)) {
+    const name = m[1] as keyof typeof Cmd;
+    const cell = m[2].replace(/\(.*?\)/g, "").trim();
+    let bytes = 0, data = false;
+    if (cell !== "—") {
+      for (const field of cell.split("\\|").map((f) => f.replace(/`/g, "").trim())) {
+        const f = FIELD.exec(field);
+        if (!f) { t.fail(`${name}: unreadable field "${field}"`); continue; }
+        if (f[1]) bytes += SIZE[f[1]]; else if (f[2]) bytes += Number(f[2]); else data = true;
+      }
+    }
+    t.deepEqual(data ? { header: bytes } : { fixed: bytes }, REQUEST_BODIES[name], `${name} in docs/protocol.md`);
+    rows++;
+  }
+  t.is(rows, Object.keys(Cmd).length);
+});
+
+test("the compiled module refuses a body of any other length with E_LEN, and takes the shared one", async (t) => {
+  const device = await openDevice();
+  let seq = 1;
+  const hello = new Writer(Frame.HELLO_BODY).u16(Frame.PROTOCOL_VERSION).done();
+  const status = (cmd: number, length: number) => {
+    const body = cmd === Cmd.HELLO && length === hello.length ? hello : new Uint8Array(length);
+    const [reply] = replies(feed(device, encodeFrame(seq++, cmd, body)));
+    return replyStatus(reply);
+  };
+  for (const [name, body] of Object.entries(REQUEST_BODIES)) {
+    const cmd = Cmd[name as keyof typeof Cmd];
+    t.is(status(Cmd.HELLO, hello.length), StatusCodes.OK, "a session first");
+    const n = "fixed" in body ? body.fixed : body.header;
+    t.not(status(cmd, n), StatusCodes.E_LEN, `${name} with ${n} bytes`);
+    if (n > 0) t.is(status(cmd, n - 1), StatusCodes.E_LEN, `${name} with ${n - 1} bytes`);
+    if ("fixed" in body) t.is(status(cmd, n + 1), StatusCodes.E_LEN, `${name} with ${n + 1} bytes`);
+  }
 });
 
 // ---- One set of spec rules: the host's check and the compiled module's accept the same bytes ----

@@ -1,33 +1,13 @@
 // The device's byte pump driven directly (no session): framing, sequencing and refusals.
 import test from "ava";
-import { encodeFrame, FrameDecoder, type GoodFrame } from "../../host/protocol/frame.ts";
+import { encodeFrame, type GoodFrame } from "../../host/protocol/frame.ts";
 import { Writer } from "../../host/protocol/messages.ts";
 import { Cmd, NAK, NakReason, PROTOCOL_VERSION, REPLY_BIT } from "../../host/protocol/opcodes.ts";
 import { batchCrc } from "../../host/protocol/session.ts";
 import { Status } from "../../host/protocol/status.ts";
-import type { InProcessTransport } from "../../host/transports/in-process.ts";
-import { BATCH, batch, INPUTS, openDevice, SPEC } from "./helpers.ts";
+import { BATCH, batch, feed, INPUTS, openDevice, replies, replyStatus, SPEC } from "./helpers.ts";
 
-/** Feeds bytes the way firmware does (at most io_rx_cap per call); returns the reply bytes. */
-function feed(t: InProcessTransport, bytes: Uint8Array): Uint8Array {
-  const dev = t.exports, mem = t.memory;
-  const out: number[] = [];
-  for (let off = 0; off < bytes.length;) {
-    const n = Math.min(dev.io_rx_cap(), bytes.length - off);
-    mem.write(dev.io_rx_ptr(), bytes.subarray(off, off + n));
-    const m = dev.io_feed(n);
-    out.push(...mem.u8(dev.io_tx_ptr(), m));
-    off += n;
-  }
-  return Uint8Array.from(out);
-}
-
-function replies(bytes: Uint8Array): GoodFrame[] {
-  const frames = new FrameDecoder().push(bytes);
-  return frames.map((f) => { if (!f.ok) throw new Error(`device sent a damaged frame (${f.reason})`); return f; });
-}
-
-const status = (f: GoodFrame) => (f.body[0] << 24) >> 24;
+const status = replyStatus;
 const hello = (seq: number, version = PROTOCOL_VERSION) => encodeFrame(seq, Cmd.HELLO, new Writer(2).u16(version).done());
 const stats = (seq: number) => encodeFrame(seq, Cmd.STATS);
 const cat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));

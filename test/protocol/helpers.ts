@@ -1,6 +1,7 @@
 // Shared by the protocol and transport tests (not a test file: ava runs *.test.ts only).
 import { RELEASE_MODULE } from "../../host/module/loader.ts";
 import { DEFAULT_SPEC, encodeSpec } from "../../host/module/spec.ts";
+import { FrameDecoder, type GoodFrame } from "../../host/protocol/frame.ts";
 import { InProcessTransport, type InProcessOptions } from "../../host/transports/in-process.ts";
 /** One batch of a replayable run. */
 export interface Batch { inputs: Uint8Array; labels: Uint8Array }
@@ -33,3 +34,26 @@ export const wideBatch = (id: number) => batch(id, 16, 300, 10);
 export function openDevice(options: InProcessOptions = {}): Promise<InProcessTransport> {
   return InProcessTransport.open({ wasmPath: WASM, ...options });
 }
+
+/** Feeds bytes to the device the way firmware does (at most io_rx_cap per call); returns the reply bytes. */
+export function feed(t: InProcessTransport, bytes: Uint8Array): Uint8Array {
+  const dev = t.exports, mem = t.memory;
+  const out: number[] = [];
+  for (let off = 0; off < bytes.length;) {
+    const n = Math.min(dev.io_rx_cap(), bytes.length - off);
+    mem.write(dev.io_rx_ptr(), bytes.subarray(off, off + n));
+    const m = dev.io_feed(n);
+    out.push(...mem.u8(dev.io_tx_ptr(), m));
+    off += n;
+  }
+  return Uint8Array.from(out);
+}
+
+/** The frames in the device's reply bytes; a damaged one fails the test. */
+export function replies(bytes: Uint8Array): GoodFrame[] {
+  const frames = new FrameDecoder().push(bytes);
+  return frames.map((f) => { if (!f.ok) throw new Error(`device sent a damaged frame (${f.reason})`); return f; });
+}
+
+/** A reply's status byte (signed). */
+export const replyStatus = (f: GoodFrame) => (f.body[0] << 24) >> 24;
