@@ -1,14 +1,6 @@
 // One arena, sized from the spec before anything is written, allocated once at init:
-// the model state (persistent, saved as one blob) first, then the training scratch.
-//
-//  __heap_base
-//  | state header 64 B | rng, step, lr 32 B | per layer: w int16[nIn][nOut], bias,        |
-//  |                   |                    |   running mean, running spread int32[nOut] |
-//  +------------------------------------------------------------------- state end ------+
-//  | batch inputs uint8[B][n0] | labels uint8[B] | per layer: k, means int32[nOut],       |
-//  |   kept rows u32 (layers > 0), activations uint8[B][nOut] (hidden) | row bits | acc | |
-//  | ping int32[B][max nOut] | pong int32[B][L > 2 ? max hidden : nL]                      |
-//  +------------------------------------------------------------------- arena end ------+
+// the model state (persistent, saved as one blob) first, then the training scratch. What goes
+// where is assembly/shared/arena.ts (the host plans memory with it too); this is the allocator.
 
 // @ts-ignore: decorator
 @inline export function align4(n: usize): usize { return (n + 3) & ~3; }

@@ -31,7 +31,7 @@ export const RUNNING_SHIFT: i32 = 4;
  * 2^-ONLINE_SHIFT per step after a plain average over the first steps) normalise the training
  * forward too, and the backward uses running means of its error terms.
  */
-export const ONLINE_LOG2_BATCH: i32 = 3;
+export { ONLINE_LOG2_BATCH } from "./shared/state"; // it decides the state blob's layout
 export const ONLINE_SHIFT: i32 = 2;
 /** Online calibration averages over about 2^CALIBRATION_LOG2_SAMPLES samples. */
 export const CALIBRATION_LOG2_SAMPLES: i32 = 9;

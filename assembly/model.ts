@@ -11,12 +11,16 @@ import {
 } from "./spec";
 import { product } from "./arith";
 import { arenaReset, arenaTake, arenaEnd, arenaCommit } from "./arena";
+import {
+  arenaLayout, A_STATE_HEAD, A_WEIGHTS, A_BIAS, A_MEAN, A_SPREAD, A_ONLINE, A_INPUTS, A_LABELS, A_SCALES,
+  A_KEPT, A_ACTIVATIONS, A_ROW_POS, A_ROW_NEG, A_ROW_SUMS, A_PING, A_PONG, A_SCORES,
+} from "./shared/arena";
 import { half, rngLoad, rngSave, rngSeed, setFieldBits, resetStreams } from "./prng";
-import { denseForward, denseBackward, wordsFor } from "./kernels/dense";
+import { denseForward, denseBackward } from "./kernels/dense";
 import { normForward, normBackward } from "./kernels/norm";
 import { denseUpdate } from "./kernels/update";
 import { hingeBackward, countCorrect, lastLossSum, argmax } from "./kernels/loss";
-import { writeHeader, sealState, checkState, HEADER_BYTES, O_RNG, O_STEP, O_LR, O_LOSS, COUNTERS_BYTES } from "./state";
+import { writeHeader, sealState, checkState, O_RNG, O_STEP, O_LR, O_LOSS } from "./state";
 
 // Per-layer plan: one record of addresses (arena offsets) and sizes per layer, in static memory.
 @unmanaged class LayerPlan {
@@ -50,6 +54,8 @@ let rowPos: usize = 0;
 let rowNeg: usize = 0;
 let acc: usize = 0;
 let scoresCopy: usize = 0;
+let ping: usize = 0; // sums and errors: neighbouring layers alternate between ping and pong
+let pong: usize = 0;
 let lrStep: i32 = 0; // learning-rate shift increment per step, Q16
 
 export function specPtr(): usize { return SPEC; }
@@ -64,6 +70,32 @@ export function stateLen(): u32 { return stateBytes; }
 export function stepCount(): u32 { return ready ? load<u32>(state + O_STEP) : 0; }
 export function lastLoss(): u32 { return ready ? load<u32>(state + O_LOSS) : 0; }
 
+/** Puts one tensor of the arena (assembly/shared/arena.ts) in place and notes where. */
+function place(tensor: i32, l: i32, bytes: i32): void {
+  let p = arenaTake(<usize>bytes);
+  switch (tensor) {
+    case A_STATE_HEAD: state = p; break;
+    case A_WEIGHTS: plan(l).w = <i32>p; break;
+    case A_BIAS: plan(l).bias = <i32>p; break;
+    case A_MEAN: plan(l).mean = <i32>p; break;
+    case A_SPREAD: plan(l).spread = <i32>p; break;
+    case A_ONLINE: plan(l).grad = <i32>p; break;
+    case A_INPUTS: inputs = p; break;
+    case A_LABELS: labels = p; break;
+    case A_SCALES: plan(l).k = <i32>p; break;
+    case A_KEPT: plan(l).kept = <i32>p; break;
+    case A_ACTIVATIONS: plan(l).y = <i32>p; break;
+    case A_ROW_POS: rowPos = p; break;
+    case A_ROW_NEG: rowNeg = p; break;
+    case A_ROW_SUMS: acc = p; break; // row sums, then the update's sample list
+    case A_PING: ping = p; break;
+    case A_PONG: pong = p; break;
+    case A_SCORES: scoresCopy = p; break;
+  }
+}
+
+function width(l: i32): i32 { return specSize(SPEC, l); }
+
 /** Lays out the arena for the spec at SPEC; returns its end address, or 0 for a bad spec. */
 function layout(): usize {
   if (!specValid(SPEC)) return 0;
@@ -73,32 +105,14 @@ function layout(): usize {
   log2Batch = specLog2Batch(SPEC);
   batch = 1 << log2Batch;
   online = log2Batch < ONLINE_LOG2_BATCH;
+  for (let l = 0; l < layers; l++) { plan(l).grad = 0; plan(l).kept = 0; plan(l).y = 0; } // tensors a layer may lack
   arenaReset();
+  arenaLayout(layers, width, log2Batch, mode == MODE_TC, online, place);
+  stateBytes = <u32>(inputs - state);
 
-  state = arenaTake(HEADER_BYTES + COUNTERS_BYTES);
   for (let l = 0; l < layers; l++) {
-    let nIn = specSize(SPEC, l), nOut = specSize(SPEC, l + 1);
+    let nIn = width(l), nOut = width(l + 1);
     plan(l).nIn = nIn; plan(l).nOut = nOut;
-    plan(l).w = <i32>arenaTake(<usize>product(nIn, nOut) << 1);
-    plan(l).bias = <i32>arenaTake(<usize>nOut << 2);
-    plan(l).mean = <i32>arenaTake(<usize>nOut << 2);
-    plan(l).spread = <i32>arenaTake(<usize>nOut << 2);
-    // Online normalisation (small batches): running means of the error terms, their exponent.
-    plan(l).grad = online ? <i32>arenaTake((<usize>nOut << 3) + 4) : 0;
-  }
-  stateBytes = <u32>(arenaEnd() - state);
-
-  inputs = arenaTake(<usize>specSize(SPEC, 0) << log2Batch);
-  labels = arenaTake(<usize>batch);
-  let maxOut = 0, maxHidden = 0;
-  for (let l = 0; l < layers; l++) {
-    let nIn = plan(l).nIn, nOut = plan(l).nOut;
-    if (nOut > maxOut) maxOut = nOut;
-    if (l < layers - 1 && nOut > maxHidden) maxHidden = nOut;
-    plan(l).k = <i32>arenaTake(<usize>nOut << 2);
-    let keptWords = l > 0 ? product(nIn, wordsFor(nOut)) << (mode == MODE_TC ? 1 : 0) : 0;
-    plan(l).kept = l > 0 ? <i32>arenaTake(<usize>keptWords << 2) : 0;
-    plan(l).y = l < layers - 1 ? <i32>arenaTake(<usize>nOut << log2Batch) : 0;
     plan(l).x = l == 0 ? <i32>inputs : plan(l - 1).y;
     let top = l == 0 ? QBP_TOP_PIXEL : QBP_TOP_HIDDEN;
     let lo = top - specWindow(SPEC) + 1;
@@ -107,20 +121,13 @@ function layout(): usize {
     // BinaryConnect's per-layer rate scale 1/W0^2 ~ (fan_in + fan_out) / 6, as a shift
     // (rate / 8 · (nIn + nOut), rounded down to a power of two).
     plan(l).boost = (31 - clz(nIn + nOut)) - 3;
+    // Sums and errors of layer l share one buffer; neighbours alternate so backprop never
+    // reads and writes the same one.
+    plan(l).buf = <i32>(((layers - 1 - l) & 1) == 0 ? pong : ping);
   }
-  let words = wordsFor(maxOut);
-  rowPos = arenaTake(<usize>words << 2);
-  rowNeg = arenaTake(<usize>words << 2);
-  acc = arenaTake(<usize>(maxOut + batch) << 2); // row sums, then the update's sample list
-  let nLast = plan(layers - 1).nOut;
-  let ping = arenaTake(<usize>maxOut << (log2Batch + 2));
-  let pong = arenaTake(<usize>(layers > 2 ? maxHidden : nLast) << (log2Batch + 2));
-  // Sums and errors of layer l share one buffer; neighbours alternate so backprop never
-  // reads and writes the same one.
-  for (let l = 0; l < layers; l++) plan(l).buf = <i32>(((layers - 1 - l) & 1) == 0 ? pong : ping);
   // The output layer's backward needs its scores after the loss overwrote them: a copy in the
   // buffer of the layer below, whose sums are dead by then (a one-layer net has its own).
-  scoresCopy = layers > 1 ? <usize>plan(layers - 2).buf : arenaTake(<usize>nLast << (log2Batch + 2));
+  if (layers > 1) scoresCopy = <usize>plan(layers - 2).buf;
   return arenaEnd();
 }
 

@@ -18,3 +18,5 @@ export const STATE_O_LOSS = 88;       // u32: loss of the last step (Q8)
 export const STATE_O_RESERVED = 92;   // 4 bytes, 0
 /** Start of the layers: per layer int16 weights [nIn][nOut] (padded to 4 bytes), int32 bias, running mean, running spread [nOut]. */
 export const STATE_O_LAYERS = 96;
+/** Batches below 2^ONLINE_LOG2_BATCH normalise online and keep running error terms per layer in the state. */
+export const ONLINE_LOG2_BATCH = 3;

@@ -1,16 +1,15 @@
 // The named tensors of a state blob (docs/model-format.md), to say where two states differ.
 import {
-  STATE_HEADER_BYTES, STATE_O_DIGEST, STATE_O_LAYERS, STATE_O_LOSS, STATE_O_LR, STATE_O_RESERVED, STATE_O_RNG, STATE_O_SPEC, STATE_O_STEP,
+  STATE_HEADER_BYTES, STATE_O_DIGEST, STATE_O_LOSS, STATE_O_LR, STATE_O_RESERVED, STATE_O_RNG, STATE_O_SPEC, STATE_O_STEP,
 } from "../../assembly/shared/state.ts";
+import { A_BIAS, A_INPUTS, A_MEAN, A_ONLINE, A_SPREAD, A_WEIGHTS } from "../../assembly/shared/arena.ts";
+import { arenaTensors } from "./arena.ts";
 import { decodeSpec, SPEC_BYTES } from "./spec.ts";
 
 /** The spec bytes inside a state blob. */
 export const stateSpecBytes = (blob: Uint8Array) => blob.subarray(STATE_O_SPEC, STATE_O_SPEC + SPEC_BYTES);
 
 export interface TensorSlot { name: string; offset: number; count: number; size: 1 | 2 | 4 }
-
-/** Batches below this normalise online and keep running error statistics (docs/model-format.md). */
-export const ONLINE_BATCH = 8;
 
 export function stateTensors(blob: Uint8Array): TensorSlot[] {
   const spec = decodeSpec(stateSpecBytes(blob));
@@ -22,20 +21,21 @@ export function stateTensors(blob: Uint8Array): TensorSlot[] {
     { name: "loss", offset: STATE_O_LOSS, count: 1, size: 4 },
     { name: "reserved", offset: STATE_O_RESERVED, count: 1, size: 4 },
   ];
-  let at = STATE_O_LAYERS;
-  for (let l = 0; l + 1 < spec.sizes.length; l++) {
-    const nIn = spec.sizes[l], nOut = spec.sizes[l + 1];
-    slots.push({ name: `layer${l}.weights`, offset: at, count: nIn * nOut, size: 2 });
-    at += (nIn * nOut * 2 + 3) & ~3;
-    for (const t of ["bias", "running_mean", "running_spread"]) {
-      slots.push({ name: `layer${l}.${t}`, offset: at, count: nOut, size: 4 });
-      at += nOut * 4;
-    }
-    if (spec.batch < ONLINE_BATCH) {
-      slots.push({ name: `layer${l}.error_mean`, offset: at, count: nOut, size: 4 });
-      slots.push({ name: `layer${l}.error_projection`, offset: at + nOut * 4, count: nOut, size: 4 });
-      slots.push({ name: `layer${l}.error_exponent`, offset: at + nOut * 8, count: 1, size: 4 });
-      at += nOut * 8 + 4;
+  // The state is the arena up to the batch inputs.
+  for (const { tensor, layer: l, offset } of arenaTensors(spec)) {
+    if (tensor === A_INPUTS) break;
+    const nOut = spec.sizes[l + 1];
+    const layer = `layer${l}`;
+    switch (tensor) {
+      case A_WEIGHTS: slots.push({ name: `${layer}.weights`, offset, count: spec.sizes[l] * nOut, size: 2 }); break;
+      case A_BIAS: slots.push({ name: `${layer}.bias`, offset, count: nOut, size: 4 }); break;
+      case A_MEAN: slots.push({ name: `${layer}.running_mean`, offset, count: nOut, size: 4 }); break;
+      case A_SPREAD: slots.push({ name: `${layer}.running_spread`, offset, count: nOut, size: 4 }); break;
+      case A_ONLINE:
+        slots.push({ name: `${layer}.error_mean`, offset, count: nOut, size: 4 });
+        slots.push({ name: `${layer}.error_projection`, offset: offset + nOut * 4, count: nOut, size: 4 });
+        slots.push({ name: `${layer}.error_exponent`, offset: offset + nOut * 8, count: 1, size: 4 });
+        break;
     }
   }
   return slots;

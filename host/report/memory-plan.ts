@@ -1,10 +1,10 @@
-// The device module's memory plan for a spec, tensor by tensor: the arena that
-// assembly/model.ts lays out (layout(), drawn in assembly/arena.ts), in the same order.
-// The module itself only reports the total (required_bytes); the part below the arena is
-// its static data and stack. test/report/memory-plan.test.ts checks the sum against the
-// module for several specs.
+// The device module's memory plan for a spec, tensor by tensor: the arena the module lays out
+// (assembly/shared/arena.ts, through host/module/arena.ts), named. The module itself only
+// reports the total (required_bytes); the part below the arena is its static data and stack.
+// test/report/memory-plan.test.ts checks the sum against the module for several specs.
+import * as A from "../../assembly/shared/arena.ts";
+import { arenaTensors } from "../module/arena.ts";
 import type { ModelSpec } from "../module/spec.ts";
-import { ONLINE_BATCH } from "../module/state-layout.ts";
 
 export interface PlanEntry {
   name: string;
@@ -14,37 +14,37 @@ export interface PlanEntry {
   part: "static" | "state" | "scratch";
 }
 
-const align4 = (n: number) => (n + 3) & ~3;
-const wordsFor = (n: number) => (n + 31) >> 5;
-/** State header and counters (assembly/state.ts HEADER_BYTES + COUNTERS_BYTES). */
-const STATE_HEAD = 64 + 32;
+/** What each arena tensor is called, for layer l (n: widths, B: batch). */
+function tensorName(tensor: number, l: number, n: number[], B: number): string {
+  switch (tensor) {
+    case A.A_STATE_HEAD: return "state header, PRNG, counters";
+    case A.A_WEIGHTS: return `layer ${l} latent weights int16[${n[l]}][${n[l + 1]}]`;
+    case A.A_BIAS: return `layer ${l} bias`;
+    case A.A_MEAN: return `layer ${l} running mean`;
+    case A.A_SPREAD: return `layer ${l} running spread`;
+    case A.A_ONLINE: return `layer ${l} running error mean, projection, exponent (online normalisation)`;
+    case A.A_INPUTS: return `batch inputs uint8[${B}][${n[0]}]`;
+    case A.A_LABELS: return `batch labels uint8[${B}]`;
+    case A.A_SCALES: return `layer ${l} unit scales`;
+    case A.A_KEPT: return `layer ${l} kept sampled rows`;
+    case A.A_ACTIVATIONS: return `layer ${l} activations uint8[${B}][${n[l + 1]}]`;
+    case A.A_ROW_POS: return "row bits (+1)";
+    case A.A_ROW_NEG: return "row bits (-1)";
+    case A.A_ROW_SUMS: return "row sums, update samples";
+    case A.A_PING: return "sums and errors (ping)";
+    case A.A_PONG: return "sums and errors (pong)";
+    case A.A_SCORES: return "scores copy";
+  }
+  throw new Error(`arena tensor ${tensor} has no name`);
+}
 
 /** The arena's tensors for `spec`, in address order (without the static part). */
 export function arenaPlan(spec: ModelSpec): PlanEntry[] {
-  const L = spec.sizes.length - 1, B = spec.batch, tc = spec.mode === "tc";
-  const out: PlanEntry[] = [{ name: "state header, PRNG, counters", bytes: STATE_HEAD, part: "state" }];
-  const n = (l: number) => spec.sizes[l + 1];
-  for (let l = 0; l < L; l++) {
-    out.push({ name: `layer ${l} latent weights int16[${spec.sizes[l]}][${n(l)}]`, bytes: align4(2 * spec.sizes[l] * n(l)), part: "state" });
-    out.push({ name: `layer ${l} bias, running mean, running spread`, bytes: 3 * 4 * n(l), part: "state" });
-    if (B < ONLINE_BATCH) out.push({ name: `layer ${l} running error mean, projection, exponent (online normalisation)`, bytes: 8 * n(l) + 4, part: "state" });
-  }
-  out.push({ name: `batch inputs uint8[${B}][${spec.sizes[0]}]`, bytes: align4(spec.sizes[0] * B), part: "scratch" });
-  out.push({ name: `batch labels uint8[${B}]`, bytes: align4(B), part: "scratch" });
-  let maxOut = 0, maxHidden = 0;
-  for (let l = 0; l < L; l++) {
-    maxOut = Math.max(maxOut, n(l));
-    if (l < L - 1) maxHidden = Math.max(maxHidden, n(l));
-    out.push({ name: `layer ${l} unit scales`, bytes: 4 * n(l), part: "scratch" });
-    if (l > 0) out.push({ name: `layer ${l} kept sampled rows`, bytes: 4 * (spec.sizes[l] * wordsFor(n(l)) * (tc ? 2 : 1)), part: "scratch" });
-    if (l < L - 1) out.push({ name: `layer ${l} activations uint8[${B}][${n(l)}]`, bytes: align4(n(l) * B), part: "scratch" });
-  }
-  out.push({ name: "row bits, row sums", bytes: 2 * 4 * wordsFor(maxOut) + 4 * (maxOut + B), part: "scratch" });
-  out.push({ name: `sums and errors int32[${B}][${maxOut}] (ping)`, bytes: 4 * maxOut * B, part: "scratch" });
-  const pong = L > 2 ? maxHidden : n(L - 1);
-  out.push({ name: `sums and errors int32[${B}][${pong}] (pong)`, bytes: 4 * pong * B, part: "scratch" });
-  if (L === 1) out.push({ name: `scores copy int32[${B}][${n(0)}]`, bytes: 4 * n(0) * B, part: "scratch" });
-  return out;
+  let state = true;
+  return arenaTensors(spec).map(({ tensor, layer, bytes }) => {
+    if (tensor === A.A_INPUTS) state = false;
+    return { name: tensorName(tensor, layer, spec.sizes, spec.batch), bytes, part: state ? "state" : "scratch" };
+  });
 }
 
 /**

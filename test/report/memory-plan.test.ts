@@ -1,6 +1,7 @@
-// The host's tensor-by-tensor memory plan against the device module's own planner: the arena
-// the host lists plus one constant static part (the module's data and stack) is exactly
-// required_bytes, for every shape of spec; the state part is exactly the state blob.
+// The host's tensor-by-tensor memory plan against the device module's planner, both driven by
+// assembly/shared/arena.ts: the arena the host lists plus one constant static part (the
+// module's data and stack) is exactly required_bytes, for every shape of spec (so the module
+// allocates nothing the shared layout does not list); the state part is exactly the state blob.
 import test from "ava";
 import { DeviceModel } from "../../host/module/device-model.ts";
 import { parseSpec } from "../../host/module/spec.ts";

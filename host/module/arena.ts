@@ -1,0 +1,20 @@
+// The device's arena for a spec, tensor by tensor: the layout the module allocates by
+// (assembly/shared/arena.ts, run here as plain TypeScript). Offsets count from the arena's
+// start, which is also the start of the state blob.
+import { arenaLayout } from "../../assembly/shared/arena.ts";
+import { ONLINE_LOG2_BATCH } from "../../assembly/shared/state.ts";
+import type { ModelSpec } from "./spec.ts";
+
+/** One tensor: `tensor` an A_* code, `layer` -1 for tensors not per layer. */
+export interface ArenaTensor { tensor: number; layer: number; offset: number; bytes: number }
+
+export function arenaTensors(spec: Pick<ModelSpec, "sizes" | "batch" | "mode">): ArenaTensor[] {
+  const out: ArenaTensor[] = [];
+  let offset = 0;
+  const log2Batch = 31 - Math.clz32(spec.batch);
+  arenaLayout(spec.sizes.length - 1, (l) => spec.sizes[l], log2Batch, spec.mode === "tc", log2Batch < ONLINE_LOG2_BATCH, (tensor, layer, bytes) => {
+    out.push({ tensor, layer, offset, bytes });
+    offset += bytes;
+  });
+  return out;
+}
