@@ -117,41 +117,41 @@ test("device speaking another protocol version", async (t) => {
   w.assertNoOutput();
 });
 
+/** An IDX dataset directory in the workspace holding `files`, and `fewmul train` on a directory. */
+function idxData(w: ReturnType<typeof workspace>, files: Record<string, Uint8Array>) {
+  const data = join(w.dir, "data");
+  mkdirSync(data);
+  for (const [name, bytes] of Object.entries(files)) writeFileSync(join(data, name), bytes);
+  const train = (dir = data) => runCli(["train", "--dataset", "idx", "--data", dir, "--link", "direct", ...w.trainArgs], { cwd: w.dir });
+  return { data, train };
+}
+
 test("IDX dataset with a bad magic number", async (t) => {
   const w = workspace(t);
-  const data = join(w.dir, "data");
-  const bad = join(data, "train-images-idx3-ubyte");
-  mkdirSync(data);
-  writeFileSync(bad, images(64).fill(0x12, 0, 2)); // 12 12 08 03: not an IDX file
-  writeFileSync(join(data, "train-labels-idx1-ubyte"), labels(64));
-  const r = await runCli(["train", "--dataset", "idx", "--data", data, "--link", "direct", ...w.trainArgs], { cwd: w.dir });
-  assertUserError(t, r, bad, "bad magic");
+  const { data, train } = idxData(w, {
+    "train-images-idx3-ubyte": images(64).fill(0x12, 0, 2), // 12 12 08 03: not an IDX file
+    "train-labels-idx1-ubyte": labels(64),
+  });
+  assertUserError(t, await train(), join(data, "train-images-idx3-ubyte"), "bad magic");
   w.assertNoOutput();
 });
 
 test("IDX dataset with a truncated gzip file", async (t) => {
   const w = workspace(t);
-  const data = join(w.dir, "data");
-  mkdirSync(data);
   const gz = gzipSync(images(64));
-  const bad = join(data, "train-images-idx3-ubyte.gz");
-  writeFileSync(bad, gz.subarray(0, gz.length >> 1));
-  writeFileSync(join(data, "train-labels-idx1-ubyte.gz"), gzipSync(labels(64)));
-  const r = await runCli(["train", "--dataset", "idx", "--data", data, "--link", "direct", ...w.trainArgs], { cwd: w.dir });
-  assertUserError(t, r, bad, "corrupt gzip");
+  const { data, train } = idxData(w, {
+    "train-images-idx3-ubyte.gz": gz.subarray(0, gz.length >> 1),
+    "train-labels-idx1-ubyte.gz": gzipSync(labels(64)),
+  });
+  assertUserError(t, await train(), join(data, "train-images-idx3-ubyte.gz"), "corrupt gzip");
   w.assertNoOutput();
 });
 
 test("IDX images and labels that disagree, and a missing directory", async (t) => {
   const w = workspace(t);
-  const data = join(w.dir, "data");
-  mkdirSync(data);
-  writeFileSync(join(data, "train-images-idx3-ubyte"), images(64));
-  writeFileSync(join(data, "train-labels-idx1-ubyte"), labels(63));
-  let r = await runCli(["train", "--dataset", "idx", "--data", data, "--link", "direct", ...w.trainArgs], { cwd: w.dir });
-  assertUserError(t, r, join(data, "train-labels-idx1-ubyte"), "63 labels", "64 images");
-  r = await runCli(["train", "--dataset", "idx", "--data", join(w.dir, "nowhere"), "--link", "direct", ...w.trainArgs], { cwd: w.dir });
-  assertUserError(t, r, join(w.dir, "nowhere"), "not found");
+  const { data, train } = idxData(w, { "train-images-idx3-ubyte": images(64), "train-labels-idx1-ubyte": labels(63) });
+  assertUserError(t, await train(), join(data, "train-labels-idx1-ubyte"), "63 labels", "64 images");
+  assertUserError(t, await train(join(w.dir, "nowhere")), join(w.dir, "nowhere"), "not found");
   w.assertNoOutput();
 });
 

@@ -6,6 +6,7 @@ import { ReferenceMlp } from "../../host/reference/mlp.ts";
 import type { Variant } from "../../host/reference/options.ts";
 import { Xorshift128 } from "../../host/reference/prng.ts";
 import { oracleConvLoss } from "./conv-oracle.ts";
+import { checkAgainstOracle } from "./gradient-check.ts";
 
 /** Random pixels, a fraction `zeros` of them exactly 0 (the zero-skipping paths). */
 function tinyBatch(seed: number, n: number, features: number, classes: number, zeros = 0.3) {
@@ -38,26 +39,8 @@ function checkGradients(t: ExecutionContext, text: string, variant: Variant, n: 
   };
   const base = oracleConvLoss(oracle, images, labels, n);
   t.true(Math.abs(base - r.loss) <= 1e-5 * Math.max(1, base), `loss ${r.loss} vs oracle ${base}`);
-  const h = 1e-6;
-  let worst = 0;
-  let checked = 0;
-  let nonzero = 0;
-  const compare = (arr: Float64Array, k: number, analytic: number) => {
-    const keep = arr[k];
-    arr[k] = keep + h;
-    const up = oracleConvLoss(oracle, images, labels, n);
-    arr[k] = keep - h;
-    const down = oracleConvLoss(oracle, images, labels, n);
-    arr[k] = keep;
-    const numeric = (up - down) / (2 * h);
-    worst = Math.max(worst, Math.abs(numeric - analytic) / Math.max(1e-2, Math.abs(numeric) + Math.abs(analytic)));
-    checked++;
-    if (Math.abs(analytic) > 1e-3) nonzero++;
-  };
-  for (let l = 0; l < oracle.weights.length; l++) {
-    for (let k = 0; k < oracle.weights[l].length; k++) compare(oracle.weights[l], k, model.gradWeights[l][k]);
-    for (let j = 0; j < oracle.betas[l].length; j++) compare(oracle.betas[l], j, model.bn[l].gradBeta[j]);
-  }
+  const { worst, checked, nonzero } = checkAgainstOracle(oracle, () => oracleConvLoss(oracle, images, labels, n),
+    { weights: model.gradWeights, betas: model.bn.map((bn) => bn.gradBeta) });
   t.true(nonzero > checked / 2, `${nonzero} of ${checked} gradients are not ~0: the check has teeth`);
   t.true(worst < 2e-3, `worst relative gradient error ${worst} over ${checked} parameters`);
 }

@@ -2,6 +2,7 @@ import test from "ava";
 import { ReferenceMlp } from "../../host/reference/mlp.ts";
 import type { Variant } from "../../host/reference/options.ts";
 import { Xorshift128 } from "../../host/reference/prng.ts";
+import { checkAgainstOracle } from "./gradient-check.ts";
 import { type OracleNet, oracleEvalScores, oracleLoss } from "./oracle.ts";
 
 function tinyBatch(seed: number, n: number, features: number, classes: number) {
@@ -32,25 +33,8 @@ function checkGradients(t: import("ava").ExecutionContext, variant: Variant, siz
   };
   const base = oracleLoss(net, images, labels, n);
   t.true(Math.abs(base - r.loss) <= 1e-5 * Math.max(1, base), `loss ${r.loss} vs oracle ${base}`);
-  const h = 1e-6;
-  let worst = 0;
-  let checked = 0;
-  const compare = (arr: Float64Array, k: number, analytic: number) => {
-    const keep = arr[k];
-    arr[k] = keep + h;
-    const up = oracleLoss(net, images, labels, n);
-    arr[k] = keep - h;
-    const down = oracleLoss(net, images, labels, n);
-    arr[k] = keep;
-    const numeric = (up - down) / (2 * h);
-    const err = Math.abs(numeric - analytic) / Math.max(1e-2, Math.abs(numeric) + Math.abs(analytic));
-    worst = Math.max(worst, err);
-    checked++;
-  };
-  for (let l = 0; l < sizes.length - 1; l++) {
-    for (let k = 0; k < net.weights[l].length; k++) compare(net.weights[l], k, model.gradWeights[l][k]);
-    for (let j = 0; j < net.betas[l].length; j++) compare(net.betas[l], j, model.bn[l].gradBeta[j]);
-  }
+  const { worst, checked } = checkAgainstOracle(net, () => oracleLoss(net, images, labels, n),
+    { weights: model.gradWeights, betas: model.bn.map((bn) => bn.gradBeta) });
   t.true(worst < 2e-3, `worst relative gradient error ${worst} over ${checked} parameters`);
 }
 
