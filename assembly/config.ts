@@ -1,16 +1,18 @@
-// Fixed-point formats of the device module. docs/model-format.md explains each one.
+// Fixed-point formats of the device module. docs/model-format.md explains each one; those the
+// host needs too are assembly/shared/formats.ts, typed here.
+import * as F from "./shared/formats";
 
 /** Latent weights are int16 fixed point: W/W0 = w / 2^WEIGHT_SHIFT, clipped to [-1, 1]. */
-export const WEIGHT_SHIFT: i32 = 14;
+export const WEIGHT_SHIFT: i32 = F.WEIGHT_SHIFT;
 export const WEIGHT_ONE: i32 = 1 << WEIGHT_SHIFT;
 
 /** Layer-0 inputs are uint8 pixels read as pixel / 2^8. */
-export const PIXEL_SHIFT: i32 = 8;
+export const PIXEL_SHIFT: i32 = F.PIXEL_SHIFT;
 /** Hidden activations are uint8, one unit of the normalised scale = 2^HIDDEN_SHIFT. */
-export const HIDDEN_SHIFT: i32 = 4;
-export const HIDDEN_MAX: i32 = 255;
+export const HIDDEN_SHIFT: i32 = F.HIDDEN_SHIFT;
+export const HIDDEN_MAX: i32 = F.HIDDEN_MAX;
 /** Output scores are int32, one unit = 2^OUTPUT_SHIFT (finer: the hinge margin lives there). */
-export const OUTPUT_SHIFT: i32 = 8;
+export const OUTPUT_SHIFT: i32 = F.OUTPUT_SHIFT;
 
 /** Error signals are block floating point: int32 mantissas renormalised below 2^DELTA_BITS. */
 export const DELTA_BITS: i32 = 14;
@@ -21,7 +23,7 @@ export const DELTA_CAP: i64 = 0x03FFFFFF; // so that |v| · M (M < 32) stays bel
  * Normalisation scale mantissas: 1/(1.25·spread) = 2^-(f+4) · M, M = nibble t of this word,
  * t = the 3 bits of 1.25·spread below its leading bit (M ~ 16 / (1 + (t + 0.5) / 8), within 9 %).
  */
-export const SCALE_MANTISSAS: u32 = 0x899ABCDF;
+export const SCALE_MANTISSAS: u32 = <u32>F.SCALE_MANTISSAS;
 
 /** Running normalisation statistics move by 1/2^RUNNING_SHIFT of the batch value per step. */
 export const RUNNING_SHIFT: i32 = 4;

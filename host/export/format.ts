@@ -4,16 +4,16 @@
 import { UserError } from "../errors.ts";
 import { crc32 } from "../crc32.ts";
 import type { ModelFile } from "./model-file.ts";
+import { HIDDEN_MAX, HIDDEN_SHIFT, OUTPUT_SHIFT, SCALE_MANTISSAS, WEIGHT_SHIFT } from "../../assembly/shared/formats.ts";
+
+/** Fixed-point shifts F of the normalised outputs (hidden, output) and the largest activation. */
+export { HIDDEN_MAX, HIDDEN_SHIFT, OUTPUT_SHIFT };
 
 export const EXPORT_MAGIC = 0x49584d46; // "FMXI" read as a little-endian u32
 export const EXPORT_VERSION = 2;
 export const EXPORT_HEADER_BYTES = 32;
-/** Latent weight scale (docs/model-format.md): W/W0 = w / 2^14. */
-const WEIGHT_ONE = 1 << 14;
-/** Fixed-point shifts F of the normalised outputs: hidden 2^4, output 2^8. */
-export const HIDDEN_SHIFT = 4;
-export const OUTPUT_SHIFT = 8;
-export const HIDDEN_MAX = 255;
+/** Latent weight scale (docs/model-format.md): W/W0 = w / 2^WEIGHT_SHIFT. */
+const WEIGHT_ONE = 1 << WEIGHT_SHIFT;
 
 export interface ExportLayer {
   nIn: number;
@@ -45,14 +45,14 @@ export interface ExportedModel {
 /**
  * The module's unit scale M · 2^-k ~ 1/(1.25 · spread) (assembly/kernels/norm.ts unitScale):
  * v = spread + spread>>2; v <= 1: k 4, M 16; else f = floor(log2 v), t = the 3 bits of v
- * below its leading one, M = nibble t of 0x899ABCDF, k = f + 4.
+ * below its leading one, M = nibble t of SCALE_MANTISSAS (0x899ABCDF), k = f + 4.
  */
 export function unitScale(spread: number): { k: number; mul: number } {
   const v = (spread + (spread >> 2)) | 0;
   if (v <= 1) return { k: 4, mul: 16 };
   const f = 31 - Math.clz32(v);
   const t = (f >= 3 ? v >> (f - 3) : v << (3 - f)) & 7;
-  return { k: f + 4, mul: (0x899abcdf >>> (t << 2)) & 15 };
+  return { k: f + 4, mul: (SCALE_MANTISSAS >>> (t << 2)) & 15 };
 }
 
 /** The deterministic network of a model file, ready for inference. */
