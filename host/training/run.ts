@@ -3,6 +3,7 @@
 // timeouts and device resets by batch id (a batch is never applied twice).
 import type { Dataset } from "../datasets/dataset.ts";
 import { gatherBatch, shuffledOrder } from "../datasets/dataset.ts";
+import { STATE_O_DIGEST } from "../../assembly/shared/state.ts";
 import { encodeSpec, type ModelSpec } from "../module/spec.ts";
 import { stateSpecBytes } from "../module/state-layout.ts";
 import { ProtocolError } from "../protocol/errors.ts";
@@ -152,7 +153,7 @@ export async function runTraining(session: Session, job: TrainJob): Promise<RunR
           testAccuracy = await evaluateOnDevice(session, job.test, job.spec.batch); // a resumed, finished run
         }
         const state = await session.readState();
-        const digest = new DataView(state.buffer, state.byteOffset, state.byteLength).getUint32(12, true); // sealed by the read
+        const digest = new DataView(state.buffer, state.byteOffset, state.byteLength).getUint32(STATE_O_DIGEST, true); // sealed by the read
         return { state, digest: digest >>> 0, step: s.step, lastBatchId: s.lastBatchId, samples: s.lastBatchId * job.spec.batch, testAccuracy, calibrated, recoveries };
       }
       const inFlight: Promise<void>[] = [];
