@@ -1,7 +1,7 @@
 /**
  * Experiment (not a test): the float forms of a small CNN on Fashion-MNIST, float32 and the
  * method's float BC/TC+QBP, with the tuned default schedules of schedule.ts.
- *   node --import tsx test/reference/experiment-conv.ts [spec] [epochs] [trainCount] [variants,...]
+ *   node --import tsx bench/experiments/reference-conv.ts [spec] [epochs] [trainCount] [variants,...]
  * Defaults: 1x28x28-c8-p-c16-p-d64-10, 1 epoch, all 60,000 training samples, float32,float-tc-qbp.
  * FANSCALE=1: BC/TC weight rates per layer ∝ fan-in + fan-out relative to 1040 (the 784-256
  * layer the MLP schedule was tuned on) instead of relative to the net's first layer.
