@@ -28,7 +28,21 @@ export interface LinkOptions {
   firstSeq?: number;
   /** The line's baud rate, if known: silences are bounded by the wire time of the bytes in flight. */
   baud?: number;
+  /** Time source and timer (default: Date.now and the global timers); tests pass a virtual clock. */
+  clock?: LinkClock;
 }
+
+export interface LinkClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const SYSTEM_CLOCK: LinkClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 /** Limits the device announces in HELLO. Until then: one request at a time. */
 export interface LinkLimits {
@@ -93,10 +107,11 @@ export class Link {
   /** Sent and unanswered, in seq order. */
   private readonly inflight: Pending[] = [];
   private nextSeq: number;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private needsSync = false;
   private closed = false;
   private readonly unsubscribe: () => void;
+  private readonly clock: LinkClock;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
   private readonly deadMs: number;
@@ -105,18 +120,23 @@ export class Link {
   private readonly msPerByte: number;
   private txCount = 0;
   /** When the device last answered (or the link last had nothing to wait for). */
-  private lastHeard = Date.now();
+  private lastHeard: number;
   /** When the last silence ended in a resend; the next silence counts from there. */
   private lastResend = 0;
   private silentRounds = 0;
-  /** Per command, times (ms) from send to reply of recent slow requests: what a silence may include. */
+  /** Per command, compute times (ms) of recent slow requests answered on their first send: what a silence may include. */
   private readonly computeMs = new Map<number, number[]>();
   private readonly initialComputeMs: number;
+  /** Compute time allowed before any is timed: a tenth of the default, doubled while too short. */
+  private guessMs: number;
   readonly stats: LinkStats = { framesSent: 0, retransmissions: 0, bytesSent: 0, silences: 0, nakResends: 0, gapResends: 0, deferrals: 0 };
 
   constructor(private readonly transport: Transport, options: LinkOptions = {}) {
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.lastHeard = this.clock.now();
     this.timeoutMs = options.timeoutMs ?? 300;
     this.initialComputeMs = options.slowTimeoutMs ?? 10_000;
+    this.guessMs = this.initialComputeMs / 10;
     this.maxRetries = options.maxRetries ?? 8;
     this.deadMs = options.deadMs ?? 3000;
     this.msPerByte = options.baud ? 10_000 / options.baud : 0; // 8N1: 10 bits a byte
@@ -187,7 +207,7 @@ export class Link {
         if (used + p.budget > this.limits.replyBudget) break;
       }
       this.queue.shift();
-      if (this.inflight.length === 0) this.lastHeard = Date.now(); // nothing was awaited until now
+      if (this.inflight.length === 0) this.lastHeard = this.clock.now(); // nothing was awaited until now
       this.inflight.push(p);
       this.send(p);
     }
@@ -198,7 +218,7 @@ export class Link {
     if (p.sends++ > 0) this.stats.retransmissions++;
     p.lastTx = ++this.txCount;
     if (p.firstTx === 0) p.firstTx = p.lastTx;
-    p.sentAt = Date.now();
+    p.sentAt = this.clock.now();
     if (p.firstSentAt === 0) p.firstSentAt = p.sentAt;
     this.stats.framesSent++;
     // A leading delimiter flushes line noise that would otherwise be glued onto the frame.
@@ -225,64 +245,77 @@ export class Link {
    * retries or on how many slow requests are queued.
    */
   private silenceMs(): number {
-    const base = this.rtts.length < 4 ? this.timeoutMs : Math.min(this.timeoutMs, 20 + 3 * Math.max(...this.rtts));
-    return base + this.inFlightMs();
+    return this.baseMs() + this.inFlightMs();
+  }
+
+  /** How long a reply normally takes: a few recent round trips, at most timeoutMs. */
+  private baseMs(): number {
+    return this.rtts.length < 4 ? this.timeoutMs : Math.min(this.timeoutMs, 20 + 3 * Math.max(...this.rtts));
   }
 
   /**
    * Wire time of the bytes in flight both ways, plus one compute time if a slow request is
-   * among them: for the resend timer only before the first resend (after it the device is
-   * either done computing or not answering; resends cost no more than the wire time in
-   * flight), always for giving up (`patient`: the configured default for a command whose
-   * time is not known yet, so a first long computation is never taken for a dead device).
+   * among them: for the resend timer before the first resend (after it the device is either
+   * done computing or not answering, so resends cost no more than the wire time in flight),
+   * or after each one while the compute time is only a guess; always for giving up
+   * (`patient`: the configured default for a command whose time is not known yet, so a first
+   * long computation is never taken for a dead device).
    */
   private inFlightMs(patient = false): number {
     let bytes = 0;
     let compute = 0;
     for (const p of this.inflight) {
       bytes += p.frame.length + 1 + p.budget;
-      if (p.slow) compute = Math.max(compute, this.computeAllowance(p.cmd, patient));
+      if (p.slow) {
+        const c = this.computeAllowance(p.cmd, patient);
+        if (patient || this.silentRounds === 0 || c.guess) compute = Math.max(compute, c.ms);
+      }
     }
-    return bytes * this.msPerByte + (patient || this.silentRounds === 0 ? compute : 0);
+    return bytes * this.msPerByte + compute;
   }
 
   /**
-   * Twice the longest recent time a command took (send to reply). For a command not seen yet:
-   * the same over the commands seen (a guess: an early resend is cheap), or when `patient`,
-   * or before any, the configured default.
+   * Twice the longest recent compute time of a command (see onFrame), plus 100 ms. For a
+   * command not timed yet, a guess: the same over the commands timed, or before any a tenth of
+   * the configured default (an early resend is cheap: the device answers it from its reply
+   * cache); a guess is waited again after each resend, since the device may still be
+   * computing. When `patient` (before giving up), the configured default for a command not
+   * timed yet.
    */
-  private computeAllowance(cmd: number, patient: boolean): number {
-    const seen = this.computeMs.get(cmd) ?? (patient ? [] : [...this.computeMs.values()].flat());
-    if (seen.length === 0) return this.initialComputeMs;
-    return 2 * Math.max(...seen) + 100;
+  private computeAllowance(cmd: number, patient: boolean): { ms: number; guess: boolean } {
+    const own = this.computeMs.get(cmd);
+    if (own) return { ms: 2 * Math.max(...own) + 100, guess: false };
+    if (patient) return { ms: this.initialComputeMs, guess: true };
+    const seen = [...this.computeMs.values()].flat();
+    return { ms: seen.length > 0 ? 2 * Math.max(...seen) + 100 : this.guessMs, guess: true };
   }
 
   private arm(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     if (this.inflight.length === 0) return;
     const due = Math.max(this.lastHeard, this.lastResend) + this.silenceMs();
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
-      if (Date.now() >= Math.max(this.lastHeard, this.lastResend) + this.silenceMs()) this.onSilence();
+      if (this.clock.now() >= Math.max(this.lastHeard, this.lastResend) + this.silenceMs()) this.onSilence();
       else this.arm();
-    }, Math.max(1, due - Date.now()));
+    }, Math.max(1, due - this.clock.now()));
   }
 
   /** Nothing came back for too long: resend everything unanswered, or give up. */
   private onSilence(): void {
     if (this.inflight.length === 0) return;
-    const silent = Date.now() - this.lastHeard;
+    const silent = this.clock.now() - this.lastHeard;
     if (++this.silentRounds > this.maxRetries && silent > this.deadMs + this.inFlightMs(true)) {
       const head = this.inflight[0];
       const more = this.inflight.length - 1;
-      const secs = ((Date.now() - this.lastHeard) / 1000).toFixed(1);
+      const secs = ((this.clock.now() - this.lastHeard) / 1000).toFixed(1);
       this.needsSync = true;
       this.failAll(() => new ProtocolError(`no reply from the device for ${secs} s (command 0x${head.cmd.toString(16)} and ${more} more unanswered after ${this.maxRetries} resends)`, { timeout: true, resync: true }));
       return;
     }
     this.stats.silences++;
-    this.lastResend = Date.now();
+    this.lastResend = this.clock.now();
     for (const p of [...this.inflight]) { p.deferred = false; this.send(p); }
     this.arm();
   }
@@ -300,7 +333,8 @@ export class Link {
     if (f.cmd === NAK) { this.stats.nakResends++; this.send(p); return; } // the frame was damaged on its way: resend it
     if (f.cmd !== (p.cmd | REPLY_BIT) || f.body.length < 1) return;
     const status = (f.body[0] << 24) >> 24;
-    this.lastHeard = Date.now();
+    const heardBefore = this.lastHeard;
+    this.lastHeard = this.clock.now();
     this.silentRounds = 0;
     if (status === Status.E_NOSYNC) {
       this.needsSync = true;
@@ -326,17 +360,26 @@ export class Link {
     }
     this.inflight.splice(i, 1);
     if (!p.slow && p.sends === 1 && p.deferrals === 0) {
-      this.rtts.push(Date.now() - p.sentAt);
+      this.rtts.push(this.clock.now() - p.sentAt);
       if (this.rtts.length > 16) this.rtts.shift();
     }
-    // Timed from the first copy: a reply to a resent request may answer that one, and a time
-    // too long only makes the link more patient.
-    if (p.slow) {
+    // The device's compute time, learned only from a request answered on its one and only
+    // transmission (Karn's rule): the time of a resent one holds the silence the link waited
+    // before resending (learning it fed each wait into the next allowance, doubling it with
+    // every lost reply), or is too short (the reply answers an earlier copy). Counted from the
+    // send, or from when the device was last heard from if later: it answers in order, and
+    // the time before that went to the requests before this one.
+    if (p.slow && p.sends === 1 && p.deferrals === 0) {
       const seen = this.computeMs.get(p.cmd) ?? [];
-      seen.push(Date.now() - p.firstSentAt);
+      seen.push(this.lastHeard - Math.max(p.sentAt, heardBefore));
       if (seen.length > 8) seen.shift();
       this.computeMs.set(p.cmd, seen);
+    } else if (p.slow && this.computeMs.size === 0 && this.lastHeard - p.sentAt > this.baseMs()) {
+      // Resent while the device was still computing (the reply came long after the resend)
+      // and nothing is timed yet: the first guess was too short.
+      this.guessMs = Math.min(2 * this.guessMs, this.initialComputeMs);
     }
+
     // A request done may be what a deferred later one waited for: send those again (batch
     // data waits for a command only; a command for anything before it).
     if (!NOT_YET.has(status)) {
@@ -352,7 +395,7 @@ export class Link {
     const all = [...this.inflight, ...this.queue];
     this.inflight.length = 0;
     this.queue.length = 0;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     for (const p of all) p.reject(err());
   }

@@ -1,6 +1,7 @@
 // Training through a byte-damaging proxy process between `fewmul train` and `fewmul emulate`,
-// on a TCP socket and on a pty (socat): every seeded run ends on the clean run's state digest
-// with every batch applied exactly once.
+// on a TCP socket and on a pty (socat): every seeded run (training, checkpoints, evaluation and
+// the end-of-run calibration, all through the damaged line) ends on the clean run's state
+// digest with every batch applied exactly once.
 import test from "ava";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,9 +38,6 @@ const trainArgs = (port: string, name: string) => [
   "train", "--board", "emulator", "--port", port, "--dataset", "idx", "--data", data,
   "--model", "64-32-10:tc,decay=16", "--batch", "16", "--epochs", "1", "--seed", "3", "--checkpoint-every", "5",
   "--out", join(dir, `${name}.fewmul`), "--flash", join(dir, `${name}.host.flash`), "--json",
-  // Training and evaluation through the damaged line only: an end-of-run calibration through
-  // this much noise once stalled past the 120 s limit under load (issue 9 is open on it).
-  "--no-calibrate",
 ];
 
 interface Outcome { digest: string; samples: number; step: number; stderr: string }
