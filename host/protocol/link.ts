@@ -266,7 +266,7 @@ export class Link {
     let compute = 0;
     for (const p of this.inflight) {
       bytes += p.frame.length + 1 + p.budget;
-      if (p.slow) {
+      if (p.slow && !p.deferred) { // a deferred one was answered "not yet": it is not computing
         const c = this.computeAllowance(p.cmd, patient);
         if (patient || this.silentRounds === 0 || c.guess) compute = Math.max(compute, c.ms);
       }
