@@ -119,6 +119,9 @@ export class Link {
   private readonly rtts: number[] = [];
   private readonly msPerByte: number;
   private txCount = 0;
+  /** Bytes on the line both ways and damaged frames seen, recently (see errorRate). */
+  private lineBytes = 0;
+  private damagedFrames = 0;
   /** When the device last answered (or the link last had nothing to wait for). */
   private lastHeard: number;
   /** When the last silence ended in a resend; the next silence counts from there. */
@@ -142,6 +145,7 @@ export class Link {
     this.msPerByte = options.baud ? 10_000 / options.baud : 0; // 8N1: 10 bits a byte
     this.nextSeq = (options.firstSeq ?? Math.floor(Math.random() * 0x10000)) & 0xffff;
     this.unsubscribe = transport.onData((chunk) => {
+      this.lineBytes += chunk.length;
       for (const f of this.decoder.push(chunk)) this.onFrame(f);
     });
   }
@@ -156,6 +160,21 @@ export class Link {
   }
 
   get maxFrame(): number { return this.limits.maxFrame; }
+
+  /**
+   * Recent bit-error rate of the line, estimated as damaged frames (NAKs from the device,
+   * damaged replies) per bit crossing it either way, over roughly the last 256 KB: what
+   * the session sizes its chunks by. 0 on a clean line.
+   */
+  get errorRate(): number {
+    return this.lineBytes === 0 ? 0 : this.damagedFrames / (8 * this.lineBytes);
+  }
+
+  /** Counts a damaged frame; halves the counts every 256 KB so the rate follows the line. */
+  private damaged(): void {
+    this.damagedFrames++;
+    if (this.lineBytes > 256 * 1024) { this.lineBytes /= 2; this.damagedFrames /= 2; }
+  }
 
   /**
    * Sends a request; resolves with the device's status and reply body. Rejects only for link
@@ -219,6 +238,7 @@ export class Link {
     p.lastTx = ++this.txCount;
     if (p.firstTx === 0) p.firstTx = p.lastTx;
     p.sentAt = this.clock.now();
+    this.lineBytes += p.frame.length + 1;
     if (p.firstSentAt === 0) p.firstSentAt = p.sentAt;
     this.stats.framesSent++;
     // A leading delimiter flushes line noise that would otherwise be glued onto the frame.
@@ -322,11 +342,13 @@ export class Link {
 
   private onFrame(f: DecodedFrame): void {
     if (!f.ok) {
+      this.damaged();
       // A damaged reply: the device has that request, so ask for the reply again at once.
       const p = f.seq === undefined ? undefined : this.inflight.find((q) => q.seq === f.seq);
       if (p) { this.stats.nakResends++; this.send(p); }
       return;
     }
+    if (f.cmd === NAK) this.damaged(); // whether or not its seq still names a request
     const i = this.inflight.findIndex((p) => p.seq === f.seq);
     if (i < 0) return; // duplicate or stale reply
     const p = this.inflight[i];
