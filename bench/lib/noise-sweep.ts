@@ -5,11 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { proxyCounts, runFewmul, startEmulator, startProxy } from "../../test/harness/processes.ts";
 import { say } from "./args.ts";
+import { CALIBRATION_SAMPLES } from "../../host/training/run.ts";
 
 const MODEL = "784-128-10:tc";
-// Batch bytes the host must upload for one epoch and its evaluation (inputs + labels): the
-// mnist package's 8,000 training digits (250 batches of 32) and 2,000 test digits.
-const PAYLOAD = (8000 + 2000) * 785;
+// Batch bytes the host must upload for one epoch (inputs + labels): the mnist package's 8,000
+// training digits (250 batches of 32), the test set's 2,000 evaluated after the epoch, the
+// end-of-run calibration over the training digits and the evaluation after it.
+const TRAIN = 8000, TEST = 2000;
+const PAYLOAD = (TRAIN + Math.floor(Math.min(CALIBRATION_SAMPLES, TRAIN) / 32) * 32 + 2 * TEST) * 785;
 
 export interface NoiseRow { ber: number; chunkDrop: number; wall_s: number; relative: number; wire_per_payload: number; resyncs: number; digest: string; same_digest: boolean }
 
