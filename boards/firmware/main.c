@@ -19,15 +19,23 @@
  * others ignore REBOOT. Called after the reply left the UART. */
 void board_reboot(uint32_t mode) __attribute__((weak));
 
+/* The chunk also ends after a frame's closing delimiter (a 0x00 after frame bytes: COBS puts no
+ * 0x00 inside a frame), so each frame's reply leaves before the module starts on the next one.
+ * A TRAIN frame right behind the last chunk of its batch then does not hold back that chunk's
+ * acknowledgement for a whole step, and the host streams the next batch while the step computes
+ * (docs/protocol.md §3, "Batch upload"). */
 static uint32_t receive(uint8_t *buf, uint32_t cap) {
+  static uint8_t prev; /* the byte before buf[0], from the previous chunk */
   uint32_t n = 0;
   buf[n++] = uart_getc();
   while (n < cap) {
+    if (buf[n - 1] == 0 && (n >= 2 ? buf[n - 2] : prev) != 0) break;
     uint32_t polls = RX_IDLE_POLLS;
     while (polls && !uart_try_getc(&buf[n])) polls--;
     if (!polls) break;
     n++;
   }
+  prev = buf[n - 1];
   return n;
 }
 

@@ -39,9 +39,18 @@ static void Fault_Handler(void) {
 /* Weak, so a firmware variant can take it (bench_main.c counts SysTick wraps). */
 void SysTick_Handler(void) __attribute__((weak, alias("Fault_Handler")));
 
+/* External interrupts 0-31, weak: a driver defines the one it enables (pico_uart.c: UART0 is
+ * the RP2040's IRQ 20); any other is a firmware bug. */
+#define IRQ_HANDLERS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) \
+  X(13) X(14) X(15) X(16) X(17) X(18) X(19) X(20) X(21) X(22) X(23) X(24) X(25) X(26) X(27) \
+  X(28) X(29) X(30) X(31)
+#define IRQ_DECLARE(n) void irq##n##_handler(void) __attribute__((weak, alias("Fault_Handler")));
+#define IRQ_VECTOR(n) irq##n##_handler,
+IRQ_HANDLERS(IRQ_DECLARE)
+
 typedef void (*vector_t)(void);
 
-__attribute__((section(".vectors"), used)) static const vector_t vectors[16] = {
+__attribute__((section(".vectors"), used)) static const vector_t vectors[16 + 32] = {
     (vector_t)(uintptr_t)__stack_top,
     Reset_Handler,
     Fault_Handler, /* NMI */
@@ -55,4 +64,5 @@ __attribute__((section(".vectors"), used)) static const vector_t vectors[16] = {
     0,
     Fault_Handler, /* PendSV */
     SysTick_Handler,
+    IRQ_HANDLERS(IRQ_VECTOR)
 };

@@ -83,18 +83,24 @@ interface Family {
   ld: string; sources: string[]; flash: string; boot2?: boolean; uf2?: { base: number; family: number };
   /** Default gcc level when the caller gives none (-O2 otherwise). */
   optimize?: FirmwareOptions["optimize"];
+  /** -D for every source of the family (the caller's defines come after and win). */
+  defines?: Record<string, string | number>;
 }
 
 function family(board: BoardManifest): Family {
   if (board.qemu?.machine.startsWith("mps2-")) return { ld: "mps2.ld", sources: ["uart.c"], flash: "flash.c" };
   if (board.mcu === "RP2040") {
     return {
-      ld: "pico.ld", sources: ["pico_uart.c", "pico_clocks.c", "pico_rom.c"], flash: "pico_flash.c",
+      ld: "pico.ld", sources: ["pico_uart.c", "rx_ring.c", "pico_clocks.c", "pico_rom.c"], flash: "pico_flash.c",
       boot2: true, uf2: { base: RP2040_FLASH_BASE, family: RP2040_FAMILY },
       // -Os: 20.8 KB of text instead of 35.5 KB at -O2 (the 32 KB budget, and a better fit for
       // the 16 KB XIP cache a real Pico executes from) for 24 % more cycles per training
       // sample in rp2040js, which models no cache misses (bench/README.md)
       optimize: "-Os",
+      // SRAM4/5 (8 KB) holds statics, the 4 KB receive ring and the stack: 256 bytes of
+      // signatures is twice what the release module registers (114). RX_IDLE_POLLS 1: the
+      // UART driver itself waits for the end of a burst (pico_uart.c, receive timeout).
+      defines: { WASM_RT_FUNC_TYPE_POOL: 256, RX_IDLE_POLLS: 1 },
     };
   }
   throw new UserError(`board ${board.id}: no wasm2c firmware port yet (see boards/firmware/README.md)`, "E_BOARD");
@@ -280,7 +286,7 @@ export async function buildFirmware(
     `-DBOARD_RAM=${ram}`, `-DBOARD_CHECKPOINT_BYTES=${b.checkpoint_bytes}`, `-DBOARD_BAUD=${b.baud}`,
     `-DBOARD_FLASH_BYTES=${b.flash}`,
     ...(variant === "bench" ? [`-DBENCH_IMPORTS=${imports.length ? 1 : 0}`] : []),
-    ...Object.entries(options.defines ?? {}).map(([k, val]) => `-D${k}=${val}`),
+    ...Object.entries({ ...fam.defines, ...options.defines }).map(([k, val]) => `-D${k}=${val}`),
   ];
   const compile = (src: string, extra: string[]) => {
     const obj = join(out, src.replace(/^.*\//, "").replace(/\.c$/, ".o"));

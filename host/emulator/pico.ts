@@ -17,9 +17,12 @@
 // "FEWMUL-FAULT\n" on the UART, the firmware's own fault line, so hosts see what QEMU boards
 // show (host/boards/trap-detect.ts); `faults` and onFault() say what happened.
 //
-// UART0 RX is fed with back-pressure (a byte whenever the 32-byte FIFO has room), as QEMU does:
-// emulated time runs slower than the wire, and nothing is lost. Emulated cycles follow rp2040js's
-// per-instruction counts (bench/README.md says what they leave out).
+// UART0 RX is a line (pico-uart.ts): the bytes the host writes arrive one every 10 bit periods of
+// emulated time at the baud the firmware programmed, whether the firmware reads or not, into the
+// PL011's 32-byte FIFO as the datasheet describes it (a byte that finds it full is lost and flagged
+// as an overrun; trigger level and receive-timeout interrupts). While the core sleeps in WFI the
+// harness skips emulated time to the next byte, so waiting for the wire costs no host time.
+// Emulated cycles follow rp2040js's per-instruction counts (bench/README.md says what they leave out).
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { RP2040, type Logger } from "rp2040js";
@@ -28,6 +31,7 @@ import { fromUf2, RP2040_FAMILY } from "../boards/uf2.ts";
 import { Listeners, PendingOps } from "../transports/plumbing.ts";
 import { canceledError, type ResettableTransport } from "../transports/transport.ts";
 import { romFunctionOfBkpt, romImage } from "./pico-rom.ts";
+import { LineRx, Pl011Rx } from "./pico-uart.ts";
 
 export const PICO_FLASH_BASE = 0x10000000;
 const BOOT2_LOAD = 0x20041f00;
@@ -35,6 +39,9 @@ const STACK_TOP = 0x20042000;
 const SECTOR = 4096;
 const PAGE = 256;
 const WATCHDOG_BASE = 0x40058000;
+/** Where the firmware keeps its receive counters (boards/firmware/rx_ring.h, pico.ld). */
+const RX_STATS = 0x20040000;
+const RX_STATS_MAGIC = 0x53585246; // "FRXS"
 /** Instructions per slice between turns of the event loop. */
 const SLICE = 200_000;
 /** UART FR reads in one slice that, with nothing received, mean the firmware idles. */
@@ -69,8 +76,9 @@ export class PicoEmulator implements ResettableTransport {
   private readonly flash: Uint8Array;
   private readonly listeners = new Listeners();
   private readonly pending = new PendingOps();
-  private readonly rx: number[] = [];
-  private rxAt = 0;
+  private readonly line = new LineRx();
+  private uart!: Pl011Rx;
+  private lostBefore = 0;
   private tx: number[] = [];
   private halted = false;
   private closed = false;
@@ -78,7 +86,6 @@ export class PicoEmulator implements ResettableTransport {
   private scheduled = false;
   private idleMs = 0;
   private idleTimer: NodeJS.Timeout | undefined;
-  private uartPolls = 0;
   private executed = 0;
   private flashDirty = false;
   private bootselTimer: NodeJS.Timeout | undefined;
@@ -102,6 +109,15 @@ export class PicoEmulator implements ResettableTransport {
   get cycles(): number { return this.mcu.core.cycles; }
   /** Instructions executed since the last boot. */
   get instructions(): number { return this.executed; }
+  /** Bytes the line delivered into a full UART0 RX FIFO and that were lost (all boots). */
+  get rxOverruns(): number { return this.lostBefore + (this.uart?.overruns ?? 0); }
+
+  /** The firmware's receive counters (rx_ring.h), read from SRAM as a debug probe would. */
+  firmwareRxStats(): { received: number; fifoOverruns: number; ringOverflows: number; ringPeak: number } | undefined {
+    const at = (i: number) => this.mcu.readUint32(RX_STATS + 4 * i) >>> 0;
+    if (at(0) !== RX_STATS_MAGIC) return undefined;
+    return { received: at(1), fifoOverruns: at(2), ringOverflows: at(3), ringPeak: at(4) };
+  }
 
   onFault(cb: (reason: string) => void): () => void {
     this.faultListeners.add(cb);
@@ -115,7 +131,7 @@ export class PicoEmulator implements ResettableTransport {
 
   write(bytes: Uint8Array): Promise<void> {
     if (this.closed) return Promise.reject(canceledError("write"));
-    for (const b of bytes) this.rx.push(b);
+    this.line.push(bytes);
     this.schedule();
     return this.pending.run<void>((resolve) => resolve());
   }
@@ -173,9 +189,9 @@ export class PicoEmulator implements ResettableTransport {
     // flash sector buffer there and never enables USB).
     mcu.usbCtrl.DPRAMUpdated = () => {};
     mcu.uart[0].onByte = (b) => { this.tx.push(b); this.onTxByte?.(b); };
-    const uart = mcu.uart[0];
-    const read = uart.readUint32.bind(uart);
-    uart.readUint32 = (offset: number) => { if (offset === 0x18) this.uartPolls++; return read(offset); };
+    this.lostBefore += this.uart?.overruns ?? 0;
+    this.uart = new Pl011Rx(mcu);
+    this.line.restart();
     const watchdog = mcu.peripherals[(WATCHDOG_BASE >>> 14) << 2] as unknown as { onWatchdogTrigger: () => void };
     // may fire inside run(): stop this chip's slice, boot the new one on the next turn
     watchdog.onWatchdogTrigger = () => {
@@ -225,17 +241,37 @@ export class PicoEmulator implements ResettableTransport {
     setImmediate(() => { this.scheduled = false; this.run(); });
   }
 
-  /** One slice of instructions; reschedules itself unless halted or idle-polling the UART. */
+  /** The next cycle at which the line or the UART has something to do. */
+  private nextEvent(): number {
+    return Math.min(this.line.nextAt(this.uart, this.mcu.core.cycles), this.uart.timeoutAt());
+  }
+
+  /** One slice of instructions; reschedules itself unless halted or idle. */
   private run(): void {
     if (this.halted || this.closed) return;
     const { core } = this.mcu;
-    const uart = this.mcu.uart[0];
-    const fifo = (uart as unknown as { rxFIFO: { full: boolean; empty: boolean } }).rxFIFO;
-    const clock = this.mcu.clock as unknown as { tick(ns: number): void };
+    const uart = this.uart;
+    const clock = this.mcu.clock as unknown as { tick(ns: number): void; nanosToNextAlarm: number };
     const nsPerCycle = 1e9 / this.mcu.clkSys;
-    this.uartPolls = 0;
+    uart.flagReads = 0;
+    let next = this.nextEvent();
+    let idle = false;
     for (let i = 0; i < SLICE && !this.halted; i++) {
-      if (this.rxAt < this.rx.length && !fifo.full) uart.feedByte(this.rx[this.rxAt++]);
+      if (core.cycles >= next || (i & 255) === 0) {
+        this.line.deliver(uart, core.cycles);
+        uart.poll(core.cycles);
+        next = this.nextEvent();
+      }
+      if (core.waiting) {
+        // WFI: nothing runs until an interrupt; jump to the next byte, timeout or timer alarm
+        const alarm = clock.nanosToNextAlarm / nsPerCycle;
+        const skip = Math.min(next - core.cycles, alarm > 0 ? alarm : Infinity);
+        if (skip === Infinity) { idle = true; break; }
+        const cycles = Math.max(1, Math.ceil(skip));
+        core.cycles += cycles;
+        clock.tick(cycles * nsPerCycle);
+        continue;
+      }
       if (this.xipOff && core.PC >= PICO_FLASH_BASE && core.PC < 0x14000000) {
         this.fault(`instruction fetch from flash at 0x${core.PC.toString(16)} while XIP is off`);
         break;
@@ -243,14 +279,13 @@ export class PicoEmulator implements ResettableTransport {
       clock.tick(core.executeInstruction() * nsPerCycle);
       this.executed++;
     }
-    if (this.rxAt === this.rx.length) { this.rx.length = 0; this.rxAt = 0; }
     this.flushTx();
     if (this.flashDirty) this.saveFlash();
-    if (this.halted) return;
-    // Polling an empty UART with nothing queued: the firmware waits for the host. Sleep until
+    if (this.halted || idle) return; // idle in WFI with nothing on the line: write() wakes it
+    // A firmware polling an empty UART with nothing on the line waits for the host. Sleep until
     // write() brings bytes, but let emulated time go on now and then (backing off up to 100 ms),
-    // since the pump's "end of burst" poll count must run out to hand a chunk to the module.
-    if (this.uartPolls >= IDLE_POLLS && this.rx.length === 0 && fifo.empty) {
+    // since the polled pump's "end of burst" poll count must run out to hand a chunk to the module.
+    if (uart.flagReads >= IDLE_POLLS && this.line.pending === 0 && uart.empty) {
       this.idleMs = Math.min(100, this.idleMs * 2 || 1);
       this.idleTimer = setTimeout(() => { this.idleTimer = undefined; this.schedule(); }, this.idleMs);
       return;
