@@ -144,10 +144,6 @@ void uart_write(const uint8_t *p, uint32_t n) {
   }
 }
 
-void uart_puts(const char *s) {
-  while (*s) uart_write((const uint8_t *)s++, 1);
-}
-
 void uart_flush(void) {
   while (UARTFR & FR_BUSY) {
   }

@@ -8,10 +8,16 @@
 void uart_init(uint32_t baud);
 /* Block until one byte arrives. */
 uint8_t uart_getc(void);
-/* Non-blocking: 1 and *c set if a byte was waiting. */
+/* 1 and *c set if a byte was waiting, else 0 at once (an interrupt-driven driver, pico_uart.c,
+ * waits while a burst is still arriving: until the line has been quiet for a few bytes). */
 int uart_try_getc(uint8_t *c);
 void uart_write(const uint8_t *p, uint32_t n);
-void uart_puts(const char *s);
+/* The same for a C string (the fault and trap lines), on every driver's uart_write. */
+static inline void uart_puts(const char *s) {
+  uint32_t n = 0;
+  while (s[n]) n++;
+  uart_write((const uint8_t *)s, n);
+}
 /* Block until every byte written has left the UART. */
 void uart_flush(void);
 

@@ -7,7 +7,6 @@
  * syscall only when the buffer is empty; end of input (the host closed the port) exits. */
 #include <poll.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "uart.h"
@@ -46,8 +45,6 @@ void uart_write(const uint8_t *p, uint32_t n) {
     n -= (uint32_t)w;
   }
 }
-
-void uart_puts(const char *s) { uart_write((const uint8_t *)s, (uint32_t)strlen(s)); }
 
 /* write() returns once the bytes are with the kernel: nothing is left to drain here. */
 void uart_flush(void) {}
