@@ -8,6 +8,7 @@ import { UserError } from "../errors.ts";
 import { sealBoot2 } from "./boot2.ts";
 import { loadBoard, type BoardManifest } from "./manifest.ts";
 import { RP2040_FAMILY, toUf2 } from "./uf2.ts";
+import { inlineAccessorsInLoops } from "./wasm2c-hot.ts";
 
 /** Where the RP2040 maps its QSPI flash (XIP): the UF2 blocks' addresses start here. */
 export const RP2040_FLASH_BASE = 0x10000000;
@@ -83,6 +84,8 @@ interface Family {
   ld: string; sources: string[]; flash: string; boot2?: boolean; uf2?: { base: number; family: number };
   /** Default gcc level when the caller gives none (-O2 otherwise). */
   optimize?: FirmwareOptions["optimize"];
+  /** Inline the memory accessors in the module's functions with loops (wasm2c-hot.ts). */
+  inlineHotAccessors?: boolean;
   /** -D for every source of the family (the caller's defines come after and win). */
   defines?: Record<string, string | number>;
 }
@@ -101,6 +104,7 @@ function family(board: BoardManifest): Family {
       // signatures is twice what the release module registers (114). RX_IDLE_POLLS 1: the
       // UART driver itself waits for the end of a burst (pico_uart.c, receive timeout).
       defines: { WASM_RT_FUNC_TYPE_POOL: 256, RX_IDLE_POLLS: 1 },
+      inlineHotAccessors: process.env.FEWMUL_HOT !== "0",
     };
   }
   throw new UserError(`board ${board.id}: no wasm2c firmware port yet (see boards/firmware/README.md)`, "E_BOARD");
@@ -108,7 +112,7 @@ function family(board: BoardManifest): Family {
 
 /** Runtime-independent firmware + the wasm2c runtime, per variant, for every board.
  * `glue`: the sources whose frames a Wasm function can reach (imports, trap path). */
-const VARIANTS: Record<FirmwareVariant, { sources: string[]; glue: string[]; exports: string[] }> = {
+const VARIANTS: Record<FirmwareVariant, { sources: string[]; glue: string[]; exports: string[]; defines?: Record<string, number> }> = {
   pump: {
     sources: ["startup.c", "main.c", "wasm2c_glue.c", "wasm2c_env.c", "wasm_rt_baremetal.c"],
     glue: ["wasm2c_glue", "wasm2c_env", "wasm_rt_baremetal"],
@@ -118,6 +122,8 @@ const VARIANTS: Record<FirmwareVariant, { sources: string[]; glue: string[]; exp
   bench: {
     sources: ["startup.c", "bench_main.c", "wasm_rt_baremetal.c"],
     glue: ["bench_main", "wasm_rt_baremetal"],
+    // it reads one byte from the UART: the Pico's SRAM4/5 goes to the float32 module's tables
+    defines: { RX_RING_BYTES: 64 },
     // the direct API the float32 comparison module shares with the release module
     exports: ["memory", "spec_ptr", "required_bytes", "init", "batch_inputs_ptr", "batch_labels_ptr", "train", "evaluate", "last_loss"],
   },
@@ -272,6 +278,10 @@ export async function buildFirmware(
       "E_TOOLCHAIN",
     );
   }
+  if (fam.inlineHotAccessors) {
+    const hot = inlineAccessorsInLoops(readFileSync(join(out, "module.c"), "utf8"));
+    writeFileSync(join(out, "module.c"), hot.source);
+  }
 
   const cflags = [
     ...cpu,
@@ -286,7 +296,7 @@ export async function buildFirmware(
     `-DBOARD_RAM=${ram}`, `-DBOARD_CHECKPOINT_BYTES=${b.checkpoint_bytes}`, `-DBOARD_BAUD=${b.baud}`,
     `-DBOARD_FLASH_BYTES=${b.flash}`,
     ...(variant === "bench" ? [`-DBENCH_IMPORTS=${imports.length ? 1 : 0}`] : []),
-    ...Object.entries({ ...fam.defines, ...options.defines }).map(([k, val]) => `-D${k}=${val}`),
+    ...Object.entries({ ...fam.defines, ...v.defines, ...options.defines }).map(([k, val]) => `-D${k}=${val}`),
   ];
   const compile = (src: string, extra: string[]) => {
     const obj = join(out, src.replace(/^.*\//, "").replace(/\.c$/, ".o"));

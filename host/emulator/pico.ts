@@ -264,6 +264,7 @@ export class PicoEmulator implements ResettableTransport {
       }
       if (core.waiting) {
         // WFI: nothing runs until an interrupt; jump to the next byte, timeout or timer alarm
+        next = this.nextEvent(); // (the receiver may have been switched on since the last look)
         const alarm = clock.nanosToNextAlarm / nsPerCycle;
         const skip = Math.min(next - core.cycles, alarm > 0 ? alarm : Infinity);
         if (skip === Infinity) { idle = true; break; }
