@@ -45,15 +45,19 @@ extern uint32_t wasm_rt_saved_call_stack_depth;
 #include <stddef.h>
 #include <string.h>
 #include "wasm-rt.h" /* first, so its wasm_rt_memcpy is the one replaced below */
-__attribute__((always_inline)) static inline void *fewmul_access_copy(void *dst, const void *src, size_t n) {
-  uintptr_t both = (uintptr_t)dst | (uintptr_t)src;
-  if (n == 4 && !(both & 3u)) return __builtin_memcpy(__builtin_assume_aligned(dst, 4), __builtin_assume_aligned(src, 4), 4);
-  if (n == 2 && !(both & 1u)) return __builtin_memcpy(__builtin_assume_aligned(dst, 2), __builtin_assume_aligned(src, 2), 2);
-  if (n == 8 && !(both & 3u)) return __builtin_memcpy(__builtin_assume_aligned(dst, 4), __builtin_assume_aligned(src, 4), 8);
-  unsigned char *d = (unsigned char *)dst; /* misaligned (or 1 byte): byte by byte */
+__attribute__((noinline)) static void *fewmul_misaligned_copy(void *dst, const void *src, size_t n) {
+  unsigned char *d = (unsigned char *)dst;
   const unsigned char *s = (const unsigned char *)src;
   for (size_t i = 0; i < n; i++) d[i] = s[i];
   return dst;
+}
+__attribute__((always_inline)) static inline void *fewmul_access_copy(void *dst, const void *src, size_t n) {
+  uintptr_t both = (uintptr_t)dst | (uintptr_t)src;
+  if (n == 1) return __builtin_memcpy(dst, src, 1);
+  if (n == 4 && !(both & 3u)) return __builtin_memcpy(__builtin_assume_aligned(dst, 4), __builtin_assume_aligned(src, 4), 4);
+  if (n == 2 && !(both & 1u)) return __builtin_memcpy(__builtin_assume_aligned(dst, 2), __builtin_assume_aligned(src, 2), 2);
+  if (n == 8 && !(both & 3u)) return __builtin_memcpy(__builtin_assume_aligned(dst, 4), __builtin_assume_aligned(src, 4), 8);
+  return fewmul_misaligned_copy(dst, src, n); /* rare: out of line, byte by byte */
 }
 #undef wasm_rt_memcpy
 #define wasm_rt_memcpy fewmul_access_copy

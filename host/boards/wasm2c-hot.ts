@@ -2,18 +2,36 @@
 // accessor (range check + copy). At -Os gcc keeps the accessors out of line: on the Cortex-M0+,
 // whose calls cost a push/pop and whose 64-bit address check is four instructions more, half of
 // a training step's cycles went into them (bench/README.md). Inlining them everywhere costs
-// 13 KB of text (over the Pico's 32 KB budget); inlining them only in the functions with a loop,
+// 13 KB of text (over the Pico's 32 KB budget); inlining them only inside innermost loops,
 // where the kernels spend their time, costs a fraction of that. This rewrites the generated
 // module.c accordingly: an always-inline `<accessor>_hot` copy of each accessor, with wasm2c's
-// own body (same range check, same bytes), called from the functions that contain a loop.
+// own body (same range check, same bytes), called inside innermost loops (from a loop's label to its
+// last `goto`, with no loop inside); elsewhere the out-of-line accessor stays.
 // Only the choice of call changes, never what is computed.
 
 /** The accessor instantiations of the little-endian prelude, e.g. `DEFINE_LOAD(i32_load, u32, u32, u32)`. */
 const INSTANCE = /^DEFINE_(LOAD|STORE)\((\w+), [^)]*\)$/gm;
-/** A function definition's first line in wasm2c 1.0.32 output. */
-const DEFINITION = /^(?:static )?[\w* ]+\b(w2c_\w+|Z_\w+)\([^;{]*\) \{$/;
-/** A loop's label: wasm2c names the label at the head of a Wasm `loop` w2c_L<n>. */
-const LOOP_LABEL = /^\s*w2c_L\d+:/m;
+/** The first line of a function's declaration or definition in wasm2c 1.0.32 output (long
+ * parameter lists wrap: the declaration ends at ";", the definition's head at ") {"). */
+const HEAD = /^(?:static )?[\w* ]+\b(w2c_\w+|Z_\w+)\(/;
+/** A loop's label: wasm2c names the label at the head of a Wasm `loop` w2c_L<n>; the loop
+ * repeats by `goto w2c_L<n>;`. */
+const LOOP_LABEL = /^\s*(w2c_L\d+):/;
+
+/** Per line of a function: inside an innermost loop (from a loop's label to its last `goto`,
+ * with no other loop's label in between)? */
+function loopLines(body: string[]): boolean[] {
+  const inLoop = body.map(() => false);
+  body.forEach((line, start) => {
+    const label = LOOP_LABEL.exec(line)?.[1];
+    if (!label) return;
+    let end = -1;
+    body.forEach((l, k) => { if (l.includes(`goto ${label};`)) end = k; });
+    if (body.slice(start + 1, end).some((l) => LOOP_LABEL.test(l))) return; // an outer loop
+    for (let k = start; k <= end; k++) inLoop[k] = true;
+  });
+  return inLoop;
+}
 
 const HOT_MACROS = `
 /* fewmul (host/boards/wasm2c-hot.ts): always-inline copies of the accessors above, with their
@@ -36,7 +54,7 @@ const HOT_MACROS = `
 
 export interface HotRewrite {
   source: string;
-  /** Functions whose accessor calls now inline. */
+  /** Functions with a loop (whose accessor calls inside loops now inline). */
   functions: string[];
 }
 
@@ -59,17 +77,16 @@ export function inlineAccessorsInLoops(source: string): HotRewrite {
   const functions: string[] = [];
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const head = DEFINITION.exec(lines[i]);
-    if (!head) { out.push(lines[i]); continue; }
-    let j = i + 1;
+    const head = HEAD.exec(lines[i]);
+    let open = i;
+    while (head && open < lines.length && !lines[open].endsWith(";") && !lines[open].endsWith(") {")) open++;
+    if (!head || !lines[open]?.endsWith(") {")) { out.push(lines[i]); continue; }
+    let j = open + 1;
     while (j < lines.length && lines[j] !== "}") j++;
-    const body = lines.slice(i, j + 1).join("\n");
-    if (LOOP_LABEL.test(body)) {
-      functions.push(head[1]);
-      out.push(body.replace(call, "$1_hot("));
-    } else {
-      out.push(body);
-    }
+    const body = lines.slice(i, j + 1);
+    const inLoop = loopLines(body);
+    if (inLoop.some(Boolean)) functions.push(head[1]);
+    out.push(...body.map((line, k) => (inLoop[k] ? line.replace(call, "$1_hot(") : line)));
     i = j;
   }
   return { source: prelude + out.join("\n"), functions };
