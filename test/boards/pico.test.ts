@@ -157,41 +157,38 @@ async function streamedTraining(session: Session, batches: number): Promise<{ re
   };
 }
 
-test.serial("UART at wire rate: the polled receiver loses the bytes streamed during a step (FIFO overruns); the protocol resends them", async (t) => {
-  const device = pico(polled);
+/** `streamedTraining` on a fresh emulated Pico running `fw` and on the Node emulator. */
+async function streamedOnBoth(fw: FirmwareBuild, batches: number) {
+  const device = pico(fw);
   const session = new Session(new TrapDetectTransport(device), SLOW);
   const reference = await emulatorSession();
   try {
-    const [board, node] = [await streamedTraining(session, 3), await streamedTraining(reference, 3)];
-    t.log(`polled receiver: ${device.rxOverruns} bytes lost to the full 32-byte RX FIFO`);
-    t.true(device.rxOverruns > 100, "bytes arrived while the firmware computed and found the FIFO full");
-    t.deepEqual(board, node, "selective repeat recovered them: identical replies and digests");
-    t.deepEqual(device.faults, []);
+    return { device, board: await streamedTraining(session, batches), node: await streamedTraining(reference, batches) };
   } finally {
     await session.close();
     await reference.close();
   }
+}
+
+test.serial("UART at wire rate: the polled receiver loses the bytes streamed during a step (FIFO overruns); the protocol resends them", async (t) => {
+  const { device, board, node } = await streamedOnBoth(polled, 3);
+  t.log(`polled receiver: ${device.rxOverruns} bytes lost to the full 32-byte RX FIFO`);
+  t.true(device.rxOverruns > 100, "bytes arrived while the firmware computed and found the FIFO full");
+  t.deepEqual(board, node, "selective repeat recovered them: identical replies and digests");
+  t.deepEqual(device.faults, []);
 });
 
 test.serial("UART RX by interrupt: the next batch streams at wire rate into the ring while a step computes, nothing lost, bit-identical after every batch", async (t) => {
-  const device = pico(release);
-  const session = new Session(new TrapDetectTransport(device), SLOW);
-  const reference = await emulatorSession();
-  try {
-    const [board, node] = [await streamedTraining(session, 4), await streamedTraining(reference, 4)];
-    t.deepEqual(board, node, "TRAIN replies and state digests after every batch");
-    const stats = device.firmwareRxStats();
-    t.log(`interrupt receiver: ${JSON.stringify(stats)}, harness overruns ${device.rxOverruns}`);
-    t.truthy(stats, "the firmware's counters are at 0x20040000");
-    t.is(device.rxOverruns, 0, "no byte found the FIFO full");
-    t.is(stats!.fifoOverruns, 0);
-    t.is(stats!.ringOverflows, 0);
-    t.true(stats!.ringPeak > 32, `the ring held ${stats!.ringPeak} bytes at once: more than the FIFO could, so they arrived during a step`);
-    t.deepEqual(device.faults, []);
-  } finally {
-    await session.close();
-    await reference.close();
-  }
+  const { device, board, node } = await streamedOnBoth(release, 4);
+  t.deepEqual(board, node, "TRAIN replies and state digests after every batch");
+  const stats = device.firmwareRxStats();
+  t.log(`interrupt receiver: ${JSON.stringify(stats)}, harness overruns ${device.rxOverruns}`);
+  t.truthy(stats, "the firmware's counters are at 0x20040000");
+  t.is(device.rxOverruns, 0, "no byte found the FIFO full");
+  t.is(stats!.fifoOverruns, 0);
+  t.is(stats!.ringOverflows, 0);
+  t.true(stats!.ringPeak > 32, `the ring held ${stats!.ringPeak} bytes at once: more than the FIFO could, so they arrived during a step`);
+  t.deepEqual(device.faults, []);
 });
 
 test.serial("784-128-10 at batch 32, the largest MNIST MLP for the Pico's 256 KiB, trains bit-identically", async (t) => {
