@@ -263,7 +263,13 @@ export class PicoEmulator implements ResettableTransport {
         next = this.nextEvent();
       }
       if (core.waiting) {
-        // WFI: nothing runs until an interrupt; jump to the next byte, timeout or timer alarm
+        // WFI returns when an enabled interrupt is pending, also one raised while PRIMASK was set
+        // just before it (the firmware's cpsid/check/wfi); rp2040js only wakes on a new one.
+        if (core.pendingInterrupts & core.enabledInterrupts) {
+          if (core.checkForInterrupts()) core.waiting = false;
+          if (!core.waiting) continue;
+        }
+        // nothing runs until an interrupt; jump to the next byte, timeout or timer alarm
         next = this.nextEvent(); // (the receiver may have been switched on since the last look)
         const alarm = clock.nanosToNextAlarm / nsPerCycle;
         const skip = Math.min(next - core.cycles, alarm > 0 ? alarm : Infinity);
