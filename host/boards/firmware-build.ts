@@ -101,9 +101,10 @@ function family(board: BoardManifest): Family {
       // sample in rp2040js, which models no cache misses (bench/README.md)
       optimize: "-Os",
       // SRAM4/5 (8 KB) holds statics, the 4 KB receive ring and the stack: 256 bytes of
-      // signatures is twice what the release module registers (114). RX_IDLE_POLLS 1: the
-      // UART driver itself waits for the end of a burst (pico_uart.c, receive timeout).
-      defines: { WASM_RT_FUNC_TYPE_POOL: 256, RX_IDLE_POLLS: 1 },
+      // signatures is twice what the release module registers (114), 32 table elements ten
+      // times its table (3). RX_IDLE_POLLS 1: the UART driver itself waits for the end of a
+      // burst (pico_uart.c, receive timeout).
+      defines: { WASM_RT_FUNC_TYPE_POOL: 256, WASM_RT_TABLE_POOL: 32, RX_IDLE_POLLS: 1 },
       // the Cortex-M0+ calls wasm2c's memory accessors out of line at -Os: inline them in the
       // innermost loops (wasm2c-hot.ts), +5.9 KB of text
       inlineHotAccessors: true,
