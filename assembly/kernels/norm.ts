@@ -153,8 +153,9 @@ export function normForward(
 /**
  * Backward through normalisation, for the error d [batch][n] w.r.t. the layer's outputs
  * (block floating point: value = d · 2^exponent). Per unit j: updates the bias (stochastic
- * rounding), then forms batch norm's full gradient w.r.t. the normalised value,
- * v = d - mean_b(d) - x̂ · mean_b(d · x̂), with x̂ = out - bias (the normalised value in units
+ * rounding), then forms the exact gradient of the MAD normalisation w.r.t. the normalised
+ * value, v = d - mean_b(d) - 1.25 (sign(x̂) - mean_b(sign(x̂))) mean_b(d · x̂) (online: running
+ * means of mean_b(d) and mean_b(d · x̂) in the variance form's d - gm - x̂ · gc), with x̂ = out - bias (the normalised value in units
  * of 2^-outShift; hidden layers read it from their clamped uint8 activations, so it stops at
  * the ReLU's bounds), scales unit j by 2^-k_j · M_j/16 and renormalises all units to one
  * exponent with mantissas below 2^DELTA_BITS. Returns the new exponent.
