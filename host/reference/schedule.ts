@@ -96,8 +96,8 @@ export function defaultSchedule(variant: Variant, batch = 32): Schedule {
 }
 
 const BINARY: Schedule = {
-  lrStart: 100, lrEnd: 10, betaLrScale: 0.01, layerLrScales: "glorot", bnBackward: "relu-bounded", onlineBelow: 8, onlineShift: 2,
-  normalisation: "mad",
+  lrStart: 100, lrEnd: 10, betaLrScale: 0.01, layerLrScales: "glorot", bnBackward: "relu-bounded", onlineBelow: 8,
+  normalisation: "mad", // the integer module's (docs/model-format.md); onlineShift: by batch, above
 };
 
 const DEFAULTS: Record<Variant, Schedule> = {
