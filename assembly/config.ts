@@ -30,11 +30,12 @@ export const RUNNING_SHIFT: i32 = 4;
 
 /**
  * Batches below 2^ONLINE_LOG2_BATCH normalise online: the running statistics (moving by
- * 2^-ONLINE_SHIFT per step after a plain average over the first steps) normalise the training
- * forward too, and the backward uses running means of its error terms.
+ * 2^-(ONLINE_LOG2_SAMPLES - log2 batch) per step after a plain average over the first steps,
+ * so that they average about 2^ONLINE_LOG2_SAMPLES samples at every batch size) normalise the
+ * training forward too, and the backward uses running means of its error terms.
  */
 export { ONLINE_LOG2_BATCH } from "./shared/state"; // it decides the state blob's layout
-export const ONLINE_SHIFT: i32 = 2;
+export const ONLINE_LOG2_SAMPLES: i32 = 4;
 /** Online calibration averages over about 2^CALIBRATION_LOG2_SAMPLES samples. */
 export const CALIBRATION_LOG2_SAMPLES: i32 = 9;
 

@@ -1,7 +1,7 @@
 // The model: plans the arena from the spec, initialises it, runs training and evaluation
 // steps. Kernels know nothing of this file; this file knows no transport.
 import {
-  ONLINE_LOG2_BATCH, ONLINE_SHIFT, RATE_LOG2_BATCH, CALIBRATION_LOG2_SAMPLES,
+  ONLINE_LOG2_BATCH, ONLINE_LOG2_SAMPLES, RATE_LOG2_BATCH, CALIBRATION_LOG2_SAMPLES,
   WEIGHT_SHIFT, HIDDEN_SHIFT, OUTPUT_SHIFT, QBP_TOP_PIXEL, QBP_TOP_HIDDEN, MODE_TC, MAX_LAYERS,
 } from "./config";
 import { OK, E_SPEC, E_NOMEM, E_NOT_READY, E_BATCH } from "./errors";
@@ -241,7 +241,7 @@ export function trainBatch(n: i32): i32 {
   let lr = load<i32>(state + O_LR);
   let lrShift = (lr >> 16) + (<i32>half() < (lr & 0xFFFF) ? 1 : 0); // dithered fractional shift
 
-  let rate = online ? warmShift(step, ONLINE_SHIFT) : -1;
+  let rate = online ? warmShift(step, ONLINE_LOG2_SAMPLES - log2Batch) : -1;
   let scores = forward(n, true, true, step == 0, rate);
   let nLast = plan(layers - 1).nOut;
   let correct = countCorrect(scores, labels, nLast, n);

@@ -113,8 +113,7 @@ export function channelNormBackward(
   let dEnd = d + (<usize>product(rows, c) << 2);
   let kMax = 0;
   for (let j = 0; j < c; j++) { let kj = load<i32>(k + (<usize>j << 2)) & 255; if (kj > kMax) kMax = kj; }
-  let cShift = outShift << 1;
-  let half: i64 = <i64>1 << <i64>(cShift - 1);
+  let half: i64 = <i64>1 << <i64>(outShift - 1);
   let biasShift = exponent + outShift - lrShift - RATE_LOG2_BATCH;
   let widest = 0;
   for (let j = 0; j < c; j++) {
@@ -122,22 +121,31 @@ export function channelNormBackward(
     let bp = beta + (<usize>j << 2);
     let bias = load<i32>(bp);
     let s: i64 = 0, cp: i64 = 0;
+    let signs = 0;
     let o = act + <usize>j;
     for (let p = col; p < dEnd; p += stride) {
       let v = load<i32>(p);
+      let x = <i32>load<u8>(o) - bias;
       s += <i64>v;
-      cp += mulWide(<i64>v, <i32>load<u8>(o) - bias);
+      signs += (x >> 31) | <i32>(x != 0); // sign(x̂)
+      cp += mulWide(<i64>v, x);
       o += <usize>c;
     }
     let sn = narrow(s);
     store<i32>(bp, bias - stochasticShift(sn, biasShift + narrowBy));
     let mean = <i32>fdiv(s, rows);
     cp = fdiv(cp, rows);
+    // The exact MAD-normalisation term 1.25·cp·(sign(x̂) − mean(sign(x̂))), as the dense rule.
+    let g = cp + (cp >> 2);
+    let gs = fdiv(mulWide(g, signs), rows);
+    let tPos = (g - gs + half) >> <i64>outShift;
+    let tNeg = (half - g - gs) >> <i64>outShift;
+    let tZero = (half - gs) >> <i64>outShift;
     let big = 0;
     o = act + <usize>j;
     for (let p = col; p < dEnd; p += stride) {
       let xh = <i32>load<u8>(o) - bias;
-      let w = <i64>(load<i32>(p) - mean) - ((mulWide(cp, xh) + half) >> <i64>cShift);
+      let w = <i64>(load<i32>(p) - mean) - (xh > 0 ? tPos : (xh < 0 ? tNeg : tZero));
       let v = w > DELTA_CAP ? <i32>DELTA_CAP : (w < -DELTA_CAP ? -<i32>DELTA_CAP : <i32>w);
       store<i32>(p, v);
       let m = v >> 31;

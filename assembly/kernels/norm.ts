@@ -153,8 +153,9 @@ export function normForward(
 /**
  * Backward through normalisation, for the error d [batch][n] w.r.t. the layer's outputs
  * (block floating point: value = d · 2^exponent). Per unit j: updates the bias (stochastic
- * rounding), then forms batch norm's full gradient w.r.t. the normalised value,
- * v = d - mean_b(d) - x̂ · mean_b(d · x̂), with x̂ = out - bias (the normalised value in units
+ * rounding), then forms the exact gradient of the MAD normalisation w.r.t. the normalised
+ * value, v = d - mean_b(d) - 1.25 (sign(x̂) - mean_b(sign(x̂))) mean_b(d · x̂) (online: running
+ * means of mean_b(d) and mean_b(d · x̂) in the variance form's d - gm - x̂ · gc), with x̂ = out - bias (the normalised value in units
  * of 2^-outShift; hidden layers read it from their clamped uint8 activations, so it stops at
  * the ReLU's bounds), scales unit j by 2^-k_j · M_j/16 and renormalises all units to one
  * exponent with mantissas below 2^DELTA_BITS. Returns the new exponent.
@@ -171,8 +172,7 @@ export function normBackward(
   let kMax = 0;
   for (let j = 0; j < n; j++) { let kj = load<i32>(k + (<usize>j << 2)) & 255; if (kj > kMax) kMax = kj; }
   let outStride: usize = hidden ? <usize>n : stride;
-  let cShift = online >= 0 ? outShift : 2 * outShift; // c is kept in units of 2^-F online, 2^-2F else
-  let half: i64 = <i64>1 << <i64>(cShift - 1);
+  let half: i64 = <i64>1 << <i64>(outShift - 1);
   // Online: the running means of the error terms, stored at exponent gExp, move to this step's.
   let gExp = grad + (<usize>n << 3);
   let align = online > 0 ? load<i32>(gExp) - exponent : 0;
@@ -187,18 +187,21 @@ export function normBackward(
     let op = out + (hidden ? <usize>j : <usize>j << 2);
     let bp = beta + (<usize>j << 2);
     let bias = load<i32>(bp);
-    let s = 0;
+    let s = 0, signs = 0;
     let c: i64 = 0;
     let o = op;
     for (let p = col; p < dEnd; p += stride) {
       let v = load<i32>(p);
+      let x = (hidden ? <i32>load<u8>(o) : load<i32>(o)) - bias;
       s += v;
-      if (v != 0) c += mulWide(<i64>v, (hidden ? <i32>load<u8>(o) : load<i32>(o)) - bias); // masked: no work
+      signs += (x >> 31) | <i32>(x != 0); // sign(x̂)
+      if (v != 0) c += mulWide(<i64>v, x); // masked: no work
       o += outStride;
     }
     store<i32>(bp, bias - stochasticShift(s, biasShift));
     let mean = s >> log2Batch;
     c >>= <i64>log2Batch;
+    let tPos: i64 = 0, tNeg: i64 = 0, tZero: i64 = 0;
     if (online >= 0) {
       let gm = grad + (<usize>j << 2), gc = gm + (<usize>n << 2);
       let m0 = alignTo(load<i32>(gm), align), c0 = alignTo(load<i32>(gc), align);
@@ -208,12 +211,22 @@ export function normBackward(
       c0 += towards(c32 - c0, online);
       store<i32>(gm, m0); store<i32>(gc, c0);
       mean = m0; c = <i64>c0;
+    } else {
+      // The MAD scale's term 1.25·c·(sign(x̂) − mean_b(sign(x̂))), in units of 2^-F, rounded
+      // to d's units once per sign value.
+      let g = c + (c >> 2);
+      let gs = mulWide(g, signs) >> <i64>log2Batch;
+      tPos = (g - gs + half) >> <i64>outShift;
+      tNeg = (half - g - gs) >> <i64>outShift;
+      tZero = (half - gs) >> <i64>outShift;
     }
     let big = 0; // widest |v| of the unit
     o = op;
     for (let p = col; p < dEnd; p += stride) {
+      let x = (hidden ? <i32>load<u8>(o) : load<i32>(o)) - bias;
       let w = <i64>(load<i32>(p) - mean);
-      if (c != 0) w -= (mulWide(c, (hidden ? <i32>load<u8>(o) : load<i32>(o)) - bias) + half) >> <i64>cShift;
+      if (online >= 0) { if (c != 0) w -= (mulWide(c, x) + half) >> <i64>outShift; }
+      else w -= x > 0 ? tPos : (x < 0 ? tNeg : tZero);
       let v = w > DELTA_CAP ? <i32>DELTA_CAP : (w < -DELTA_CAP ? -<i32>DELTA_CAP : <i32>w);
       store<i32>(p, v);
       let m = v >> 31;

@@ -5,6 +5,10 @@
  *   evaluation: y = (z - runMean) / sqrt(runVar + eps) + beta
  * Running statistics: run = (1 - momentum) run + momentum * batch, with the unbiased batch
  * variance (n / (n - 1)) for runVar. Buffers are laid out [sample][unit], row-major.
+ * MAD normalisation (`mad`, the method's BC/TC forms, as the integer module): the scale is
+ * 1.25 times the mean absolute deviation instead of the standard deviation, sigma = 1.25 s with
+ * s = mean_B|z - mean_B(z)| (running statistics average s; runVar holds sigma^2), and the
+ * backward is its exact gradient (see backward).
  * Online mode (small batches, `onlineShift` set): with a = 2^-min(onlineShift, floor(log2(steps + 1))),
  *   training:   var_B = mean_B((z - runMean)^2) about the running mean before the step;
  *               runMean += a (mean_B(z) - runMean); runVar += a (var_B - runVar);
@@ -13,6 +17,8 @@
  *               which take their place in dz.
  */
 export const BN_EPS = 1e-4;
+/** sqrt(pi/2): standard over mean absolute deviation for a Gaussian (MAD normalisation). */
+export const MAD_SCALE = 1.25;
 export const BN_MOMENTUM = 0.1;
 
 export class BatchNorm {
@@ -28,6 +34,9 @@ export class BatchNorm {
   readonly invStd: Float32Array;
   private readonly acc1: Float64Array;
   private readonly acc2: Float64Array;
+  private readonly acc3: Float64Array;
+  /** MAD mode: 1.25 · sigma / sqrt(sigma² + eps) per unit (1.25 up to eps), the backward's factor. */
+  private readonly madGain: Float64Array;
   /**
    * Online mode (small batches): running statistics normalise the training forward too, and
    * the backward uses running means of the error terms; undefined = batch statistics.
@@ -38,8 +47,12 @@ export class BatchNorm {
   readonly runGradProj: Float32Array;
   private onlineSteps = 0;
 
-  constructor(units: number, maxBatch: number, onlineShift?: number) {
+  /** MAD normalisation (sigma = 1.25 · mean absolute deviation) and its exact backward. */
+  readonly mad: boolean;
+
+  constructor(units: number, maxBatch: number, onlineShift?: number, mad = false) {
     this.onlineShift = onlineShift;
+    this.mad = mad;
     this.runGradMean = new Float32Array(onlineShift === undefined ? 0 : units);
     this.runGradProj = new Float32Array(onlineShift === undefined ? 0 : units);
     this.units = units;
@@ -51,6 +64,8 @@ export class BatchNorm {
     this.invStd = new Float32Array(units);
     this.acc1 = new Float64Array(units);
     this.acc2 = new Float64Array(units);
+    this.acc3 = new Float64Array(units);
+    this.madGain = new Float64Array(units);
   }
 
   /** Batch statistics forward over n samples of z; writes y and updates the running statistics. */
@@ -70,12 +85,22 @@ export class BatchNorm {
       const o = b * u;
       for (let j = 0; j < u; j++) {
         const d = z[o + j] - mean[j];
-        sq[j] += d * d;
+        sq[j] += this.mad ? Math.abs(d) : d * d;
       }
     }
     const invStd = this.invStd;
     const unbias = n > 1 ? n / (n - 1) : 1;
     for (let j = 0; j < u; j++) {
+      if (this.mad) {
+        const spread = sq[j] / n;
+        invStd[j] = 1 / Math.sqrt((MAD_SCALE * spread) ** 2 + BN_EPS);
+        this.madGain[j] = MAD_SCALE * MAD_SCALE * spread * invStd[j]; // 1.25 · sigma / sqrt(sigma² + eps)
+        if (updateRunning) {
+          this.runMean[j] = (1 - BN_MOMENTUM) * this.runMean[j] + BN_MOMENTUM * mean[j];
+          this.setRunSpread(j, (1 - BN_MOMENTUM) * this.runSpread(j) + BN_MOMENTUM * spread);
+        }
+        continue;
+      }
       const v = sq[j] / n;
       invStd[j] = 1 / Math.sqrt(v + BN_EPS);
       if (updateRunning) {
@@ -93,6 +118,15 @@ export class BatchNorm {
         y[o + j] = h + beta[j];
       }
     }
+  }
+
+  /** MAD mode: the running mean absolute deviation s (runVar holds (1.25 s)^2). */
+  runSpread(j: number): number {
+    return Math.sqrt(this.runVar[j]) / MAD_SCALE;
+  }
+
+  setRunSpread(j: number, spread: number): void {
+    this.runVar[j] = (MAD_SCALE * spread) ** 2;
   }
 
   /** Step of the online running means: 2^-min(shift, floor(log2(steps + 1))) (a plain average at first). */
@@ -116,12 +150,15 @@ export class BatchNorm {
       for (let j = 0; j < u; j++) {
         const d = z[o + j] - this.runMean[j];
         mean[j] += z[o + j];
-        sq[j] += d * d;
+        sq[j] += this.mad ? Math.abs(d) : d * d;
       }
     }
     for (let j = 0; j < u; j++) {
       this.runMean[j] += (mean[j] / n - this.runMean[j]) * a;
-      this.runVar[j] += (sq[j] / n - this.runVar[j]) * a;
+      if (this.mad) {
+        const r = this.runSpread(j);
+        this.setRunSpread(j, r + (sq[j] / n - r) * a);
+      } else this.runVar[j] += (sq[j] / n - this.runVar[j]) * a;
       this.invStd[j] = 1 / Math.sqrt(this.runVar[j] + BN_EPS);
     }
     for (let b = 0; b < n; b++) {
@@ -150,7 +187,12 @@ export class BatchNorm {
   /**
    * Full batch-norm backward of the last training forward:
    *   gradBeta_j = sum_b dy_bj
-   *   dz_bj = invStd_j (dy_bj - mean_b(dy_.j) - zhat_bj mean_b(dy_.j zhat_.j)).
+   *   dz_bj = invStd_j (dy_bj - mean_b(dy_.j) - zhat_bj mean_b(dy_.j zhat_.j)),
+   * MAD normalisation (batch statistics), its exact gradient (sigma = 1.25 s, ds/dz_b =
+   * (sign(zhat_b) - mean_b(sign(zhat))) / n):
+   *   dz_bj = invStd_j (dy_bj - mean_b(dy_.j) - 1.25 (sign(zhat_bj) - mean_b(sign(zhat_.j))) mean_b(dy_.j zhat_.j))
+   * (1.25 times sigma / sqrt(sigma² + eps) with the eps of invStd);
+   * online mode keeps the first form with the running means of the two error terms.
    * `reluBound`: a hidden layer (ReLU follows), whose zhat is taken no lower than -beta_j, the
    * value its ReLU output gives back (the integer module reads zhat from its clamped uint8
    * activations; same method). `dy` and `dz` may be the same buffer.
@@ -194,6 +236,21 @@ export class BatchNorm {
       this.onlineSteps++;
     }
     const invStd = this.invStd;
+    if (this.mad && this.onlineShift === undefined) {
+      const signs = this.acc3;
+      signs.fill(0);
+      for (let b = 0; b < n; b++) {
+        const o = b * u;
+        for (let j = 0; j < u; j++) signs[j] += Math.sign(zhat[o + j]);
+      }
+      for (let b = 0; b < n; b++) {
+        const o = b * u;
+        for (let j = 0; j < u; j++) {
+          dz[o + j] = invStd[j] * (dy[o + j] - s1[j] - this.madGain[j] * (Math.sign(zhat[o + j]) - signs[j] / n) * s2[j]);
+        }
+      }
+      return;
+    }
     for (let b = 0; b < n; b++) {
       const o = b * u;
       for (let j = 0; j < u; j++) dz[o + j] = invStd[j] * (dy[o + j] - s1[j] - zhat[o + j] * s2[j]);

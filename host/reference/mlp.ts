@@ -129,7 +129,7 @@ export class ReferenceMlp {
       this.weights.push(w);
       this.sampled.push(this.kind === "real" ? w : new Float32Array(ins * outs));
       this.gradWeights.push(new Float32Array(ins * outs));
-      this.bn.push(new BatchNorm(outs, B, B < (o.onlineBelow ?? 0) ? (o.onlineShift ?? 4) : undefined));
+      this.bn.push(new BatchNorm(outs, B, B < (o.onlineBelow ?? 0) ? (o.onlineShift ?? 4) : undefined, o.normalisation === "mad"));
       this.z.push(new Float32Array(B * outs));
       this.y.push(new Float32Array(B * outs));
       this.grads.push(new Float32Array(B * outs));
@@ -258,11 +258,14 @@ export class ReferenceMlp {
       const sum = new Float64Array(outs);
       const sq = new Float64Array(outs);
       const z = this.z[l];
+      const bn = this.bn[l];
+      const all = bn.mad ? new Float32Array(n * outs) : undefined; // MAD needs the mean first
       for (let s = 0; s < n; s += this.batch) {
         const m = Math.min(this.batch, n - s);
         this.loadInputs(images.subarray(s * f, (s + m) * f), m);
         this.forward(ws, m, false, l);
         denseForward(this.acts[l], m, this.sizes[l], ws[l], outs, z, this.idx, this.val);
+        all?.set(z.subarray(0, m * outs), s * outs);
         for (let b = 0; b < m; b++) {
           for (let j = 0; j < outs; j++) {
             const v = z[b * outs + j];
@@ -271,11 +274,15 @@ export class ReferenceMlp {
           }
         }
       }
-      const bn = this.bn[l];
       for (let j = 0; j < outs; j++) {
         const mean = sum[j] / n;
         bn.runMean[j] = mean;
         bn.runVar[j] = n > 1 ? Math.max(0, (sq[j] - n * mean * mean) / (n - 1)) : 0;
+      }
+      if (all) {
+        const dev = new Float64Array(outs);
+        for (let i = 0; i < n * outs; i++) dev[i % outs] += Math.abs(all[i] - bn.runMean[i % outs]);
+        for (let j = 0; j < outs; j++) bn.setRunSpread(j, dev[j] / n);
       }
     }
   }

@@ -51,6 +51,12 @@ export interface ReferenceOptions {
   onlineBelow?: number;
   /** Online mode: running means move by 2^-onlineShift per step (default 4). */
   onlineShift?: number;
+  /**
+   * Batch norm's scale: "variance" (default, the standard deviation) or "mad" (1.25 times the
+   * mean absolute deviation, with its exact backward: the integer module's normalisation,
+   * docs/model-format.md steps 4 and 6; defaultSchedule uses it for BC/TC).
+   */
+  normalisation?: "variance" | "mad";
 }
 
 export type WeightKind = "real" | "binary" | "ternary";

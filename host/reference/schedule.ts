@@ -16,6 +16,7 @@ export interface Schedule {
   bnBackward?: ReferenceOptions["bnBackward"];
   onlineBelow?: number;
   onlineShift?: number;
+  normalisation?: ReferenceOptions["normalisation"];
 }
 
 export function learningRate(lrStart: number, lrEnd: number, decaySteps: number, step: number): number {
@@ -88,12 +89,15 @@ export function defaultSchedule(variant: Variant, batch = 32): Schedule {
     // above are for batch 32), and batches below 8 normalise online.
     s.lrStart *= batch / 32;
     s.lrEnd *= batch / 32;
+    // Online running means average about 16 samples at every batch size (the module's R = 4 - b).
+    s.onlineShift = Math.max(0, 4 - Math.round(Math.log2(batch)));
   }
   return s;
 }
 
 const BINARY: Schedule = {
-  lrStart: 100, lrEnd: 10, betaLrScale: 0.01, layerLrScales: "glorot", bnBackward: "relu-bounded", onlineBelow: 8, onlineShift: 2,
+  lrStart: 100, lrEnd: 10, betaLrScale: 0.01, layerLrScales: "glorot", bnBackward: "relu-bounded", onlineBelow: 8,
+  normalisation: "mad", // the integer module's (docs/model-format.md); onlineShift: by batch, above
 };
 
 const DEFAULTS: Record<Variant, Schedule> = {

@@ -176,19 +176,24 @@ export function channelNormBackward(
   const res = { d: new Int32Array(rows * c), bias: Int32Array.from(bias), exponent: 0 };
   const v = new Array<number>(rows * c).fill(0);
   for (let j = 0; j < c; j++) {
-    let s = 0n, cp = 0n;
+    let s = 0n, cp = 0n, signs = 0;
     for (let r = 0; r < rows; r++) {
       s += BigInt(d[r * c + j]);
       cp += BigInt(d[r * c + j]) * BigInt(act[r * c + j] - bias[j]);
+      signs += Math.sign(act[r * c + j] - bias[j]);
     }
     let t = 0;
     while (Number(s >> BigInt(t)) >= 2 ** 30 || Number(s >> BigInt(t)) <= -(2 ** 30)) t++;
     res.bias[j] = i32(bias[j] - sround(rng, Number(s >> BigInt(t)), exponent + F - lrShift - 5 + t), "bias");
     const mean = Number(fdiv(s, rows));
     cp = fdiv(cp, rows);
+    const half = 1n << BigInt(F - 1);
+    const g = cp + (cp >> 2n);
+    const gs = fdiv(g * BigInt(signs), rows);
     for (let r = 0; r < rows; r++) {
       const xh = BigInt(act[r * c + j] - bias[j]);
-      const w = BigInt(d[r * c + j] - mean) - ((xh * cp + (1n << BigInt(2 * F - 1))) >> BigInt(2 * F));
+      const t = xh > 0n ? (g - gs + half) >> BigInt(F) : xh < 0n ? (half - g - gs) >> BigInt(F) : (half - gs) >> BigInt(F);
+      const w = BigInt(d[r * c + j] - mean) - t;
       v[r * c + j] = Number(w > BigInt(CAP) ? BigInt(CAP) : w < BigInt(-CAP) ? BigInt(-CAP) : w);
     }
   }

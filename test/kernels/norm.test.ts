@@ -241,18 +241,31 @@ test("norm_backward steps the bias, removes the mean and scales by 2^(kmax - k),
   t.is(got.exponent, -15);
 });
 
-test("norm_backward subtracts the projection x̂·mean(d·x̂) read from the stored activations, by hand", (t) => {
-  // n = 1, batch 2, hidden (F = 4), bias 0, activations [16, 48] (x̂ = 1 and 3), d = [10, 2],
-  // k = 4, M = 16 (kmax 4), s = 30 (the bias step rounds to 0). mean 6; c = (160 + 96) >> 1 = 128;
-  // x̂·c: (2048 + 128) >> 8 = 8 and (6144 + 128) >> 8 = 24; v = [10 - 6 - 8, 2 - 6 - 24] = [-4, -28];
-  // |v|·16 = 448 (9 bits): r = 0, d = [-64, -448], exponent 0 - 4 + 0.
+test("norm_backward subtracts the MAD projection 1.25·(sign(x̂) - mean(sign(x̂)))·mean(d·x̂), by hand", (t) => {
+  // n = 1, batch 2, hidden (F = 4), bias 32, activations [16, 80] (x̂ = -1 and 3), d = [10, 2],
+  // k = 4, M = 16 (kmax 4), s = 30 (the bias step rounds to 0). mean 6; c = (-160 + 96) >> 1 = -32;
+  // S = 0, g = -32 + (-32 >> 2) = -40, gs = 0: t+ = (-40 + 8) >> 4 = -2, t- = (8 + 40) >> 4 = 3;
+  // v = [10 - 6 - 3, 2 - 6 + 2] = [1, -2] (the float gradient: [1.5, -1.5]); r = 0,
+  // d = [16, -32], exponent 0 - 4 + 0.
+  k.rng_seed(1, 1);
+  const got = wasmNormBackward({
+    d: Int32Array.from([10, 2]), n: 1, batch: 2, log2Batch: 1, k: pow2Scales([0]),
+    bias: Int32Array.from([32]), exponent: 0, F: 4, lrShift: 30, out: Int32Array.from([16, 80]), hidden: true,
+  });
+  t.deepEqual(Array.from(got.d), [16, -32]);
+  t.deepEqual(Array.from(got.bias), [32]);
+  t.is(got.exponent, -4);
+});
+
+test("norm_backward: x̂ all of one sign (S = B) leaves no projection, by hand", (t) => {
+  // As the first part above with bias 0: x̂ = 1 and 3, c = (160 + 96) >> 1 = 128, S = 2,
+  // g = 160, gs = (160·2) >> 1 = 160, t+ = (0 + 8) >> 4 = 0: v = [4, -4], d = [64, -64].
   k.rng_seed(1, 1);
   const got = wasmNormBackward({
     d: Int32Array.from([10, 2]), n: 1, batch: 2, log2Batch: 1, k: pow2Scales([0]),
     bias: Int32Array.from([0]), exponent: 0, F: 4, lrShift: 30, out: Int32Array.from([16, 48]), hidden: true,
   });
-  t.deepEqual(Array.from(got.d), [-64, -448]);
-  t.deepEqual(Array.from(got.bias), [0]);
+  t.deepEqual(Array.from(got.d), [64, -64]);
   t.is(got.exponent, -4);
 });
 

@@ -383,8 +383,10 @@ function shrBig(a: bigint, n: number): bigint {
 
 /**
  * Per unit j (ascending): x̂ = out[b][j] - bias_j (the bias before its step); bias -= sround(
- * sum_b d, e + F - s - b); mean = sum_b d >> b; c = (sum_b d·x̂) >> b; v = d - mean -
- * ((x̂·c + 2^(2F-1)) >> 2F), saturated at ±(2^26 - 1). Then d <- v · M_j · 2^(kmax - k_j - r)
+ * sum_b d, e + F - s - b); mean = sum_b d >> b; c = (sum_b d·x̂) >> b; S = sum_b sign(x̂);
+ * g = c + (c >> 2), gs = (g·S) >> b; v = d - mean - t with t = (g - gs + 2^(F-1)) >> F for
+ * x̂ > 0, (2^(F-1) - g - gs) >> F for x̂ < 0, (2^(F-1) - gs) >> F for x̂ = 0; online: v = d -
+ * gm - ((x̂·gc + 2^(F-1)) >> F); saturated at ±(2^26 - 1). Then d <- v · M_j · 2^(kmax - k_j - r)
  * rounded half up, with the smallest r >= 0 for which every |v · M_j · 2^(kmax - k_j - r)| <
  * 2^14 (before rounding); e <- e - kmax + r. `out` is read as given (uint8 activations or
  * int32 scores alike).
@@ -400,7 +402,6 @@ export function normBackward(
   const res: NormBackwardOut = { d: new Int32Array(batch * n), bias: Int32Array.from(bias), exponent: 0 };
   const v = new Array<number>(batch * n).fill(0);
   const cap = CAP;
-  const cShift = online ? F : 2 * F;
   const shiftBy = online && online.R > 0 ? online.gExp - exponent : 0;
   if (online) {
     res.gm = new Int32Array(n);
@@ -408,11 +409,12 @@ export function normBackward(
     res.gExp = exponent;
   }
   for (let j = 0; j < n; j++) {
-    let sum = 0;
+    let sum = 0, signs = 0;
     let c = 0n;
     for (let b = 0; b < batch; b++) {
       sum += d[b * n + j];
       c += BigInt(d[b * n + j]) * BigInt(out[b * n + j] - bias[j]);
+      signs += Math.sign(out[b * n + j] - bias[j]);
     }
     i32(sum, "sum d");
     res.bias[j] = i32(bias[j] - sround(rng, sum, exponent + F - lrShift - log2Batch), "bias");
@@ -427,9 +429,13 @@ export function normBackward(
       mean = gm;
       c = BigInt(gc);
     }
+    const half = 1n << BigInt(F - 1);
+    const g = c + shrBig(c, 2);
+    const gs = shrBig(g * BigInt(signs), log2Batch);
+    const t = (x: bigint) => (x > 0n ? shrBig(g - gs + half, F) : x < 0n ? shrBig(half - g - gs, F) : shrBig(half - gs, F));
     for (let b = 0; b < batch; b++) {
       const xh = BigInt(out[b * n + j] - bias[j]);
-      const corr = shrBig(xh * c + (1n << BigInt(cShift - 1)), cShift);
+      const corr = online ? shrBig(xh * c + half, F) : t(xh);
       const w = BigInt(d[b * n + j] - mean) - corr;
       v[b * n + j] = Number(w > BigInt(cap) ? BigInt(cap) : w < BigInt(-cap) ? BigInt(-cap) : w);
     }

@@ -19,8 +19,8 @@ function tinyBatch(seed: number, n: number, features: number, classes: number) {
  * Central finite differences (float64 oracle, h = 1e-6) of the loss w.r.t. every
  * propagated weight and every beta, against the model's analytic gradients.
  */
-function checkGradients(t: import("ava").ExecutionContext, variant: Variant, sizes: number[], n: number) {
-  const model = new ReferenceMlp({ sizes, variant, batch: n, seed: 7, lrStart: 0.1, lrEnd: 0.1, decaySteps: 1 });
+function checkGradients(t: import("ava").ExecutionContext, variant: Variant, sizes: number[], n: number, mad = false) {
+  const model = new ReferenceMlp({ sizes, variant, batch: n, seed: 7, lrStart: 0.1, lrEnd: 0.1, decaySteps: 1, normalisation: mad ? "mad" : "variance" });
   // Non-zero betas so the ReLUs cut at varied points.
   const brng = new Xorshift128(3);
   for (const bn of model.bn) for (let j = 0; j < bn.units; j++) bn.beta[j] = brng.nextFloat() - 0.5;
@@ -30,6 +30,7 @@ function checkGradients(t: import("ava").ExecutionContext, variant: Variant, siz
     sizes,
     weights: model.sampled.map((w) => Float64Array.from(w)),
     betas: model.bn.map((bn) => Float64Array.from(bn.beta)),
+    mad,
   };
   const base = oracleLoss(net, images, labels, n);
   t.true(Math.abs(base - r.loss) <= 1e-5 * Math.max(1, base), `loss ${r.loss} vs oracle ${base}`);
@@ -52,6 +53,12 @@ test("binary-connect gradients are those of the sampled weights (straight-throug
 
 test("ternary-connect gradients are those of the sampled weights (straight-through)", (t) => {
   checkGradients(t, "float-tc", [7, 6, 5, 4], 5);
+});
+
+test("MAD normalisation (the method's BC/TC form): its exact backward matches finite differences", (t) => {
+  checkGradients(t, "float-bc", [6, 5, 3], 8, true);
+  checkGradients(t, "float-bc", [6, 5, 3], 16, true);
+  checkGradients(t, "float-tc", [7, 6, 5, 4], 8, true);
 });
 
 test("evaluation scores use deterministic or latent weights with the running statistics", (t) => {

@@ -8,6 +8,8 @@ export interface OracleNet {
   /** [input][output] row-major per layer, like ReferenceMlp. */
   weights: Float64Array[];
   betas: Float64Array[];
+  /** MAD normalisation: sigma = 1.25 · mean |z - mean| (batchnorm.ts), else the standard deviation. */
+  mad?: boolean;
 }
 
 export const EPS = 1e-4;
@@ -39,8 +41,8 @@ export function oracleLoss(net: OracleNet, images: Uint8Array, labels: Uint8Arra
       for (let b = 0; b < n; b++) mean += z[b][j];
       mean /= n;
       let v = 0;
-      for (let b = 0; b < n; b++) v += (z[b][j] - mean) ** 2;
-      v /= n;
+      for (let b = 0; b < n; b++) v += net.mad ? Math.abs(z[b][j] - mean) : (z[b][j] - mean) ** 2;
+      v = net.mad ? (1.25 * v / n) ** 2 : v / n;
       for (let b = 0; b < n; b++) y[b][j] = (z[b][j] - mean) / Math.sqrt(v + EPS) + net.betas[l][j];
     }
     a = l < L - 1 ? y.map((r) => r.map((v) => Math.max(0, v))) : y;
