@@ -2,7 +2,7 @@
 // int16 latent weights, packed 32 to a word: `pos` bit j = weight j is +1,
 // `neg` bit j = weight j is -1 (ternary only; binary weights are -1 where `pos` is 0).
 import { WEIGHT_ONE, WEIGHT_SHIFT, MODE_TC } from "../config";
-import { field, fieldWidth } from "../prng";
+import { next, fieldWidth, fieldsWord, fieldsCount, fieldsPut } from "../prng";
 
 /**
  * Stochastic sampling (training). BC: +1 when r < (w + 1)/2, TC: sign(w) when r < |w|,
@@ -10,7 +10,11 @@ import { field, fieldWidth } from "../prng";
  */
 export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): void {
   // Thresholds on a 16-bit scale ((w + 1)/2 and |w|), cut to the field width.
-  let cut = 16 - fieldWidth();
+  let bits = fieldWidth();
+  let cut = 16 - bits;
+  // The field stream in locals for the row (same draws, same order as field()).
+  let mask = (<u32>1 << bits) - 1, perWord = 32 >> ctz(bits);
+  let fw = fieldsWord(), fl = fieldsCount();
   let end = w + (<usize>n << 1);
   while (w < end) {
     let p: u32 = 0, q: u32 = 0;
@@ -21,9 +25,12 @@ export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): 
       for (let k = 0; k < count; k++) {
         let v = <i32>load<i16>(w);
         w += 2;
+        if (fl == 0) { fw = next(); fl = perWord; }
+        let r = <i32>(fw & mask);
+        fw >>>= bits; fl--;
         let m = v >> 31;                       // -1 for negative weights
         let mag = (v ^ m) - m;
-        let hit = (<i32>field() - ((mag << (16 - WEIGHT_SHIFT)) >> cut)) >>> 31; // 1 when r < |w|
+        let hit = (r - ((mag << (16 - WEIGHT_SHIFT)) >> cut)) >>> 31; // 1 when r < |w|
         p |= (hit & ~m) << k;
         q |= (hit & m) << k;
       }
@@ -31,12 +38,16 @@ export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): 
       for (let k = 0; k < count; k++) {
         let v = <i32>load<i16>(w);
         w += 2;
-        p |= ((<i32>field() - (((v + WEIGHT_ONE) << (15 - WEIGHT_SHIFT)) >> cut)) >>> 31) << k;
+        if (fl == 0) { fw = next(); fl = perWord; }
+        let r = <i32>(fw & mask);
+        fw >>>= bits; fl--;
+        p |= ((r - (((v + WEIGHT_ONE) << (15 - WEIGHT_SHIFT)) >> cut)) >>> 31) << k;
       }
     }
     store<u32>(pos, p); pos += 4;
     if (mode == MODE_TC) { store<u32>(neg, q); neg += 4; }
   }
+  fieldsPut(fw, fl);
 }
 
 /** Deterministic weights (inference, evaluation): BC sign(w); TC sign(w) where |w| > 1/2. */
