@@ -4,6 +4,10 @@
 import { WEIGHT_ONE, WEIGHT_SHIFT, MODE_TC } from "../config";
 import { next, fieldWidth, fieldsWord, fieldsCount, fieldsPut } from "../prng";
 
+/** The bit after the last of `count` (1..32) low bits: 0 (shifted out) for a whole word. */
+// @ts-ignore: decorator
+@inline function bitAfter(count: i32): u32 { return count == 32 ? 0 : <u32>1 << count; }
+
 /**
  * Stochastic sampling (training). BC: +1 when r < (w + 1)/2, TC: sign(w) when r < |w|,
  * r being a `fieldWidth()`-bit random field compared with the latent weight's top bits.
@@ -21,8 +25,9 @@ export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): 
     let count = <i32>((end - w) >> 1);
     if (count > 32) count = 32;
     // One loop per mode (the test hoisted out of the per-weight loop).
+    // `bit` walks the word's bits (no shift by a variable count per weight).
     if (mode == MODE_TC) {
-      for (let k = 0; k < count; k++) {
+      for (let bit: u32 = 1, stop = bitAfter(count); bit != stop; bit <<= 1) {
         let v = <i32>load<i16>(w);
         w += 2;
         if (fl == 0) { fw = next(); fl = perWord; }
@@ -30,18 +35,18 @@ export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): 
         fw >>>= bits; fl--;
         let m = v >> 31;                       // -1 for negative weights
         let mag = (v ^ m) - m;
-        let hit = (r - ((mag << (16 - WEIGHT_SHIFT)) >> cut)) >>> 31; // 1 when r < |w|
-        p |= (hit & ~m) << k;
-        q |= (hit & m) << k;
+        let hit = <u32>((r - ((mag << (16 - WEIGHT_SHIFT)) >> cut)) >> 31) & bit; // bit when r < |w|
+        p |= hit & ~m;
+        q |= hit & m;
       }
     } else {
-      for (let k = 0; k < count; k++) {
+      for (let bit: u32 = 1, stop = bitAfter(count); bit != stop; bit <<= 1) {
         let v = <i32>load<i16>(w);
         w += 2;
         if (fl == 0) { fw = next(); fl = perWord; }
         let r = <i32>(fw & mask);
         fw >>>= bits; fl--;
-        p |= ((r - (((v + WEIGHT_ONE) << (15 - WEIGHT_SHIFT)) >> cut)) >>> 31) << k;
+        p |= <u32>((r - (((v + WEIGHT_ONE) << (15 - WEIGHT_SHIFT)) >> cut)) >> 31) & bit;
       }
     }
     store<u32>(pos, p); pos += 4;
