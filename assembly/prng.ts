@@ -59,6 +59,15 @@ export function fieldWidth(): u32 { return fieldBits; }
   return r;
 }
 
+// sampleRow keeps the field stream in locals the same way (fieldsWord/fieldsCount/fieldsPut,
+// refilled by field()'s rule).
+// @ts-ignore: decorator
+@inline export function fieldsWord(): u32 { return word; }
+// @ts-ignore: decorator
+@inline export function fieldsCount(): i32 { return fieldsLeft; }
+// @ts-ignore: decorator
+@inline export function fieldsPut(w: u32, count: i32): void { word = w; fieldsLeft = count; }
+
 /** 8-bit and 16-bit fields for QBP rounding and update dithering, four / two per draw. */
 let byteWord: u32 = 0;
 let bytesLeft: i32 = 0;

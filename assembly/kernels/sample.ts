@@ -2,7 +2,11 @@
 // int16 latent weights, packed 32 to a word: `pos` bit j = weight j is +1,
 // `neg` bit j = weight j is -1 (ternary only; binary weights are -1 where `pos` is 0).
 import { WEIGHT_ONE, WEIGHT_SHIFT, MODE_TC } from "../config";
-import { field, fieldWidth } from "../prng";
+import { next, fieldWidth, fieldsWord, fieldsCount, fieldsPut } from "../prng";
+
+/** The bit after the last of `count` (1..32) low bits: 0 (shifted out) for a whole word. */
+// @ts-ignore: decorator
+@inline function bitAfter(count: i32): u32 { return count == 32 ? 0 : <u32>1 << count; }
 
 /**
  * Stochastic sampling (training). BC: +1 when r < (w + 1)/2, TC: sign(w) when r < |w|,
@@ -10,33 +14,45 @@ import { field, fieldWidth } from "../prng";
  */
 export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): void {
   // Thresholds on a 16-bit scale ((w + 1)/2 and |w|), cut to the field width.
-  let cut = 16 - fieldWidth();
+  let bits = fieldWidth();
+  let cut = 16 - bits;
+  // The field stream in locals for the row (same draws, same order as field()).
+  let mask = (<u32>1 << bits) - 1, perWord = 32 >> ctz(bits);
+  let fw = fieldsWord(), fl = fieldsCount();
   let end = w + (<usize>n << 1);
   while (w < end) {
     let p: u32 = 0, q: u32 = 0;
     let count = <i32>((end - w) >> 1);
     if (count > 32) count = 32;
     // One loop per mode (the test hoisted out of the per-weight loop).
+    // `bit` walks the word's bits (no shift by a variable count per weight).
     if (mode == MODE_TC) {
-      for (let k = 0; k < count; k++) {
+      for (let bit: u32 = 1, stop = bitAfter(count); bit != stop; bit <<= 1) {
         let v = <i32>load<i16>(w);
         w += 2;
+        if (fl == 0) { fw = next(); fl = perWord; }
+        let r = <i32>(fw & mask);
+        fw >>>= bits; fl--;
         let m = v >> 31;                       // -1 for negative weights
         let mag = (v ^ m) - m;
-        let hit = (<i32>field() - ((mag << (16 - WEIGHT_SHIFT)) >> cut)) >>> 31; // 1 when r < |w|
-        p |= (hit & ~m) << k;
-        q |= (hit & m) << k;
+        let hit = <u32>((r - ((mag << (16 - WEIGHT_SHIFT)) >> cut)) >> 31) & bit; // bit when r < |w|
+        p |= hit & ~m;
+        q |= hit & m;
       }
     } else {
-      for (let k = 0; k < count; k++) {
+      for (let bit: u32 = 1, stop = bitAfter(count); bit != stop; bit <<= 1) {
         let v = <i32>load<i16>(w);
         w += 2;
-        p |= ((<i32>field() - (((v + WEIGHT_ONE) << (15 - WEIGHT_SHIFT)) >> cut)) >>> 31) << k;
+        if (fl == 0) { fw = next(); fl = perWord; }
+        let r = <i32>(fw & mask);
+        fw >>>= bits; fl--;
+        p |= <u32>((r - (((v + WEIGHT_ONE) << (15 - WEIGHT_SHIFT)) >> cut)) >> 31) & bit;
       }
     }
     store<u32>(pos, p); pos += 4;
     if (mode == MODE_TC) { store<u32>(neg, q); neg += 4; }
   }
+  fieldsPut(fw, fl);
 }
 
 /** Deterministic weights (inference, evaluation): BC sign(w); TC sign(w) where |w| > 1/2. */

@@ -26,7 +26,9 @@ export function denseUpdate(
 ): void {
   let dStride = <usize>nOut << 2;
   let accEnd = acc + dStride;
-  let list = accEnd;
+  let list = accEnd, listEnd = list + (<usize>batch << 2);
+  // QBP's top multiplier 2^(hi - lo); 0 (no input has it) without QBP.
+  let topShift = <i64>(hi - lo), top = qbp ? 1 << (hi - lo) : 0;
   let dEnd = d;
   for (let b = 0; b < batch; b++) dEnd += dStride;
   addAll(d, dEnd, BIAS);
@@ -35,8 +37,10 @@ export function denseUpdate(
   let ditherCut = 16 - right;
   let wRow = w;
   for (let i = 0; i < nIn; i++) {
-    // Active samples: (offset of d[b]) << 8 | multiplier; the bias they add to each sum.
-    let le = list;
+    // Active samples: (offset of d[b]) << 8 | multiplier, listed down from listEnd; QBP's
+    // saturated ones (multiplier 2^top, the most common) apart, up from list, so that their
+    // sum is shifted once. The bias they add to each sum.
+    let ls = list, le = listEnd;
     let bias = 0;
     let xp = x + <usize>i;
     let off: usize = 0;
@@ -47,17 +51,23 @@ export function denseUpdate(
           let e = quantizeExponent(v, lo, hi);
           v = e >= 0 ? 1 << (e - lo) : 0;
         }
-        if (v != 0) { store<u32>(le, <u32>(off << 8) | v); le += 4; bias += v << 14; }
+        if (v == top) { store<u32>(ls, <u32>off); ls += 4; bias += v << 14; }
+        else if (v != 0) { le -= 4; store<u32>(le, <u32>(off << 8) | v); bias += v << 14; }
       }
       xp += <usize>nIn;
       off += dStride;
     }
-    if (le != list) {
+    if (ls != list || le != listEnd) {
       // Sums, 8 outputs (4 i64 pairs) at a time, then pairs, then a last odd one.
       let ap = acc, dj = d;
       while (ap + 32 <= accEnd) {
         let a0: i64 = 0, a1: i64 = 0, a2: i64 = 0, a3: i64 = 0;
-        for (let p = list; p < le; p += 4) {
+        for (let p = list; p < ls; p += 4) {
+          let q = dj + <usize>load<u32>(p);
+          a0 += load<i64>(q); a1 += load<i64>(q, 8); a2 += load<i64>(q, 16); a3 += load<i64>(q, 24);
+        }
+        a0 <<= topShift; a1 <<= topShift; a2 <<= topShift; a3 <<= topShift;
+        for (let p = le; p < listEnd; p += 4) {
           let e = load<u32>(p);
           let q = dj + <usize>(e >>> 8);
           let m = e & 255;
@@ -74,7 +84,12 @@ export function denseUpdate(
       while (ap < accEnd) {
         let two = ap + 8 <= accEnd;
         let a0: i64 = 0;
-        for (let p = list; p < le; p += 4) {
+        for (let p = list; p < ls; p += 4) {
+          let q = dj + <usize>load<u32>(p);
+          a0 += two ? load<i64>(q) : <i64>load<u32>(q);
+        }
+        a0 <<= topShift;
+        for (let p = le; p < listEnd; p += 4) {
           let e = load<u32>(p);
           let q = dj + <usize>(e >>> 8);
           let v = two ? load<i64>(q) : <i64>load<u32>(q);
