@@ -48,25 +48,6 @@ import { sampleRow, signRow } from "./sample";
   }
 }
 
-/** addRow for four samples at once: z, z + a1, z + a2, z + a3 get x0..x3. */
-// @ts-ignore: decorator
-@inline function addRow4(z: usize, a1: usize, a2: usize, a3: usize, row: usize, words: i32, x0: i32, x1: i32, x2: i32, x3: i32): void {
-  let base = z;
-  for (let k = 0; k < words; k++) {
-    let bits = load<u32>(row);
-    row += 4;
-    while (bits != 0) {
-      let at = base + (<usize>ctz(bits) << 2);
-      store<i32>(at, load<i32>(at) + x0);
-      store<i32>(at + a1, load<i32>(at + a1) + x1);
-      store<i32>(at + a2, load<i32>(at + a2) + x2);
-      store<i32>(at + a3, load<i32>(at + a3) + x3);
-      bits &= bits - 1;
-    }
-    base += 128;
-  }
-}
-
 /**
  * Forward pass z = x · W_sampled for a batch. Each row of weights is drawn once (stochastic
  * when training, deterministic signs otherwise) and applied to every sample, so the sampled
@@ -102,34 +83,25 @@ export function denseForward(
       memoryCopy(keep, rowPos, rowBytes); keep += rowBytes;
       if (mode == MODE_TC) { memoryCopy(keep, rowNeg, rowBytes); keep += rowBytes; }
     }
-    // Active samples four at a time: one walk over the row's set bits serves them all
-    // (fewer walks, fewer mispredicted loop exits); the last one to three go in a pair and one.
+    // Active samples two at a time: one walk over the row's set bits serves both.
     let xp = x + i;
     zp = z;
-    let n = 0, z0: usize = 0, z1: usize = 0, z2: usize = 0, v0 = 0, v1 = 0, v2 = 0;
+    let pend: usize = 0, pv = 0;
     for (let b = 0; b < batch; b++) {
       let v = <i32>load<u8>(xp);
       if (v != 0) {
-        if (n == 0) { z0 = zp; v0 = v; n = 1; }
-        else if (n == 1) { z1 = zp; v1 = v; n = 2; }
-        else if (n == 2) { z2 = zp; v2 = v; n = 3; }
-        else {
-          addRow4(z0, z1 - z0, z2 - z0, zp - z0, rowPos, words, v0, v1, v2, v);
-          if (mode == MODE_TC) addRow4(z0, z1 - z0, z2 - z0, zp - z0, rowNeg, words, -v0, -v1, -v2, -v);
-          n = 0;
+        if (pend == 0) { pend = zp; pv = v; } else {
+          addRow2(pend, zp - pend, rowPos, words, pv, v);
+          if (mode == MODE_TC) addRow2(pend, zp - pend, rowNeg, words, -pv, -v);
+          pend = 0;
         }
       }
       xp += nIn;
       zp += zStride;
     }
-    if (n >= 2) {
-      addRow2(z0, z1 - z0, rowPos, words, v0, v1);
-      if (mode == MODE_TC) addRow2(z0, z1 - z0, rowNeg, words, -v0, -v1);
-      z0 = z2; v0 = v2; n -= 2;
-    }
-    if (n != 0) {
-      addRow(z0, rowPos, words, v0);
-      if (mode == MODE_TC) addRow(z0, rowNeg, words, -v0);
+    if (pend != 0) {
+      addRow(pend, rowPos, words, pv);
+      if (mode == MODE_TC) addRow(pend, rowNeg, words, -pv);
     }
   }
 
