@@ -110,7 +110,7 @@ function family(board: BoardManifest): Family {
       // burst (pico_uart.c, receive timeout).
       defines: { WASM_RT_FUNC_TYPE_POOL: 256, WASM_RT_TABLE_POOL: 32, RX_IDLE_POLLS: 1 },
       // the Cortex-M0+ calls wasm2c's memory accessors out of line at -Os: inline them in the
-      // innermost loops (wasm2c-hot.ts), +5.9 KB of text
+      // small innermost loops (wasm2c-hot.ts), +3.8 KB of text
       inlineHotAccessors: true,
     };
   }

@@ -62,3 +62,23 @@ test("accessor calls inline only in functions with a loop; the copies are wasm2c
 test("another prelude is refused rather than rewritten", (t) => {
   t.throws(() => inlineAccessorsInLoops("static u32 w2c_f1(void) {\n}\n"), { message: /not the wasm2c 1\.0\.32 prelude/ });
 });
+
+test("an innermost loop with more than six accesses keeps the out-of-line accessors", (t) => {
+  const body = (n: number) => Array.from({ length: n }, (_, k) => `    i32_store(&instance->w2c_memory, (u64)(w2c_p0) + ${k}u, w2c_i0);`).join("\n");
+  const loop = (name: string, n: number) => `
+static void ${name}(Z_fewmul_instance_t* instance, u32 w2c_p0) {
+  u32 w2c_i0;
+  w2c_L1: 
+${body(n)}
+    if (w2c_i0) {goto w2c_L1;}
+  FUNC_EPILOGUE;
+}
+`;
+  const prelude = MODULE.slice(0, MODULE.indexOf("static u32 w2c_f1("));
+  const { source, functions } = inlineAccessorsInLoops(prelude + loop("w2c_f8", 6) + loop("w2c_f9", 7));
+  t.deepEqual(functions, ["w2c_f8"]);
+  const f8 = source.slice(source.indexOf("static void w2c_f8("), source.indexOf("static void w2c_f9("));
+  const f9 = source.slice(source.indexOf("static void w2c_f9("));
+  t.is(f8.match(/i32_store_hot\(/g)?.length, 6);
+  t.is(f9.match(/_hot\(/g), null);
+});
