@@ -4,9 +4,9 @@
 // general and their sums outgrow 32 bits, so sums are 64-bit and means are floor divisions
 // by the row count (fdiv, shift-and-subtract). Batch statistics only: the grammar gives every
 // conv layer at least 8 rows, so the dense layers' online rule is not needed.
-import { RUNNING_SHIFT, HIDDEN_MAX, DELTA_BITS, DELTA_CAP, RATE_LOG2_BATCH } from "../config";
+import { RUNNING_SHIFT, HIDDEN_MAX, RATE_LOG2_BATCH } from "../config";
 import { product } from "../arith";
-import { unitScale, mulSmall, mulWide, shiftRound } from "./norm";
+import { unitScale, mulSmall, mulWide, shiftRound, storeDelta, widenFor, rescaleColumns } from "./norm";
 import { stochasticShift } from "./round";
 
 /** floor(s / n) for n >= 1, by restoring long division (no divide or multiply instruction). */
@@ -89,15 +89,6 @@ export function channelNormForward(
   }
 }
 
-/** v · 2^s rounding half up, for any s. */
-// @ts-ignore: decorator
-@inline function shiftRoundWide(v: i32, s: i32): i32 {
-  if (s >= 0) return v << s;
-  let r = -s;
-  if (r > 32) return 0;
-  return <i32>((<i64>v + (<i64>1 << <i64>(r - 1))) >> <i64>r);
-}
-
 /**
  * Backward through the channel normalisation for d [rows][c] (value d · 2^exponent), per
  * channel j: bias −= sround(narrowed Σ d, exponent + F − lrShift − 5 + t); x̂ = act − bias
@@ -146,27 +137,11 @@ export function channelNormBackward(
     for (let p = col; p < dEnd; p += stride) {
       let xh = <i32>load<u8>(o) - bias;
       let w = <i64>(load<i32>(p) - mean) - (xh > 0 ? tPos : (xh < 0 ? tNeg : tZero));
-      let v = w > DELTA_CAP ? <i32>DELTA_CAP : (w < -DELTA_CAP ? -<i32>DELTA_CAP : <i32>w);
-      store<i32>(p, v);
-      let m = v >> 31;
-      v = (v ^ m) - m;
+      let v = storeDelta(p, w);
       if (v > big) big = v;
       o += <usize>c;
     }
-    if (big != 0) {
-      let kw = load<i32>(k + (<usize>j << 2));
-      let width = (32 - clz(mulSmall(big, kw >> 8))) + kMax - (kw & 255);
-      if (width > widest) widest = width;
-    }
+    widest = widenFor(widest, big, k + (<usize>j << 2), kMax);
   }
-  let r = widest - DELTA_BITS;
-  if (r < 0) r = 0;
-  for (let j = 0; j < c; j++) {
-    let col = d + (<usize>j << 2);
-    let kw = load<i32>(k + (<usize>j << 2));
-    let M = kw >> 8;
-    let sh = kMax - (kw & 255) - r;
-    for (let p = col; p < dEnd; p += stride) store<i32>(p, shiftRoundWide(mulSmall(load<i32>(p), M), sh));
-  }
-  return exponent - kMax + r;
+  return rescaleColumns(d, dEnd, stride, k, c, kMax, widest, exponent);
 }

@@ -150,6 +150,42 @@ export function normForward(
   return m != 0 ? -sum : sum;
 }
 
+/** d − mean − term saturated at ±DELTA_CAP and stored at p; returns its magnitude (the
+ * backward's last step per value, shared by the dense and the per-channel rule). */
+// @ts-ignore: decorator
+@inline export function storeDelta(p: usize, w: i64): i32 {
+  let v = w > DELTA_CAP ? <i32>DELTA_CAP : (w < -DELTA_CAP ? -<i32>DELTA_CAP : <i32>w);
+  store<i32>(p, v);
+  let m = v >> 31;
+  return (v ^ m) - m;
+}
+
+/** The widest of `widest` and the bits a unit's largest |d| (`big`) needs once scaled by
+ * M·2^(kmax − k), with M and k packed at kAddr. */
+// @ts-ignore: decorator
+@inline export function widenFor(widest: i32, big: i32, kAddr: usize, kMax: i32): i32 {
+  if (big == 0) return widest; // an all-zero unit needs no room
+  let kw = load<i32>(kAddr);
+  let width = (32 - clz(mulSmall(big, kw >> 8))) + kMax - (kw & 255);
+  return width > widest ? width : widest;
+}
+
+/** Scales every unit's column of d by M_j·2^(kmax − k_j − r), with the smallest r ≥ 0 that
+ * keeps |d| below 2^DELTA_BITS; returns the new exponent. */
+// @ts-ignore: decorator
+@inline export function rescaleColumns(d: usize, dEnd: usize, stride: usize, k: usize, n: i32, kMax: i32, widest: i32, exponent: i32): i32 {
+  let r = widest - DELTA_BITS;
+  if (r < 0) r = 0;
+  for (let j = 0; j < n; j++) {
+    let col = d + (<usize>j << 2);
+    let kw = load<i32>(k + (<usize>j << 2));
+    let M = kw >> 8;
+    let sh = kMax - (kw & 255) - r;
+    for (let p = col; p < dEnd; p += stride) store<i32>(p, shiftRoundWide(mulSmall(load<i32>(p), M), sh));
+  }
+  return exponent - kMax + r;
+}
+
 /**
  * Backward through normalisation, for the error d [batch][n] w.r.t. the layer's outputs
  * (block floating point: value = d · 2^exponent). Per unit j: updates the bias (stochastic
@@ -227,27 +263,11 @@ export function normBackward(
       let w = <i64>(load<i32>(p) - mean);
       if (online >= 0) { if (c != 0) w -= (mulWide(c, x) + half) >> <i64>outShift; }
       else w -= x > 0 ? tPos : (x < 0 ? tNeg : tZero);
-      let v = w > DELTA_CAP ? <i32>DELTA_CAP : (w < -DELTA_CAP ? -<i32>DELTA_CAP : <i32>w);
-      store<i32>(p, v);
-      let m = v >> 31;
-      v = (v ^ m) - m;
+      let v = storeDelta(p, w);
       if (v > big) big = v;
       o += outStride;
     }
-    if (big != 0) { // an all-zero unit needs no room
-      let kw = load<i32>(k + (<usize>j << 2));
-      let width = (32 - clz(mulSmall(big, kw >> 8))) + kMax - (kw & 255);
-      if (width > widest) widest = width;
-    }
+    widest = widenFor(widest, big, k + (<usize>j << 2), kMax);
   }
-  let r = widest - DELTA_BITS;
-  if (r < 0) r = 0;
-  for (let j = 0; j < n; j++) {
-    let col = d + (<usize>j << 2);
-    let kw = load<i32>(k + (<usize>j << 2));
-    let M = kw >> 8;
-    let sh = kMax - (kw & 255) - r;
-    for (let p = col; p < dEnd; p += stride) store<i32>(p, shiftRoundWide(mulSmall(load<i32>(p), M), sh));
-  }
-  return exponent - kMax + r;
+  return rescaleColumns(d, dEnd, stride, k, n, kMax, widest, exponent);
 }
