@@ -98,7 +98,7 @@ function width(l: i32): i32 { return specSize(SPEC, l); }
 
 /** Lays out the arena for the spec at SPEC; returns its end address, or 0 for a bad spec. */
 function layout(): usize {
-  if (!specValid(SPEC)) return 0;
+  if (!specValid()) return 0;
   layers = specLayers(SPEC);
   mode = specMode(SPEC);
   qbp = specQbp(SPEC);

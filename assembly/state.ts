@@ -50,7 +50,7 @@ export function checkState(state: usize, length: u32): i32 {
   if (load<u16>(state, STATE_O_VERSION) != STATE_VERSION || load<u16>(state, STATE_O_HEADER_LEN) != <u16>HEADER_BYTES) return E_STATE_VERSION;
   if (load<u32>(state, STATE_O_LENGTH) != length) return E_STATE_SIZE;
   for (let i = 0; i < SPEC_BYTES; i++) if (load<u8>(state + STATE_O_SPEC + i) != load<u8>(SPEC + i)) return E_SPEC;
-  if (!specValid(state + STATE_O_SPEC)) return E_SPEC;
+  if (!specValid()) return E_SPEC; // SPEC holds the same bytes here
   if (crc32(0, state + STATE_O_SPEC, <usize>length - STATE_O_SPEC) != load<u32>(state, STATE_O_DIGEST)) return E_STATE_CRC;
   return OK;
 }

@@ -31,7 +31,7 @@ export function stepCount(): u32 { return step; }
 export function lastLoss(): u32 { return <u32>(lastLossValue * 256); }
 
 function layout(): usize {
-  if (!specValid(SPEC)) return 0;
+  if (!specValid()) return 0;
   layers = specLayers(SPEC);
   batch = 1 << specLog2Batch(SPEC);
   arenaReset();

@@ -1,4 +1,4 @@
-/// <reference path="./portable.d.ts" />
+/// <reference path="./portable.d.ts" preserve="true" />
 // The arena: every tensor a spec needs, its size and its place, in address order. The device
 // lays out its memory by it (assembly/model.ts), the host draws the memory plan from it
 // (host/report/memory-plan.ts). Plain TypeScript that AssemblyScript also compiles.

@@ -1,7 +1,8 @@
-// The model spec's layout and ranges (docs/model-format.md, "Spec"): the one list the device's
-// validator (assembly/spec.ts) and the host's (host/module/spec.ts) check against. Plain
-// TypeScript that AssemblyScript also compiles; test/module/shared-tables.test.ts runs both
-// validators on the same specs.
+/// <reference path="./portable.d.ts" preserve="true" />
+// The model spec's layout, ranges and validator (docs/model-format.md, "Spec"): the device
+// (assembly/spec.ts specValid) and the host (host/module/spec.ts checkSpecBytes) run the same
+// specFault and sizeFault. Plain TypeScript that AssemblyScript also compiles;
+// test/module/shared-tables.test.ts checks the two compilations agree on mutated specs.
 export const SPEC_VERSION = 1;
 export const SPEC_BYTES = 48;
 
@@ -32,3 +33,48 @@ export const MAX_OUTPUTS = 255;
 export const LR_SHIFT_MIN = -8;     // both learning-rate shifts -8..30
 export const LR_SHIFT_MAX = 30;
 export const MAX_RAND_BITS = 16;    // random bits per decision: a power of two 1..16
+
+// The validator: the first rule a spec breaks, as one of these codes (0: none). The device
+// refuses the spec on any code; the host names the field and its range from it.
+export const SPEC_F_VERSION = 1;
+export const SPEC_F_MODE = 2;
+export const SPEC_F_QBP = 3;
+export const SPEC_F_WINDOW = 4;
+export const SPEC_F_BATCH = 5;
+export const SPEC_F_LAYERS = 6;
+export const SPEC_F_LR_START = 7;
+export const SPEC_F_LR_END = 8;
+export const SPEC_F_RAND_BITS = 9;
+export const SPEC_F_RESERVED = 10;
+export const SPEC_F_WIDTH = 11;
+export const SPEC_F_OUTPUTS = 12;
+export const SPEC_F_UNUSED_SIZE = 13;
+
+/**
+ * The first rule the spec's single-byte fields break, or 0. `lrStart` and `lrEnd` are the
+ * signed shifts, `reserved` the OR of the reserved bytes; the sizes are sizeFault's.
+ */
+export function specFault(
+  version: i32, mode: i32, qbp: i32, window: i32, log2Batch: i32, layers: i32,
+  lrStart: i32, lrEnd: i32, randBits: i32, reserved: i32,
+): i32 {
+  if (version != SPEC_VERSION) return SPEC_F_VERSION;
+  if (mode > MODE_TC) return SPEC_F_MODE;
+  if (qbp > 1) return SPEC_F_QBP;
+  if (window < 1 || window > QBP_MAX_WINDOW) return SPEC_F_WINDOW;
+  if (log2Batch > MAX_LOG2_BATCH) return SPEC_F_BATCH;
+  if (layers < 1 || layers > MAX_LAYERS) return SPEC_F_LAYERS;
+  if (lrStart < LR_SHIFT_MIN || lrStart > LR_SHIFT_MAX) return SPEC_F_LR_START;
+  if (lrEnd < LR_SHIFT_MIN || lrEnd > LR_SHIFT_MAX) return SPEC_F_LR_END;
+  if (randBits < 1 || randBits > MAX_RAND_BITS || (randBits & (randBits - 1)) != 0) return SPEC_F_RAND_BITS;
+  if (reserved != 0) return SPEC_F_RESERVED;
+  return 0;
+}
+
+/** The rule size `i` (0..SPEC_MAX_SIZES-1, value `n`) of a net of `layers` layers breaks, or 0. */
+export function sizeFault(i: i32, layers: i32, n: i32): i32 {
+  if (i > layers) return n != 0 ? SPEC_F_UNUSED_SIZE : 0;
+  if (n < 1 || n > MAX_UNITS) return SPEC_F_WIDTH;
+  if (i == layers && (n < MIN_OUTPUTS || n > MAX_OUTPUTS)) return SPEC_F_OUTPUTS;
+  return 0;
+}

@@ -2,10 +2,12 @@
 // compact text form used on the command line, e.g. "784-256-10:tc" or "784-128-10:bc,batch=64".
 import { UserError } from "../errors.ts";
 import {
-  LR_SHIFT_MAX, LR_SHIFT_MIN, MAX_LAYERS, MAX_LOG2_BATCH, MAX_OUTPUTS, MAX_RAND_BITS, MAX_UNITS,
-  MIN_OUTPUTS, MODE_BC, MODE_TC, QBP_MAX_WINDOW, SPEC_BYTES, SPEC_O_DECAY, SPEC_O_LAYERS,
-  SPEC_O_LOG2_BATCH, SPEC_O_LR_END, SPEC_O_LR_START, SPEC_O_MODE, SPEC_O_QBP, SPEC_O_RAND_BITS,
-  SPEC_O_RESERVED, SPEC_O_SIZES, SPEC_MAX_SIZES, SPEC_O_VERSION, SPEC_O_WINDOW, SPEC_VERSION,
+  LR_SHIFT_MAX, LR_SHIFT_MIN, MAX_LAYERS, MAX_LOG2_BATCH, MAX_OUTPUTS, MAX_UNITS, MIN_OUTPUTS,
+  MODE_BC, MODE_TC, QBP_MAX_WINDOW, SPEC_BYTES, SPEC_O_DECAY, SPEC_O_LAYERS, SPEC_O_LOG2_BATCH,
+  SPEC_O_LR_END, SPEC_O_LR_START, SPEC_O_MODE, SPEC_O_QBP, SPEC_O_RAND_BITS, SPEC_O_RESERVED,
+  SPEC_O_SIZES, SPEC_MAX_SIZES, SPEC_O_VERSION, SPEC_O_WINDOW, SPEC_VERSION, specFault, sizeFault,
+  SPEC_F_VERSION, SPEC_F_MODE, SPEC_F_QBP, SPEC_F_WINDOW, SPEC_F_BATCH, SPEC_F_LAYERS, SPEC_F_LR_START,
+  SPEC_F_LR_END, SPEC_F_RAND_BITS, SPEC_F_WIDTH, SPEC_F_OUTPUTS, SPEC_F_UNUSED_SIZE,
 } from "../../assembly/shared/spec.ts";
 
 export type WeightMode = "bc" | "tc";
@@ -50,7 +52,7 @@ export function encodeSpec(s: ModelSpec): Uint8Array {
   view.setInt8(SPEC_O_LR_END, s.lrEnd);
   view.setUint32(SPEC_O_DECAY, s.decaySteps, true);
   out[SPEC_O_RAND_BITS] = s.randBits;
-  s.sizes.forEach((n, i) => view.setUint16(SPEC_O_SIZES + 2 * i, n, true));
+  s.sizes.forEach((n, i) => { if (i < SPEC_MAX_SIZES) view.setUint16(SPEC_O_SIZES + 2 * i, n, true); });
   return out;
 }
 
@@ -68,53 +70,85 @@ export function decodeSpec(bytes: Uint8Array): ModelSpec {
 }
 
 /**
- * The host's check of 48 spec bytes (a model file's, a device's): the byte-level rules
- * (version, mode and qbp bytes, zero reserved bytes and unused sizes), then validateSpec.
+ * The host's check of 48 spec bytes (a model file's, a device's, an encoded typed form): the
+ * device's own rules (assembly/shared/spec.ts specFault, sizeFault), with a message that
+ * names the field and its range.
  */
 export function checkSpecBytes(bytes: Uint8Array): ModelSpec {
-  const bad = (what: string): never => { throw new UserError(`invalid model spec: ${what}`, "E_SPEC"); };
-  if (bytes.length !== SPEC_BYTES) bad(`${bytes.length} bytes (${SPEC_BYTES})`);
-  if (bytes[SPEC_O_VERSION] !== SPEC_VERSION) bad(`spec version ${bytes[SPEC_O_VERSION]} (${SPEC_VERSION})`);
-  if (bytes[SPEC_O_MODE] > MODE_TC) bad(`weight mode ${bytes[SPEC_O_MODE]} (${MODE_BC} bc, ${MODE_TC} tc)`);
-  if (bytes[SPEC_O_QBP] > 1) bad(`qbp ${bytes[SPEC_O_QBP]} (0 or 1)`);
-  if (bytes.subarray(SPEC_O_RESERVED, SPEC_O_SIZES).some((b) => b !== 0)) bad("reserved bytes are not 0");
+  if (bytes.length !== SPEC_BYTES) specError(`${bytes.length} bytes (${SPEC_BYTES})`);
+  const spec = decodeSpec(bytes);
   const layers = bytes[SPEC_O_LAYERS];
+  const fault = specFault(
+    bytes[SPEC_O_VERSION], bytes[SPEC_O_MODE], bytes[SPEC_O_QBP], spec.window, bytes[SPEC_O_LOG2_BATCH], layers,
+    spec.lrStart, spec.lrEnd, spec.randBits, bytes.subarray(SPEC_O_RESERVED, SPEC_O_SIZES).reduce((a, b) => a | b, 0),
+  );
+  const value: Record<number, number> = {
+    [SPEC_F_VERSION]: bytes[SPEC_O_VERSION], [SPEC_F_MODE]: bytes[SPEC_O_MODE], [SPEC_F_QBP]: bytes[SPEC_O_QBP],
+    [SPEC_F_WINDOW]: spec.window, [SPEC_F_BATCH]: spec.batch, [SPEC_F_LAYERS]: layers,
+    [SPEC_F_LR_START]: spec.lrStart, [SPEC_F_LR_END]: spec.lrEnd, [SPEC_F_RAND_BITS]: spec.randBits,
+  };
+  if (fault !== 0) specError(faultMessage(fault, value[fault]));
   const view = new DataView(bytes.buffer, bytes.byteOffset, SPEC_BYTES);
-  for (let i = layers + 1; i < SPEC_MAX_SIZES; i++) {
-    if (view.getUint16(SPEC_O_SIZES + 2 * i, true) !== 0) bad(`size ${i} is set beyond the ${layers} layers`);
+  for (let i = 0; i < SPEC_MAX_SIZES; i++) {
+    const n = view.getUint16(SPEC_O_SIZES + 2 * i, true);
+    const f = sizeFault(i, layers, n);
+    if (f === SPEC_F_UNUSED_SIZE) specError(`size ${i} is set beyond the ${layers} layers`);
+    if (f !== 0) specError(faultMessage(f, n));
   }
-  return validateSpec(decodeSpec(bytes));
+  return spec;
 }
 
-const isPowerOfTwo = (n: number) => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
-const inRange = (n: number, lo: number, hi: number) => Number.isInteger(n) && n >= lo && n <= hi;
+/** What a fault code says of the field's value. The ranges are the shared constants. */
+function faultMessage(fault: number, value: number | string): string {
+  switch (fault) {
+    case SPEC_F_VERSION: return `spec version ${value} (${SPEC_VERSION})`;
+    case SPEC_F_MODE: return `weight mode ${value} (${MODE_BC} bc, ${MODE_TC} tc)`;
+    case SPEC_F_QBP: return `qbp ${value} (0 or 1)`;
+    case SPEC_F_WINDOW: return `window ${value} (1..${QBP_MAX_WINDOW})`;
+    case SPEC_F_BATCH: return `batch ${value} (a power of two up to ${2 ** MAX_LOG2_BATCH})`;
+    case SPEC_F_LAYERS: return `${value} layers (1..${MAX_LAYERS})`;
+    case SPEC_F_LR_START: return `lr ${value} (a shift ${LR_SHIFT_MIN}..${LR_SHIFT_MAX})`;
+    case SPEC_F_LR_END: return `lrend ${value} (a shift ${LR_SHIFT_MIN}..${LR_SHIFT_MAX})`;
+    case SPEC_F_RAND_BITS: return `randbits ${value} (1, 2, 4, 8 or 16)`;
+    case SPEC_F_WIDTH: return `layer width ${value} (1..${MAX_UNITS})`;
+    case SPEC_F_OUTPUTS: return `${value} outputs (${MIN_OUTPUTS}..${MAX_OUTPUTS})`;
+    default: return "reserved bytes are not 0";
+  }
+}
+
+function specError(what: string): never {
+  throw new UserError(`invalid model spec: ${what}`, "E_SPEC");
+}
+
+const isInteger = (n: unknown, lo: number, hi: number) => Number.isInteger(n) && (n as number) >= lo && (n as number) <= hi;
 
 /**
- * Checks every field against the ranges the device enforces (assembly/shared/spec.ts, the
- * rules of assembly/spec.ts specValid), with a message that names the field.
+ * The typed form: every value must fit its field (integers of the field's width, the batch a
+ * power of two); the ranges are then the device's, checked on the bytes it encodes to.
  */
 export function validateSpec(s: ModelSpec): ModelSpec {
-  const bad = (what: string) => { throw new UserError(`invalid model spec: ${what}`, "E_SPEC"); };
   const layers = s.sizes.length - 1;
-  if (layers < 1 || layers > MAX_LAYERS) bad(`${layers} layers (1..${MAX_LAYERS})`);
-  for (const n of s.sizes) if (!inRange(n, 1, MAX_UNITS)) bad(`layer width ${n} (1..${MAX_UNITS})`);
-  const out = s.sizes[layers];
-  if (out < MIN_OUTPUTS || out > MAX_OUTPUTS) bad(`${out} outputs (${MIN_OUTPUTS}..${MAX_OUTPUTS})`);
-  validateSpecOptions(s);
-  return s;
+  if (!isInteger(layers, 1, SPEC_MAX_SIZES - 1)) specError(faultMessage(SPEC_F_LAYERS, layers));
+  for (const n of s.sizes) if (!isInteger(n, 0, 0xffff)) specError(faultMessage(SPEC_F_WIDTH, n));
+  checkSpecFields(s);
+  return checkSpecBytes(encodeSpec(s)) && s;
 }
 
-/** The range checks of everything but the sizes (shared with the conv grammar). */
+/** validateSpec's checks of everything but the sizes (shared with the conv grammar). */
 export function validateSpecOptions(s: Omit<ModelSpec, "sizes">): void {
-  const bad = (what: string) => { throw new UserError(`invalid model spec: ${what}`, "E_SPEC"); };
-  if (s.mode !== "bc" && s.mode !== "tc") bad(`mode ${String(s.mode)} (bc or tc)`);
-  if (typeof s.qbp !== "boolean") bad(`qbp ${String(s.qbp)} (0 or 1)`);
-  if (!isPowerOfTwo(s.batch) || s.batch > 2 ** MAX_LOG2_BATCH) bad(`batch ${s.batch} (a power of two up to ${2 ** MAX_LOG2_BATCH})`);
-  if (!inRange(s.window, 1, QBP_MAX_WINDOW)) bad(`window ${s.window} (1..${QBP_MAX_WINDOW})`);
-  if (!isPowerOfTwo(s.randBits) || s.randBits > MAX_RAND_BITS) bad(`randbits ${s.randBits} (1, 2, 4, 8 or 16)`);
-  for (const [k, v] of [["lr", s.lrStart], ["lrend", s.lrEnd]] as const)
-    if (!inRange(v, LR_SHIFT_MIN, LR_SHIFT_MAX)) bad(`${k} ${v} (a shift ${LR_SHIFT_MIN}..${LR_SHIFT_MAX})`);
-  if (!inRange(s.decaySteps, 0, 0xffffffff)) bad(`decay ${s.decaySteps} (0..4294967295 steps)`);
+  checkSpecFields(s);
+  checkSpecBytes(encodeSpec({ ...s, sizes: [1, MIN_OUTPUTS] })); // a stand-in dense net: only the options count
+}
+
+function checkSpecFields(s: Omit<ModelSpec, "sizes">): void {
+  if (s.mode !== "bc" && s.mode !== "tc") specError(faultMessage(SPEC_F_MODE, String(s.mode)));
+  if (typeof s.qbp !== "boolean") specError(faultMessage(SPEC_F_QBP, String(s.qbp)));
+  if (!isInteger(Math.log2(s.batch), 0, 0xff)) specError(faultMessage(SPEC_F_BATCH, s.batch));
+  if (!isInteger(s.window, 0, 0xff)) specError(faultMessage(SPEC_F_WINDOW, s.window));
+  if (!isInteger(s.lrStart, -0x80, 0x7f)) specError(faultMessage(SPEC_F_LR_START, s.lrStart));
+  if (!isInteger(s.lrEnd, -0x80, 0x7f)) specError(faultMessage(SPEC_F_LR_END, s.lrEnd));
+  if (!isInteger(s.randBits, 0, 0xff)) specError(faultMessage(SPEC_F_RAND_BITS, s.randBits));
+  if (!isInteger(s.decaySteps, 0, 0xffffffff)) specError(`decay ${s.decaySteps} (0..4294967295 steps)`);
 }
 
 const SPEC_KEYS = ["batch", "window", "qbp", "lr", "lrend", "decay", "randbits"];

@@ -3,7 +3,7 @@
 import test from "ava";
 import { UserError } from "../../host/errors.ts";
 import {
-  checkSpecBytes, decodeSpec, DEFAULT_SPEC, encodeSpec, formatSpec, parseSpec, validateSpec,
+  checkSpecBytes, decodeSpec, DEFAULT_SPEC, encodeSpec, formatSpec, parseSpec, validateSpec, type ModelSpec,
 } from "../../host/module/spec.ts";
 
 function refused(t: import("ava").ExecutionContext, text: string, ...parts: string[]) {
@@ -86,4 +86,22 @@ test("checkSpecBytes refuses byte-level damage: version, mode, qbp, reserved, si
   damaged(2, 2, "qbp 2");
   damaged(14, 1, "reserved");
   damaged(16 + 2 * 3, 5, "size 3 is set beyond the 2 layers");
+});
+
+test("the typed form is held to the device's ranges, each refusal naming its field", (t) => {
+  const named = (patch: Partial<ModelSpec>, part: string) => {
+    const e = t.throws(() => validateSpec({ ...DEFAULT_SPEC, ...patch }), { instanceOf: UserError });
+    t.true(e?.message.includes(part), `${e?.message} lacks ${part}`);
+  };
+  named({ window: 9 }, "window 9 (1..8)");
+  named({ window: 0 }, "window 0 (1..8)");
+  named({ batch: 512 }, "batch 512");
+  named({ lrStart: 31 }, "lr 31");
+  named({ lrEnd: -9 }, "lrend -9");
+  named({ randBits: 3 }, "randbits 3");
+  named({ sizes: [784, 10, 10, 10, 10, 10, 10, 10, 10, 10] }, "9 layers");
+  named({ sizes: [784, 4097, 10] }, "layer width 4097");
+  named({ sizes: [784, 256, 1] }, "1 outputs");
+  named({ sizes: [784, 70000, 10] }, "layer width 70000");
+  t.deepEqual(validateSpec({ ...DEFAULT_SPEC, window: 1, lrStart: -8, lrEnd: 30, randBits: 16, batch: 256 }).window, 1);
 });
