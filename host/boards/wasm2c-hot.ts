@@ -42,23 +42,61 @@ function loopLines(body: string[]): boolean[] {
 }
 
 const HOT_MACROS = `
-/* fewmul (host/boards/wasm2c-hot.ts): always-inline copies of the accessors above, with their
- * bodies, for the functions that contain a loop */
+/* fewmul (host/boards/wasm2c-hot.ts): always-inline copies of the accessors above, for the
+ * functions that contain a loop. Same range check as MEMCHECK (addr + n > size traps), written in
+ * 32-bit arithmetic (addr > size - n; size >= one page > n) and on Armv6-M the alignment
+ * test on the linear-memory address only: a Wasm address that fits in 32 bits needs no
+ * 64-bit compare, and the copy's local is aligned anyway. Same bytes, same traps. */
+#if defined(__ARM_ARCH_6M__) && !defined(FEWMUL_WASM_RT_NO_ALIGNED_ACCESS)
+#define FEWMUL_HOT_ALIGN(t) (sizeof(t) > 4 ? 4 : sizeof(t))
+#define FEWMUL_HOT_COPY(dst, src, t, aligned)                                               \\
+  if (sizeof(t) == 1 || ((uintptr_t)(aligned) & (FEWMUL_HOT_ALIGN(t) - 1)) == 0)           \\
+    __builtin_memcpy(__builtin_assume_aligned(dst, FEWMUL_HOT_ALIGN(t)),                     \\
+                     __builtin_assume_aligned(src, FEWMUL_HOT_ALIGN(t)), sizeof(t));          \\
+  else                                                                                      \\
+    fewmul_misaligned_copy(dst, src, sizeof(t));
+#else
+#define FEWMUL_HOT_COPY(dst, src, t, aligned) wasm_rt_memcpy(dst, src, sizeof(t));
+#endif
+#define FEWMUL_HOT_CHECK(mem, addr, t)                                                      \\
+  if (UNLIKELY((u32)((addr) >> 32) != 0 || (u32)(addr) > (mem)->size - (u32)sizeof(t)))    \\
+    TRAP(OOB);
 #define FEWMUL_HOT_LOAD(name, t1, t2, t3)                                                   \\
   static inline __attribute__((always_inline)) t3 name##_hot(wasm_rt_memory_t* mem, u64 addr) { \\
-    MEMCHECK(mem, addr, t1);                                                                \\
+    FEWMUL_HOT_CHECK(mem, addr, t1);                                                        \\
     t1 result;                                                                              \\
-    wasm_rt_memcpy(&result, &mem->data[addr], sizeof(t1));                                  \\
+    u8* at = mem->data + (u32)addr;                                                         \\
+    FEWMUL_HOT_COPY(&result, at, t1, at);                                                   \\
     wasm_asm("" ::"r"(result));                                                             \\
     return (t3)(t2)result;                                                                  \\
   }
 #define FEWMUL_HOT_STORE(name, t1, t2)                                                      \\
   static inline __attribute__((always_inline)) void name##_hot(wasm_rt_memory_t* mem, u64 addr, t2 value) { \\
-    MEMCHECK(mem, addr, t1);                                                                \\
+    FEWMUL_HOT_CHECK(mem, addr, t1);                                                        \\
     t1 wrapped = (t1)value;                                                                 \\
-    wasm_rt_memcpy(&mem->data[addr], &wrapped, sizeof(t1));                                 \\
+    u8* at = mem->data + (u32)addr;                                                         \\
+    FEWMUL_HOT_COPY(at, &wrapped, t1, at);                                                  \\
   }
 `;
+
+/** Armv6-M has no CLZ/RBIT: gcc's __builtin_ctz is a libgcc call (__ctzsi2), and the kernels'
+ * set-bit walks call it once per set bit (6.5 % of a training step's cycles on the Pico). The
+ * lowest set bit times a de Bruijn constant indexes a 32-entry table instead (MULS is one cycle on
+ * the RP2040; the multiply is the firmware's, not the module's). Same value for every input,
+ * 32 for 0 as Wasm's i32.ctz. */
+const CTZ_V6M = `
+/* fewmul (host/boards/wasm2c-hot.ts): i32.ctz without a libgcc call on Armv6-M */
+#if defined(__ARM_ARCH_6M__)
+static const u8 fewmul_ctz_table[32] = {0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8,
+                                        31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9};
+static inline __attribute__((always_inline)) u32 fewmul_ctz32(u32 x) {
+  return x ? fewmul_ctz_table[((x & (0u - x)) * 0x077CB531u) >> 27] : 32;
+}
+#undef I32_CTZ
+#define I32_CTZ(x) fewmul_ctz32(x)
+#endif
+`;
+const CTZ_AFTER = "#define I64_CTZ(x) ((x) ? __builtin_ctzll(x) : 64)";
 
 export interface HotRewrite {
   source: string;
@@ -70,7 +108,12 @@ export interface HotRewrite {
  * Rewrites wasm2c 1.0.32 output (little-endian prelude) as described above. Throws if the
  * prelude is not the expected one, so a wabt upgrade cannot silently change the result.
  */
-export function inlineAccessorsInLoops(source: string): HotRewrite {
+export function inlineAccessorsInLoops(generated: string): HotRewrite {
+  let source = generated;
+  const ctzAt = source.indexOf(CTZ_AFTER);
+  const ctzEnd = source.indexOf("#endif\n", ctzAt);
+  if (ctzAt < 0 || ctzEnd < 0) throw new Error("module.c: not the wasm2c 1.0.32 prelude (I32_CTZ)");
+  source = source.slice(0, ctzEnd + 7) + CTZ_V6M + source.slice(ctzEnd + 7);
   const instances = [...source.matchAll(INSTANCE)];
   const littleEndian = source.lastIndexOf("#else\nstatic inline void load_data(");
   if (instances.length < 2 || littleEndian < 0) throw new Error("module.c: not the wasm2c 1.0.32 prelude (DEFINE_LOAD/DEFINE_STORE)");
