@@ -33,7 +33,6 @@ function loopLines(body: string[]): boolean[] {
     if (!label) return;
     let end = -1;
     body.forEach((l, k) => { if (l.includes(`goto ${label};`)) end = k; });
-    if (body.slice(start + 1, end).some((l) => LOOP_LABEL.test(l))) return; // an outer loop
     const sites = body.slice(start, end + 1).reduce((n, l) => n + (l.match(ACCESS_CALL) ?? []).length, 0);
     if (sites > MAX_SITES_PER_LOOP) return; // a large body: the call is a small part of it
     for (let k = start; k <= end; k++) inLoop[k] = true;
