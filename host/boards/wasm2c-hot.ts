@@ -49,16 +49,22 @@ const HOT_MACROS = `
 #if defined(__ARM_ARCH_6M__) && !defined(FEWMUL_WASM_RT_NO_ALIGNED_ACCESS)
 #define FEWMUL_HOT_ALIGN(t) (sizeof(t) > 4 ? 4 : sizeof(t))
 #define FEWMUL_HOT_COPY(dst, src, t, aligned)                                               \\
-  if (sizeof(t) == 1 || ((uintptr_t)(aligned) & (FEWMUL_HOT_ALIGN(t) - 1)) == 0)           \\
-    __builtin_memcpy(__builtin_assume_aligned(dst, FEWMUL_HOT_ALIGN(t)),                     \\
-                     __builtin_assume_aligned(src, FEWMUL_HOT_ALIGN(t)), sizeof(t));          \\
-  else                                                                                      \\
+  if (sizeof(t) == 1 || ((uintptr_t)(aligned) & (FEWMUL_HOT_ALIGN(t) - 1)) == 0) {         \\
+    typedef t __attribute__((aligned(FEWMUL_HOT_ALIGN(t)), may_alias)) fewmul_hot_t;        \\
+    *(fewmul_hot_t*)(dst) = *(const fewmul_hot_t*)(src);                                    \\
+  } else                                                                                    \\
     fewmul_misaligned_copy(dst, src, sizeof(t));
 #else
 #define FEWMUL_HOT_COPY(dst, src, t, aligned) wasm_rt_memcpy(dst, src, sizeof(t));
 #endif
 #define FEWMUL_HOT_CHECK(mem, addr, t)                                                      \\
   if (UNLIKELY((u32)((addr) >> 32) != 0 || (u32)(addr) > (mem)->size - (u32)sizeof(t)))    \\
+    TRAP(OOB);
+/* base + off + n > size, for a 32-bit base and wasm2c's constant offset: with off + n within the
+ * first page (always here) only base > size - (off + n) remains to test. */
+#define FEWMUL_AT_CHECK(mem, base, off, t)                                                  \\
+  if (UNLIKELY(((off) + sizeof(t) > 65536u && (off) + sizeof(t) > (mem)->size) ||          \\
+               (base) > (mem)->size - (u32)((off) + sizeof(t))))                            \\
     TRAP(OOB);
 #define FEWMUL_HOT_LOAD(name, t1, t2, t3)                                                   \\
   static inline __attribute__((always_inline)) t3 name##_hot(wasm_rt_memory_t* mem, u64 addr) { \\
@@ -68,12 +74,26 @@ const HOT_MACROS = `
     FEWMUL_HOT_COPY(&result, at, t1, at);                                                   \\
     wasm_asm("" ::"r"(result));                                                             \\
     return (t3)(t2)result;                                                                  \\
+  }                                                                                         \\
+  static inline __attribute__((always_inline)) t3 name##_at(wasm_rt_memory_t* mem, u32 base, u64 off) { \\
+    FEWMUL_AT_CHECK(mem, base, off, t1);                                                    \\
+    t1 result;                                                                              \\
+    u8* at = mem->data + base + (u32)off;                                                   \\
+    FEWMUL_HOT_COPY(&result, at, t1, at);                                                   \\
+    wasm_asm("" ::"r"(result));                                                             \\
+    return (t3)(t2)result;                                                                  \\
   }
 #define FEWMUL_HOT_STORE(name, t1, t2)                                                      \\
   static inline __attribute__((always_inline)) void name##_hot(wasm_rt_memory_t* mem, u64 addr, t2 value) { \\
     FEWMUL_HOT_CHECK(mem, addr, t1);                                                        \\
     t1 wrapped = (t1)value;                                                                 \\
     u8* at = mem->data + (u32)addr;                                                         \\
+    FEWMUL_HOT_COPY(at, &wrapped, t1, at);                                                  \\
+  }                                                                                         \\
+  static inline __attribute__((always_inline)) void name##_at(wasm_rt_memory_t* mem, u32 base, u64 off, t2 value) { \\
+    FEWMUL_AT_CHECK(mem, base, off, t1);                                                    \\
+    t1 wrapped = (t1)value;                                                                 \\
+    u8* at = mem->data + base + (u32)off;                                                   \\
     FEWMUL_HOT_COPY(at, &wrapped, t1, at);                                                  \\
   }
 `;
@@ -123,6 +143,8 @@ export function inlineAccessorsInLoops(generated: string): HotRewrite {
   const prelude = `${source.slice(0, end)}\n${HOT_MACROS}${copies}\n`;
 
   const call = new RegExp(`\\b(${names.join("|")})\\(`, "g");
+  // wasm2c's address argument, \`(u64)(w2c_i1) + 8u\`: the 32-bit base and the constant apart
+  const atCall = new RegExp(`\\b(${names.join("|")})\\(&instance->w2c_memory, \\(u64\\)\\((w2c_\\w+)\\)(?: \\+ (\\d+)u?)?(?=[,)])`, "g");
   const lines = source.slice(end).split("\n");
   const functions: string[] = [];
   const out: string[] = [];
@@ -136,7 +158,7 @@ export function inlineAccessorsInLoops(generated: string): HotRewrite {
     const body = lines.slice(i, j + 1);
     const inLoop = loopLines(body);
     if (inLoop.some(Boolean)) functions.push(head[1]);
-    out.push(...body.map((line, k) => (inLoop[k] ? line.replace(call, "$1_hot(") : line)));
+    out.push(...body.map((line, k) => (inLoop[k] ? line.replace(atCall, (_, name, base, off) => `${name}_at(&instance->w2c_memory, ${base}, ${off ?? 0}u`).replace(call, "$1_hot(") : line)));
     i = j;
   }
   return { source: prelude + out.join("\n"), functions };
