@@ -2,13 +2,16 @@
 // accessor (range check + copy). At -Os gcc keeps the accessors out of line: on the Cortex-M0+,
 // whose calls cost a push/pop and whose 64-bit address check is four instructions more, half of
 // a training step's cycles went into them (bench/README.md). Inlining them everywhere costs
-// 13 KB of text (over the Pico's 32 KB budget); inlining them only inside innermost loops,
+// 13 KB of text (over the Pico's 32 KB budget); inlining them only inside small loops,
 // where the kernels spend their time, costs a fraction of that. This rewrites the generated
-// module.c accordingly: an always-inline `<accessor>_hot` copy of each accessor, with wasm2c's
-// own body (same range check, same bytes), called inside small innermost loops (from a loop's
-// label to its last `goto`, with no loop inside, at most MAX_SITES_PER_LOOP accesses); elsewhere
-// the out-of-line accessor stays.
-// Only the choice of call changes, never what is computed.
+// module.c accordingly: always-inline copies of each accessor with wasm2c's range check (same
+// traps, same bytes), called inside small loops (from a loop's label to its last `goto`, nested
+// loops included, at most MAX_SITES_PER_LOOP accesses); elsewhere the out-of-line accessor
+// stays. The copies take wasm2c's address `(u64)(base) + offset` as a 32-bit base and the
+// constant apart (`<accessor>_at`), so the check is one 32-bit compare instead of 64-bit
+// arithmetic that the M0+'s eight low registers spill. On Armv6-M, i32.ctz also gets a
+// table instead of a libgcc call (CTZ_V6M).
+// Only the code that computes changes, never what is computed.
 
 /** The accessor instantiations of the little-endian prelude, e.g. `DEFINE_LOAD(i32_load, u32, u32, u32)`. */
 const INSTANCE = /^DEFINE_(LOAD|STORE)\((\w+), [^)]*\)$/gm;
@@ -19,13 +22,15 @@ const HEAD = /^(?:static )?[\w* ]+\b(w2c_\w+|Z_\w+)\(/;
  * repeats by `goto w2c_L<n>;`. */
 const LOOP_LABEL = /^\s*(w2c_L\d+):/;
 const ACCESS_CALL = /\bi(32|64)_(load|store)\w*\(/g;
-/** Inline only in small innermost loops: on 784-32-10 (rp2040js), loops of up to 6 accesses
+/** Inline only in small loops: on 784-32-10 (rp2040js), innermost loops of up to 6 accesses
  * gave the same cycles per training sample as up to 8 or 12 and fewer than no limit (859,160
- * vs 877,937: large inlined bodies spill registers), for 2.1 KB less text than no limit. */
+ * vs 877,937: large inlined bodies spill registers), for 2.1 KB less text than no limit. With
+ * the 32-bit check, counting nested loops too (the update kernel's sample list around its
+ * per-sample sums, 5 accesses) saved 3 % of the cycles; 8 or 10 gave the same as 6. */
 const MAX_SITES_PER_LOOP = 6;
 
-/** Per line of a function: inside an innermost loop (from a loop's label to its last `goto`,
- * with no other loop's label in between)? */
+/** Per line of a function: inside a loop (from a loop's label to its last `goto`) of at most
+ * MAX_SITES_PER_LOOP accesses? */
 function loopLines(body: string[]): boolean[] {
   const inLoop = body.map(() => false);
   body.forEach((line, start) => {
