@@ -113,3 +113,28 @@ ${body(n)}
   t.is(f8.match(/i32_store_at\(/g)?.length, 6);
   t.is(f9.match(/_at\(|_hot\(/g), null);
 });
+
+test("each loop counts its own accesses: an outer loop inlines even around a large inner one", (t) => {
+  const prelude = MODULE.slice(0, MODULE.indexOf("static u32 w2c_f1("));
+  const stores = (n: number) => Array.from({ length: n }, (_, k) => `      i32_store(&instance->w2c_memory, (u64)(w2c_p0) + ${k}u, w2c_i0);`).join("\n");
+  const nested = `
+static void w2c_f7(Z_fewmul_instance_t* instance, u32 w2c_p0) {
+  u32 w2c_i0;
+  w2c_L1: 
+    w2c_i0 = i32_load8_u(&instance->w2c_memory, (u64)(w2c_p0));
+    w2c_L2: 
+${stores(7)}
+      if (w2c_i0) {goto w2c_L2;}
+    w2c_i0 = i32_load(&instance->w2c_memory, (u64)(w2c_p0) + 8u);
+    if (w2c_i0) {goto w2c_L1;}
+  w2c_i0 = i32_load(&instance->w2c_memory, (u64)(w2c_p0));
+  FUNC_EPILOGUE;
+}
+`;
+  const { source } = inlineAccessorsInLoops(prelude + nested);
+  const f7 = source.slice(source.indexOf("static void w2c_f7("));
+  t.regex(f7, /= i32_load8_u_at\(&instance->w2c_memory, w2c_p0, 0u\);/, "the outer loop's own access");
+  t.regex(f7, /= i32_load_at\(&instance->w2c_memory, w2c_p0, 8u\);/, "also after the inner loop");
+  t.is(f7.match(/i32_store\(&instance/g)?.length, 7, "the inner loop's seven stay out of line");
+  t.regex(f7, /\n  w2c_i0 = i32_load\(&instance->w2c_memory, \(u64\)\(w2c_p0\)\);/, "outside every loop: out of line");
+});
