@@ -2,13 +2,16 @@
 // accessor (range check + copy). At -Os gcc keeps the accessors out of line: on the Cortex-M0+,
 // whose calls cost a push/pop and whose 64-bit address check is four instructions more, half of
 // a training step's cycles went into them (bench/README.md). Inlining them everywhere costs
-// 13 KB of text (over the Pico's 32 KB budget); inlining them only inside innermost loops,
+// 13 KB of text (over the Pico's 32 KB budget); inlining them only inside small loops,
 // where the kernels spend their time, costs a fraction of that. This rewrites the generated
-// module.c accordingly: an always-inline `<accessor>_hot` copy of each accessor, with wasm2c's
-// own body (same range check, same bytes), called inside small innermost loops (from a loop's
-// label to its last `goto`, with no loop inside, at most MAX_SITES_PER_LOOP accesses); elsewhere
-// the out-of-line accessor stays.
-// Only the choice of call changes, never what is computed.
+// module.c accordingly: always-inline copies of each accessor with wasm2c's range check (same
+// traps, same bytes), called inside loops whose own body (from a loop's label to its last
+// `goto`, nested loops counted apart) has at most MAX_SITES_PER_LOOP accesses; elsewhere the
+// out-of-line accessor stays. The copies take wasm2c's address `(u64)(base) + offset` as a 32-bit base and the
+// constant apart (`<accessor>_at`), so the check is one 32-bit compare instead of 64-bit
+// arithmetic that the M0+'s eight low registers spill. On Armv6-M, i32.ctz also gets a
+// table instead of a libgcc call (CTZ_V6M).
+// Only the code that computes changes, never what is computed.
 
 /** The accessor instantiations of the little-endian prelude, e.g. `DEFINE_LOAD(i32_load, u32, u32, u32)`. */
 const INSTANCE = /^DEFINE_(LOAD|STORE)\((\w+), [^)]*\)$/gm;
@@ -19,13 +22,17 @@ const HEAD = /^(?:static )?[\w* ]+\b(w2c_\w+|Z_\w+)\(/;
  * repeats by `goto w2c_L<n>;`. */
 const LOOP_LABEL = /^\s*(w2c_L\d+):/;
 const ACCESS_CALL = /\bi(32|64)_(load|store)\w*\(/g;
-/** Inline only in small innermost loops: on 784-32-10 (rp2040js), loops of up to 6 accesses
+/** Inline only in small loops: on 784-32-10 (rp2040js), innermost loops of up to 6 accesses
  * gave the same cycles per training sample as up to 8 or 12 and fewer than no limit (859,160
- * vs 877,937: large inlined bodies spill registers), for 2.1 KB less text than no limit. */
+ * vs 877,937: large inlined bodies spill registers), for 2.1 KB less text than no limit. With
+ * the 32-bit check, counting each loop's own accesses (without its nested loops, which count for
+ * themselves), so that outer loops such as the update kernel's sample list and the forward
+ * pass's input column inline too, took 7.5 % fewer cycles than innermost loops only (41.8 M ->
+ * 39.7 M -> 37.8 M per two steps): 4 sites gave 39.3 M, 8 the same as 6 for 500 B more text. */
 const MAX_SITES_PER_LOOP = 6;
 
-/** Per line of a function: inside an innermost loop (from a loop's label to its last `goto`,
- * with no other loop's label in between)? */
+/** Per line of a function: in the own body of a loop (from a loop's label to its last `goto`,
+ * without the loops nested in it) of at most MAX_SITES_PER_LOOP accesses? */
 function loopLines(body: string[]): boolean[] {
   const inLoop = body.map(() => false);
   body.forEach((line, start) => {
@@ -33,32 +40,96 @@ function loopLines(body: string[]): boolean[] {
     if (!label) return;
     let end = -1;
     body.forEach((l, k) => { if (l.includes(`goto ${label};`)) end = k; });
-    if (body.slice(start + 1, end).some((l) => LOOP_LABEL.test(l))) return; // an outer loop
-    const sites = body.slice(start, end + 1).reduce((n, l) => n + (l.match(ACCESS_CALL) ?? []).length, 0);
+    // the loop's own lines: its label and body without the nested loops (each counts for itself)
+    const own = [start];
+    for (let k = start + 1; k <= end; k++) {
+      const inner = LOOP_LABEL.exec(body[k])?.[1];
+      if (!inner) { own.push(k); continue; }
+      for (let m = end; m > k; m--) if (body[m].includes(`goto ${inner};`)) { k = m; break; }
+    }
+    const sites = own.reduce((n, k) => n + (body[k].match(ACCESS_CALL) ?? []).length, 0);
     if (sites > MAX_SITES_PER_LOOP) return; // a large body: the call is a small part of it
-    for (let k = start; k <= end; k++) inLoop[k] = true;
+    for (const k of own) inLoop[k] = true;
   });
   return inLoop;
 }
 
 const HOT_MACROS = `
-/* fewmul (host/boards/wasm2c-hot.ts): always-inline copies of the accessors above, with their
- * bodies, for the functions that contain a loop */
+/* fewmul (host/boards/wasm2c-hot.ts): always-inline copies of the accessors above, for the
+ * functions that contain a loop. Same range check as MEMCHECK (addr + n > size traps), written in
+ * 32-bit arithmetic (addr > size - n; size >= one page > n) and on Armv6-M the alignment
+ * test on the linear-memory address only: a Wasm address that fits in 32 bits needs no
+ * 64-bit compare, and the copy's local is aligned anyway. Same bytes, same traps. */
+#if defined(__ARM_ARCH_6M__) && !defined(FEWMUL_WASM_RT_NO_ALIGNED_ACCESS)
+#define FEWMUL_HOT_ALIGN(t) (sizeof(t) > 4 ? 4 : sizeof(t))
+#define FEWMUL_HOT_COPY(dst, src, t, aligned)                                               \\
+  if (sizeof(t) == 1 || ((uintptr_t)(aligned) & (FEWMUL_HOT_ALIGN(t) - 1)) == 0) {         \\
+    typedef t __attribute__((aligned(FEWMUL_HOT_ALIGN(t)), may_alias)) fewmul_hot_t;        \\
+    *(fewmul_hot_t*)(dst) = *(const fewmul_hot_t*)(src);                                    \\
+  } else                                                                                    \\
+    fewmul_misaligned_copy(dst, src, sizeof(t));
+#else
+#define FEWMUL_HOT_COPY(dst, src, t, aligned) wasm_rt_memcpy(dst, src, sizeof(t));
+#endif
+#define FEWMUL_HOT_CHECK(mem, addr, t)                                                      \\
+  if (UNLIKELY((u32)((addr) >> 32) != 0 || (u32)(addr) > (mem)->size - (u32)sizeof(t)))    \\
+    TRAP(OOB);
+/* base + off + n > size, for a 32-bit base and wasm2c's constant offset: with off + n within the
+ * first page (always here) only base > size - (off + n) remains to test. */
+#define FEWMUL_AT_CHECK(mem, base, off, t)                                                  \\
+  if (UNLIKELY(((off) + sizeof(t) > 65536u && (off) + sizeof(t) > (mem)->size) ||          \\
+               (base) > (mem)->size - (u32)((off) + sizeof(t))))                            \\
+    TRAP(OOB);
 #define FEWMUL_HOT_LOAD(name, t1, t2, t3)                                                   \\
   static inline __attribute__((always_inline)) t3 name##_hot(wasm_rt_memory_t* mem, u64 addr) { \\
-    MEMCHECK(mem, addr, t1);                                                                \\
+    FEWMUL_HOT_CHECK(mem, addr, t1);                                                        \\
     t1 result;                                                                              \\
-    wasm_rt_memcpy(&result, &mem->data[addr], sizeof(t1));                                  \\
+    u8* at = mem->data + (u32)addr;                                                         \\
+    FEWMUL_HOT_COPY(&result, at, t1, at);                                                   \\
+    wasm_asm("" ::"r"(result));                                                             \\
+    return (t3)(t2)result;                                                                  \\
+  }                                                                                         \\
+  static inline __attribute__((always_inline)) t3 name##_at(wasm_rt_memory_t* mem, u32 base, u64 off) { \\
+    FEWMUL_AT_CHECK(mem, base, off, t1);                                                    \\
+    t1 result;                                                                              \\
+    u8* at = mem->data + base + (u32)off;                                                   \\
+    FEWMUL_HOT_COPY(&result, at, t1, at);                                                   \\
     wasm_asm("" ::"r"(result));                                                             \\
     return (t3)(t2)result;                                                                  \\
   }
 #define FEWMUL_HOT_STORE(name, t1, t2)                                                      \\
   static inline __attribute__((always_inline)) void name##_hot(wasm_rt_memory_t* mem, u64 addr, t2 value) { \\
-    MEMCHECK(mem, addr, t1);                                                                \\
+    FEWMUL_HOT_CHECK(mem, addr, t1);                                                        \\
     t1 wrapped = (t1)value;                                                                 \\
-    wasm_rt_memcpy(&mem->data[addr], &wrapped, sizeof(t1));                                 \\
+    u8* at = mem->data + (u32)addr;                                                         \\
+    FEWMUL_HOT_COPY(at, &wrapped, t1, at);                                                  \\
+  }                                                                                         \\
+  static inline __attribute__((always_inline)) void name##_at(wasm_rt_memory_t* mem, u32 base, u64 off, t2 value) { \\
+    FEWMUL_AT_CHECK(mem, base, off, t1);                                                    \\
+    t1 wrapped = (t1)value;                                                                 \\
+    u8* at = mem->data + base + (u32)off;                                                   \\
+    FEWMUL_HOT_COPY(at, &wrapped, t1, at);                                                  \\
   }
 `;
+
+/** Armv6-M has no CLZ/RBIT: gcc's __builtin_ctz is a libgcc call (__ctzsi2), and the kernels'
+ * set-bit walks call it once per set bit (6.5 % of a training step's cycles on the Pico). The
+ * lowest set bit times a de Bruijn constant indexes a 32-entry table instead (MULS is one cycle on
+ * the RP2040; the multiply is the firmware's, not the module's). Same value for every input,
+ * 32 for 0 as Wasm's i32.ctz. */
+const CTZ_V6M = `
+/* fewmul (host/boards/wasm2c-hot.ts): i32.ctz without a libgcc call on Armv6-M */
+#if defined(__ARM_ARCH_6M__)
+static const u8 fewmul_ctz_table[32] = {0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8,
+                                        31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9};
+static inline __attribute__((always_inline)) u32 fewmul_ctz32(u32 x) {
+  return x ? fewmul_ctz_table[((x & (0u - x)) * 0x077CB531u) >> 27] : 32;
+}
+#undef I32_CTZ
+#define I32_CTZ(x) fewmul_ctz32(x)
+#endif
+`;
+const CTZ_AFTER = "#define I64_CTZ(x) ((x) ? __builtin_ctzll(x) : 64)";
 
 export interface HotRewrite {
   source: string;
@@ -70,7 +141,12 @@ export interface HotRewrite {
  * Rewrites wasm2c 1.0.32 output (little-endian prelude) as described above. Throws if the
  * prelude is not the expected one, so a wabt upgrade cannot silently change the result.
  */
-export function inlineAccessorsInLoops(source: string): HotRewrite {
+export function inlineAccessorsInLoops(generated: string): HotRewrite {
+  let source = generated;
+  const ctzAt = source.indexOf(CTZ_AFTER);
+  const ctzEnd = source.indexOf("#endif\n", ctzAt);
+  if (ctzAt < 0 || ctzEnd < 0) throw new Error("module.c: not the wasm2c 1.0.32 prelude (I32_CTZ)");
+  source = source.slice(0, ctzEnd + 7) + CTZ_V6M + source.slice(ctzEnd + 7);
   const instances = [...source.matchAll(INSTANCE)];
   const littleEndian = source.lastIndexOf("#else\nstatic inline void load_data(");
   if (instances.length < 2 || littleEndian < 0) throw new Error("module.c: not the wasm2c 1.0.32 prelude (DEFINE_LOAD/DEFINE_STORE)");
@@ -81,6 +157,8 @@ export function inlineAccessorsInLoops(source: string): HotRewrite {
   const prelude = `${source.slice(0, end)}\n${HOT_MACROS}${copies}\n`;
 
   const call = new RegExp(`\\b(${names.join("|")})\\(`, "g");
+  // wasm2c's address argument, \`(u64)(w2c_i1) + 8u\`: the 32-bit base and the constant apart
+  const atCall = new RegExp(`\\b(${names.join("|")})\\(&instance->w2c_memory, \\(u64\\)\\((w2c_\\w+)\\)(?: \\+ (\\d+)u?)?(?=[,)])`, "g");
   const lines = source.slice(end).split("\n");
   const functions: string[] = [];
   const out: string[] = [];
@@ -94,7 +172,7 @@ export function inlineAccessorsInLoops(source: string): HotRewrite {
     const body = lines.slice(i, j + 1);
     const inLoop = loopLines(body);
     if (inLoop.some(Boolean)) functions.push(head[1]);
-    out.push(...body.map((line, k) => (inLoop[k] ? line.replace(call, "$1_hot(") : line)));
+    out.push(...body.map((line, k) => (inLoop[k] ? line.replace(atCall, (_, name, base, off) => `${name}_at(&instance->w2c_memory, ${base}, ${off ?? 0}u`).replace(call, "$1_hot(") : line)));
     i = j;
   }
   return { source: prelude + out.join("\n"), functions };

@@ -1,12 +1,21 @@
-// The rewrite of wasm2c 1.0.32 output that inlines the memory accessors in functions with loops
-// (host/boards/wasm2c-hot.ts): which calls change, that the copies carry wasm2c's own bodies, and
-// that an unknown prelude is refused. test/boards/pico.test.ts runs the rewritten firmware
+// The rewrite of wasm2c 1.0.32 output that inlines the memory accessors in loops and replaces
+// i32.ctz's libgcc call on Armv6-M (host/boards/wasm2c-hot.ts): which calls change, that the
+// copies keep wasm2c's range check, that the ctz table is right, and that an unknown prelude is
+// refused. test/boards/pico.test.ts runs the rewritten firmware
 // bit-identically against Node.
 import test from "ava";
 import { inlineAccessorsInLoops } from "../../host/boards/wasm2c-hot.ts";
 
 // the shape of wasm2c 1.0.32's prelude and function bodies, shortened
-const MODULE = `#if WABT_BIG_ENDIAN
+const MODULE = `#if _MSC_VER
+#else
+
+#define I32_CTZ(x) ((x) ? __builtin_ctz(x) : 32)
+#define I64_CTZ(x) ((x) ? __builtin_ctzll(x) : 64)
+
+#endif
+
+#if WABT_BIG_ENDIAN
 static inline void load_data(void* dest, const void* src, size_t n) {
 }
 #else
@@ -41,29 +50,51 @@ static void w2c_f2(Z_fewmul_instance_t* instance, u32 w2c_p0, u32 w2c_p1, u32 w2
 }
 `;
 
-test("accessor calls inline only in functions with a loop; the copies are wasm2c's bodies, always inline", (t) => {
+test("accessor calls inline only in loops; base and constant offset passed apart; always inline", (t) => {
   const { source, functions } = inlineAccessorsInLoops(MODULE);
   t.deepEqual(functions, ["w2c_f2"]);
   const f1 = source.slice(source.indexOf("static u32 w2c_f1("), source.indexOf("static void w2c_f2("));
   const f2 = source.slice(source.indexOf("static void w2c_f2("));
   t.true(source.includes("static void w2c_f3(Z_fewmul_instance_t*, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, \n    u32);"), "a wrapped declaration stays");
   t.regex(f1, /= i32_load\(&instance/, "no loop: the out-of-line accessor");
-  t.regex(f2, /= i32_load8_u_hot\(&instance->w2c_memory, \(u64\)\(w2c_p0\) \+ 4u\)/);
-  t.regex(f2, /\bi32_store_hot\(&instance->w2c_memory, \(u64\)\(w2c_p0\), w2c_i0\)/);
+  t.regex(f2, /= i32_load8_u_at\(&instance->w2c_memory, w2c_p0, 4u\);/);
+  t.regex(f2, /\bi32_store_at\(&instance->w2c_memory, w2c_p0, 0u, w2c_i0\);/);
   t.regex(f2, /= w2c_f1\(instance, w2c_i0\)/, "calls of other functions untouched");
   for (const line of ["FEWMUL_HOT_LOAD(i32_load, u32, u32, u32)", "FEWMUL_HOT_LOAD(i32_load8_u, u8, u32, u32)", "FEWMUL_HOT_STORE(i32_store, u32, u32)"]) {
     t.true(source.includes(line), line);
   }
-  t.regex(source, /always_inline\)\) t3 name##_hot[\s\S]*MEMCHECK\(mem, addr, t1\);[\s\S]*wasm_rt_memcpy\(&result, &mem->data\[addr\], sizeof\(t1\)\)/);
+  // wasm2c's check is addr + n > size with addr = (u64)base + off: the same test, in 32 bits
+  t.regex(source, /#define FEWMUL_AT_CHECK\(mem, base, off, t\)[^\n]*\n\s*if \(UNLIKELY\(\(\(off\) \+ sizeof\(t\) > 65536u && \(off\) \+ sizeof\(t\) > \(mem\)->size\) \|\|[^\n]*\n\s*\(base\) > \(mem\)->size - \(u32\)\(\(off\) \+ sizeof\(t\)\)\)\)/);
+  t.regex(source, /always_inline\)\) t3 name##_at\(wasm_rt_memory_t\* mem, u32 base, u64 off\)[^\n]*\n\s*FEWMUL_AT_CHECK\(mem, base, off, t1\);[\s\S]*?u8\* at = mem->data \+ base \+ \(u32\)off;/);
   t.is(source.indexOf("FEWMUL_HOT_LOAD(i32_load,") > source.indexOf("DEFINE_STORE(i32_store"), true, "after the originals");
-  t.is(source.replace(/_hot\(/g, "(").replace(/\n\n\/\* fewmul[\s\S]*FEWMUL_HOT_STORE\(i32_store, u32, u32\)\n/, ""), MODULE, "nothing else changes");
+  const undone = source
+    .replace(/_at\(&instance->w2c_memory, (w2c_\w+), 0u/g, "(&instance->w2c_memory, (u64)($1)")
+    .replace(/_at\(&instance->w2c_memory, (w2c_\w+), (\d+)u/g, "(&instance->w2c_memory, (u64)($1) + $2u")
+    .replace(/\n\/\* fewmul \(host\/boards\/wasm2c-hot\.ts\): i32\.ctz[\s\S]*?#endif\n/, "")
+    .replace(/\n\n\/\* fewmul[\s\S]*FEWMUL_HOT_STORE\(i32_store, u32, u32\)\n/, "");
+  t.is(undone, MODULE, "nothing else changes");
+});
+
+test("i32.ctz on Armv6-M: the de Bruijn table gives the index of every bit, 32 for 0", (t) => {
+  const { source } = inlineAccessorsInLoops(MODULE);
+  const table = /fewmul_ctz_table\[32\] = \{([^}]*)\}/.exec(source)![1].split(",").map(Number);
+  const multiplier = Number(/\* (0x[0-9A-Fa-f]+)u\) >> 27/.exec(source)![1]);
+  const ctz = (x: number) => (x === 0 ? 32 : table[Math.imul(x & -x, multiplier) >>> 27]);
+  for (let k = 0; k < 32; k++) {
+    t.is(ctz((1 << k) >>> 0), k);
+    t.is(ctz((0xFFFFFFFF << k) >>> 0), k, "only the lowest set bit counts");
+  }
+  t.is(ctz(0), 32);
+  t.regex(source, /return x \? fewmul_ctz_table\[[^\n]*\] : 32;/);
+  t.regex(source, /#if defined\(__ARM_ARCH_6M__\)\n[\s\S]*#define I32_CTZ\(x\) fewmul_ctz32\(x\)\n#endif/, "Armv6-M only");
+  t.true(source.indexOf("fewmul_ctz32") > source.indexOf("#define I64_CTZ"), "after wasm2c's own definition");
 });
 
 test("another prelude is refused rather than rewritten", (t) => {
   t.throws(() => inlineAccessorsInLoops("static u32 w2c_f1(void) {\n}\n"), { message: /not the wasm2c 1\.0\.32 prelude/ });
 });
 
-test("an innermost loop with more than six accesses keeps the out-of-line accessors", (t) => {
+test("a loop with more than six accesses keeps the out-of-line accessors", (t) => {
   const body = (n: number) => Array.from({ length: n }, (_, k) => `    i32_store(&instance->w2c_memory, (u64)(w2c_p0) + ${k}u, w2c_i0);`).join("\n");
   const loop = (name: string, n: number) => `
 static void ${name}(Z_fewmul_instance_t* instance, u32 w2c_p0) {
@@ -79,6 +110,31 @@ ${body(n)}
   t.deepEqual(functions, ["w2c_f8"]);
   const f8 = source.slice(source.indexOf("static void w2c_f8("), source.indexOf("static void w2c_f9("));
   const f9 = source.slice(source.indexOf("static void w2c_f9("));
-  t.is(f8.match(/i32_store_hot\(/g)?.length, 6);
-  t.is(f9.match(/_hot\(/g), null);
+  t.is(f8.match(/i32_store_at\(/g)?.length, 6);
+  t.is(f9.match(/_at\(|_hot\(/g), null);
+});
+
+test("each loop counts its own accesses: an outer loop inlines even around a large inner one", (t) => {
+  const prelude = MODULE.slice(0, MODULE.indexOf("static u32 w2c_f1("));
+  const stores = (n: number) => Array.from({ length: n }, (_, k) => `      i32_store(&instance->w2c_memory, (u64)(w2c_p0) + ${k}u, w2c_i0);`).join("\n");
+  const nested = `
+static void w2c_f7(Z_fewmul_instance_t* instance, u32 w2c_p0) {
+  u32 w2c_i0;
+  w2c_L1: 
+    w2c_i0 = i32_load8_u(&instance->w2c_memory, (u64)(w2c_p0));
+    w2c_L2: 
+${stores(7)}
+      if (w2c_i0) {goto w2c_L2;}
+    w2c_i0 = i32_load(&instance->w2c_memory, (u64)(w2c_p0) + 8u);
+    if (w2c_i0) {goto w2c_L1;}
+  w2c_i0 = i32_load(&instance->w2c_memory, (u64)(w2c_p0));
+  FUNC_EPILOGUE;
+}
+`;
+  const { source } = inlineAccessorsInLoops(prelude + nested);
+  const f7 = source.slice(source.indexOf("static void w2c_f7("));
+  t.regex(f7, /= i32_load8_u_at\(&instance->w2c_memory, w2c_p0, 0u\);/, "the outer loop's own access");
+  t.regex(f7, /= i32_load_at\(&instance->w2c_memory, w2c_p0, 8u\);/, "also after the inner loop");
+  t.is(f7.match(/i32_store\(&instance/g)?.length, 7, "the inner loop's seven stay out of line");
+  t.regex(f7, /\n  w2c_i0 = i32_load\(&instance->w2c_memory, \(u64\)\(w2c_p0\)\);/, "outside every loop: out of line");
 });
