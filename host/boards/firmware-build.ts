@@ -109,8 +109,8 @@ function family(board: BoardManifest): Family {
       // times its table (3). RX_IDLE_POLLS 1: the UART driver itself waits for the end of a
       // burst (pico_uart.c, receive timeout).
       defines: { WASM_RT_FUNC_TYPE_POOL: 256, WASM_RT_TABLE_POOL: 32, RX_IDLE_POLLS: 1 },
-      // the Cortex-M0+ calls wasm2c's memory accessors out of line at -Os: inline them in the
-      // small innermost loops (wasm2c-hot.ts), +3.8 KB of text
+      // the Cortex-M0+ calls wasm2c's memory accessors out of line at -Os: inline them, with a
+      // 32-bit range check, in small loops, and i32.ctz without a libgcc call (wasm2c-hot.ts)
       inlineHotAccessors: true,
     };
   }

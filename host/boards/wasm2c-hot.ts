@@ -55,11 +55,11 @@ function loopLines(body: string[]): boolean[] {
 }
 
 const HOT_MACROS = `
-/* fewmul (host/boards/wasm2c-hot.ts): always-inline copies of the accessors above, for the
- * functions that contain a loop. Same range check as MEMCHECK (addr + n > size traps), written in
- * 32-bit arithmetic (addr > size - n; size >= one page > n) and on Armv6-M the alignment
- * test on the linear-memory address only: a Wasm address that fits in 32 bits needs no
- * 64-bit compare, and the copy's local is aligned anyway. Same bytes, same traps. */
+/* fewmul (host/boards/wasm2c-hot.ts): always-inline copies of the accessors above, for small
+ * loops. Same range check as MEMCHECK (addr + n > size traps), written in 32-bit arithmetic:
+ * addr > size - n, where size >= FEWMUL_MIN_BYTES (the memory's initial size; it never shrinks)
+ * leaves size - n >= 0 for every n up to it. On Armv6-M the alignment test is on the
+ * linear-memory address only (the copy's local is aligned anyway). Same bytes, same traps. */
 #if defined(__ARM_ARCH_6M__) && !defined(FEWMUL_WASM_RT_NO_ALIGNED_ACCESS)
 #define FEWMUL_HOT_ALIGN(t) (sizeof(t) > 4 ? 4 : sizeof(t))
 #define FEWMUL_HOT_COPY(dst, src, t, aligned)                                               \\
@@ -72,12 +72,14 @@ const HOT_MACROS = `
 #define FEWMUL_HOT_COPY(dst, src, t, aligned) wasm_rt_memcpy(dst, src, sizeof(t));
 #endif
 #define FEWMUL_HOT_CHECK(mem, addr, t)                                                      \\
-  if (UNLIKELY((u32)((addr) >> 32) != 0 || (u32)(addr) > (mem)->size - (u32)sizeof(t)))    \\
+  if (UNLIKELY((u32)((addr) >> 32) != 0 ||                                                  \\
+               (sizeof(t) > FEWMUL_MIN_BYTES && sizeof(t) > (mem)->size) ||                 \\
+               (u32)(addr) > (mem)->size - (u32)sizeof(t)))                                 \\
     TRAP(OOB);
-/* base + off + n > size, for a 32-bit base and wasm2c's constant offset: with off + n within the
- * first page (always here) only base > size - (off + n) remains to test. */
+/* base + off + n > size, for a 32-bit base and wasm2c's constant offset: when off + n is within
+ * FEWMUL_MIN_BYTES (folded at compile time) only base > size - (off + n) remains to test. */
 #define FEWMUL_AT_CHECK(mem, base, off, t)                                                  \\
-  if (UNLIKELY(((off) + sizeof(t) > 65536u && (off) + sizeof(t) > (mem)->size) ||          \\
+  if (UNLIKELY(((off) + sizeof(t) > FEWMUL_MIN_BYTES && (off) + sizeof(t) > (mem)->size) || \\
                (base) > (mem)->size - (u32)((off) + sizeof(t))))                            \\
     TRAP(OOB);
 #define FEWMUL_HOT_LOAD(name, t1, t2, t3)                                                   \\
@@ -154,7 +156,10 @@ export function inlineAccessorsInLoops(generated: string): HotRewrite {
   const last = instances[instances.length - 1];
   const end = last.index! + last[0].length;
   const copies = instances.map((m) => m[0].replace(/^DEFINE_/, "FEWMUL_HOT_")).join("\n");
-  const prelude = `${source.slice(0, end)}\n${HOT_MACROS}${copies}\n`;
+  // the initial size of the module's one memory (0 when it imports one or declares none)
+  const pages = [...source.matchAll(/wasm_rt_allocate_memory\(&instance->w2c_memory, (\d+), /g)].map((m) => Number(m[1]));
+  const minBytes = pages.length === 1 ? pages[0] * 65536 : 0;
+  const prelude = `${source.slice(0, end)}\n#define FEWMUL_MIN_BYTES ${minBytes}u\n${HOT_MACROS}${copies}\n`;
 
   const call = new RegExp(`\\b(${names.join("|")})\\(`, "g");
   // wasm2c's address argument, \`(u64)(w2c_i1) + 8u\`: the 32-bit base and the constant apart

@@ -64,15 +64,22 @@ test("accessor calls inline only in loops; base and constant offset passed apart
     t.true(source.includes(line), line);
   }
   // wasm2c's check is addr + n > size with addr = (u64)base + off: the same test, in 32 bits
-  t.regex(source, /#define FEWMUL_AT_CHECK\(mem, base, off, t\)[^\n]*\n\s*if \(UNLIKELY\(\(\(off\) \+ sizeof\(t\) > 65536u && \(off\) \+ sizeof\(t\) > \(mem\)->size\) \|\|[^\n]*\n\s*\(base\) > \(mem\)->size - \(u32\)\(\(off\) \+ sizeof\(t\)\)\)\)/);
+  t.regex(source, /#define FEWMUL_AT_CHECK\(mem, base, off, t\)[^\n]*\n\s*if \(UNLIKELY\(\(\(off\) \+ sizeof\(t\) > FEWMUL_MIN_BYTES && \(off\) \+ sizeof\(t\) > \(mem\)->size\) \|\|[^\n]*\n\s*\(base\) > \(mem\)->size - \(u32\)\(\(off\) \+ sizeof\(t\)\)\)\)/);
+  t.regex(source, /\n#define FEWMUL_MIN_BYTES 0u\n/, "no memory allocated here: no size is assumed");
   t.regex(source, /always_inline\)\) t3 name##_at\(wasm_rt_memory_t\* mem, u32 base, u64 off\)[^\n]*\n\s*FEWMUL_AT_CHECK\(mem, base, off, t1\);[\s\S]*?u8\* at = mem->data \+ base \+ \(u32\)off;/);
   t.is(source.indexOf("FEWMUL_HOT_LOAD(i32_load,") > source.indexOf("DEFINE_STORE(i32_store"), true, "after the originals");
   const undone = source
     .replace(/_at\(&instance->w2c_memory, (w2c_\w+), 0u/g, "(&instance->w2c_memory, (u64)($1)")
     .replace(/_at\(&instance->w2c_memory, (w2c_\w+), (\d+)u/g, "(&instance->w2c_memory, (u64)($1) + $2u")
     .replace(/\n\/\* fewmul \(host\/boards\/wasm2c-hot\.ts\): i32\.ctz[\s\S]*?#endif\n/, "")
-    .replace(/\n\n\/\* fewmul[\s\S]*FEWMUL_HOT_STORE\(i32_store, u32, u32\)\n/, "");
+    .replace(/\n#define FEWMUL_MIN_BYTES 0u\n\n\/\* fewmul[\s\S]*FEWMUL_HOT_STORE\(i32_store, u32, u32\)\n/, "");
   t.is(undone, MODULE, "nothing else changes");
+});
+
+test("the 32-bit check relies on the memory's initial size only: one memory of N pages gives N * 65536", (t) => {
+  const init = "\nvoid w2c_fewmul_init_memories(Z_fewmul_instance_t* instance) {\n  wasm_rt_allocate_memory(&instance->w2c_memory, 4, 65536);\n}\n";
+  t.regex(inlineAccessorsInLoops(MODULE + init).source, /\n#define FEWMUL_MIN_BYTES 262144u\n/);
+  t.regex(inlineAccessorsInLoops(MODULE.replace("\n#if WABT_BIG_ENDIAN", `${init}#if WABT_BIG_ENDIAN`)).source, /\n#define FEWMUL_MIN_BYTES 262144u\n/);
 });
 
 test("i32.ctz on Armv6-M: the de Bruijn table gives the index of every bit, 32 for 0", (t) => {
