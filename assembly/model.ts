@@ -7,32 +7,41 @@ import {
 import { OK, E_SPEC, E_NOMEM, E_NOT_READY, E_BATCH } from "./errors";
 import {
   SPEC, SPEC_BYTES, specValid, specMode, specQbp, specWindow, specLog2Batch, specLayers,
-  specLrStart, specLrEnd, specDecaySteps, specRandBits, specSize,
+  specLrStart, specLrEnd, specDecaySteps, specRandBits, specSize, specHeight, specWidth,
 } from "./spec";
+import { SIZE_CONV, SIZE_POOL, SIZE_UNITS } from "./shared/spec";
 import { product } from "./arith";
 import { arenaReset, arenaTake, arenaEnd, arenaCommit } from "./arena";
 import {
   arenaLayout, A_STATE_HEAD, A_WEIGHTS, A_BIAS, A_MEAN, A_SPREAD, A_ONLINE, A_INPUTS, A_LABELS, A_SCALES,
-  A_KEPT, A_ACTIVATIONS, A_ROW_POS, A_ROW_NEG, A_ROW_SUMS, A_PING, A_PONG, A_SCORES,
+  A_KEPT, A_ACTIVATIONS, A_ROW_POS, A_ROW_NEG, A_ROW_SUMS, A_PING, A_PONG, A_SCORES, A_POOLED,
+  A_PATCHES, A_PATCH_ERRORS, A_POOL_ERRORS, LAYER_CONV, CHUNK_LOG2_ROWS,
 } from "./shared/arena";
 import { half, rngLoad, rngSave, rngSeed, setFieldBits, resetStreams } from "./prng";
 import { denseForward, denseBackward } from "./kernels/dense";
+import { patches } from "./kernels/conv";
+import { pool } from "./kernels/pool";
 import { normForward, normBackward } from "./kernels/norm";
 import { denseUpdate } from "./kernels/update";
 import { hingeBackward, countCorrect, lastLossSum, argmax } from "./kernels/loss";
 import { writeHeader, sealState, checkState, O_RNG, O_STEP, O_LR, O_LOSS } from "./state";
 
 // Per-layer plan: one record of addresses (arena offsets) and sizes per layer, in static memory.
+// A conv layer is a dense layer of nIn = 9·cin rows over the patches of its input (one row
+// per sample and position: rows = batch·pixels), kernels/conv.ts.
 @unmanaged class LayerPlan {
   nIn: i32; nOut: i32;
   w: i32; bias: i32; mean: i32; spread: i32; // state tensors
   k: i32; grad: i32; kept: i32;               // unit scales, online error terms, kept rows
   x: i32; y: i32; buf: i32;                   // layer input, activations, sums/errors buffer
   lo: i32; hi: i32; shift: i32; boost: i32;   // QBP window, output shift, rate boost
+  conv: i32; pool: i32; h: i32; w_: i32;      // conv layer?, pooled?, input height and width
+  cin: i32; pixels: i32; out: i32; spare: i32; // input channels, h·w (1 dense), next input
+  pad0: i32; pad1: i32; pad2: i32; pad3: i32; pad4: i32; pad5: i32; pad6: i32; pad7: i32;
 }
-const PLAN_LOG2_BYTES = 6; // a record is a shift away: 16 fields of 4 bytes
+const PLAN_LOG2_BYTES = 7; // a record is a shift away: 32 fields of 4 bytes
 // @ts-ignore: compile-time check (AssemblyScript's static assertion)
-if (offsetof<LayerPlan>() != 1 << PLAN_LOG2_BYTES) ERROR("LayerPlan is not 64 bytes");
+if (offsetof<LayerPlan>() != 1 << PLAN_LOG2_BYTES) ERROR("LayerPlan is not 128 bytes");
 const PLAN: usize = memory.data(MAX_LAYERS << PLAN_LOG2_BYTES);
 
 // @ts-ignore: decorator
@@ -56,6 +65,10 @@ let acc: usize = 0;
 let scoresCopy: usize = 0;
 let ping: usize = 0; // sums and errors: neighbouring layers alternate between ping and pong
 let pong: usize = 0;
+let inputBytes = 0;         // per sample
+let patchBuf: usize = 0;    // a conv layer's patches, uint8 [batch·pixels][9·cin]
+let patchErr: usize = 0;    // one sample's patch errors, int32 [pixels][9·cin]
+let poolErr: usize = 0;     // errors of a pooled output, int32
 let lrStep: i32 = 0; // learning-rate shift increment per step, Q16
 
 export function specPtr(): usize { return SPEC; }
@@ -63,7 +76,7 @@ export function isReady(): bool { return ready; }
 export function inputsPtr(): usize { return inputs; }
 export function labelsPtr(): usize { return labels; }
 export function batchSize(): i32 { return batch; }
-export function inputCount(): i32 { return ready ? plan(0).nIn : 0; }
+export function inputCount(): i32 { return ready ? inputBytes : 0; }
 export function outputCount(): i32 { return ready ? plan(layers - 1).nOut : 0; }
 export function statePtr(): usize { return state; }
 export function stateLen(): u32 { return stateBytes; }
@@ -85,16 +98,22 @@ function place(tensor: i32, l: i32, bytes: i32): void {
     case A_SCALES: plan(l).k = <i32>p; break;
     case A_KEPT: plan(l).kept = <i32>p; break;
     case A_ACTIVATIONS: plan(l).y = <i32>p; break;
+    case A_POOLED: plan(l).out = <i32>p; break;
     case A_ROW_POS: rowPos = p; break;
     case A_ROW_NEG: rowNeg = p; break;
     case A_ROW_SUMS: acc = p; break; // row sums, then the update's sample list
+    case A_PATCHES: patchBuf = p; break;
+    case A_PATCH_ERRORS: patchErr = p; break;
+    case A_POOL_ERRORS: poolErr = p; break;
     case A_PING: ping = p; break;
     case A_PONG: pong = p; break;
     case A_SCORES: scoresCopy = p; break;
   }
 }
 
-function width(l: i32): i32 { return specSize(SPEC, l); }
+function layerIn(l: i32): i32 { return plan(l).nIn; }
+function layerOut(l: i32): i32 { return plan(l).nOut; }
+function layerShape(l: i32): i32 { return plan(l).pixels | (plan(l).conv << 16) | (plan(l).pool << 17); }
 
 /** Lays out the arena for the spec at SPEC; returns its end address, or 0 for a bad spec. */
 function layout(): usize {
@@ -105,22 +124,40 @@ function layout(): usize {
   log2Batch = specLog2Batch(SPEC);
   batch = 1 << log2Batch;
   online = log2Batch < ONLINE_LOG2_BATCH;
-  for (let l = 0; l < layers; l++) { plan(l).grad = 0; plan(l).kept = 0; plan(l).y = 0; } // tensors a layer may lack
+  // Each layer's geometry: a conv layer maps 9·cin patch values to cout channels at h·w pixels.
+  let h = specHeight(SPEC), w = specWidth(SPEC);
+  let c = specSize(SPEC, 0);
+  if (h == 0) { h = 1; w = 1; }
+  inputBytes = product(product(c, h), w);
+  for (let l = 0; l < layers; l++) {
+    let e = specSize(SPEC, l + 1);
+    let conv = (e & SIZE_CONV) != 0;
+    let nOut = e & SIZE_UNITS;
+    plan(l).nIn = conv ? product(9, c) : product(product(c, h), w);
+    plan(l).nOut = nOut;
+    plan(l).conv = conv ? LAYER_CONV : 0;
+    plan(l).pool = (e & SIZE_POOL) != 0 ? 1 : 0;
+    plan(l).h = h; plan(l).w_ = w; plan(l).cin = c;
+    plan(l).pixels = conv ? product(h, w) : 1;
+    if (!conv) { h = 1; w = 1; } else if (plan(l).pool) { h >>= 1; w >>= 1; }
+    c = nOut;
+    plan(l).grad = 0; plan(l).kept = 0; plan(l).y = 0; // tensors a layer may lack
+  }
   arenaReset();
-  arenaLayout(layers, width, log2Batch, mode == MODE_TC, online, place);
+  arenaLayout(layers, layerIn, layerOut, layerShape, inputBytes, log2Batch, mode == MODE_TC, online, place);
   stateBytes = <u32>(inputs - state);
 
   for (let l = 0; l < layers; l++) {
-    let nIn = width(l), nOut = width(l + 1);
-    plan(l).nIn = nIn; plan(l).nOut = nOut;
-    plan(l).x = l == 0 ? <i32>inputs : plan(l - 1).y;
+    let nIn = plan(l).nIn, nOut = plan(l).nOut;
+    if (!plan(l).pool) plan(l).out = plan(l).y;
+    plan(l).x = l == 0 ? <i32>inputs : plan(l - 1).out;
     let top = l == 0 ? QBP_TOP_PIXEL : QBP_TOP_HIDDEN;
     let lo = top - specWindow(SPEC) + 1;
     plan(l).hi = top; plan(l).lo = lo < 0 ? 0 : lo;
     plan(l).shift = l == layers - 1 ? OUTPUT_SHIFT : HIDDEN_SHIFT;
     // BinaryConnect's per-layer rate scale 1/W0^2 ~ (fan_in + fan_out) / 6, as a shift
-    // (rate / 8 · (nIn + nOut), rounded down to a power of two).
-    plan(l).boost = (31 - clz(nIn + nOut)) - 3;
+    // (rate / 8 · (nIn + nOut), rounded down to a power of two; a conv's fans: 9·cin + 9·cout).
+    plan(l).boost = (31 - clz(nIn + (plan(l).conv ? product(9, nOut) : nOut))) - 3;
     // Sums and errors of layer l share one buffer; neighbours alternate so backprop never
     // reads and writes the same one.
     plan(l).buf = <i32>(((layers - 1 - l) & 1) == 0 ? pong : ping);
@@ -206,13 +243,23 @@ function labelsValid(n: i32): bool {
 function forward(n: i32, stochastic: bool, batchStats: bool, first: bool, rate: i32): usize {
   for (let l = 0; l < layers; l++) {
     let buf = <usize>plan(l).buf;
-    denseForward(<usize>plan(l).x, plan(l).nIn, n, <usize>plan(l).w, plan(l).nOut, mode,
+    let rows = product(n, plan(l).pixels);
+    let conv = plan(l).conv != 0;
+    denseForward(layerInput(l, n), plan(l).nIn, rows, <usize>plan(l).w, plan(l).nOut, mode,
       stochastic, buf, rowPos, rowNeg, stochastic ? <usize>plan(l).kept : 0);
-    normForward(buf, plan(l).nOut, n, log2Batch, plan(l).shift, <usize>plan(l).bias,
+    normForward(buf, plan(l).nOut, rows, plan(l).shift, <usize>plan(l).bias,
       <usize>plan(l).mean, <usize>plan(l).spread, <usize>plan(l).k, batchStats, first,
-      <usize>plan(l).y, rate);
+      <usize>plan(l).y, conv ? -1 : rate);
+    if (plan(l).pool) pool(<usize>plan(l).y, plan(l).h, plan(l).w_, plan(l).nOut, n, <usize>plan(l).out, 0);
   }
   return <usize>plan(layers - 1).buf;
+}
+
+/** Layer l's dense input for n samples: its input, or for a conv layer the patches of it. */
+function layerInput(l: i32, n: i32): usize {
+  if (!plan(l).conv) return <usize>plan(l).x;
+  patches(<usize>plan(l).x, plan(l).h, plan(l).w_, plan(l).cin, n, patchBuf, false);
+  return patchBuf;
 }
 
 /**
@@ -252,17 +299,47 @@ export function trainBatch(n: i32): i32 {
   for (let l = layers - 1; l >= 0; l--) {
     let d = <usize>plan(l).buf;
     let nOut = plan(l).nOut, nIn = plan(l).nIn;
-    exponent = normBackward(d, nOut, n, log2Batch, <usize>plan(l).k, <usize>plan(l).bias,
+    let rows = product(n, plan(l).pixels);
+    let conv = plan(l).conv != 0;
+    exponent = normBackward(d, nOut, rows, log2Batch, <usize>plan(l).k, <usize>plan(l).bias,
       exponent, plan(l).shift, lrShift + RATE_LOG2_BATCH - log2Batch,
-      l == layers - 1 ? scoresCopy : <usize>plan(l).y, l < layers - 1, <usize>plan(l).grad, rate);
+      l == layers - 1 ? scoresCopy : <usize>plan(l).y, l < layers - 1, <usize>plan(l).grad, conv ? -1 : rate);
     let lo = plan(l).lo;
     let shift = exponent + (qbp ? lo : 0) + WEIGHT_SHIFT - lrShift - RATE_LOG2_BATCH + plan(l).boost;
+    let x = layerInput(l, n);
     if (l > 0) {
-      denseBackward(d, nOut, n, <usize>plan(l).kept, nIn, mode, <usize>plan(l - 1).y,
-        <usize>plan(l - 1).buf);
+      // Errors of the layer below's output: pooled ones go back through its pooling.
+      let pooled = plan(l - 1).pool != 0;
+      let target = pooled ? poolErr : <usize>plan(l - 1).buf;
+      if (conv) {
+        // One sample at a time: its patch errors, summed back onto the image they came from.
+        let cin = plan(l).cin, pixels = plan(l).pixels;
+        let image = <usize>product(pixels, cin);
+        memory.fill(target, 0, image << (log2Batch + 2));
+        let dp = d, xp = x, tp = target;
+        for (let b = 0; b < n; b++) {
+          denseBackward(dp, nOut, pixels, <usize>plan(l).kept, nIn, mode, xp, patchErr);
+          patches(tp, plan(l).h, plan(l).w_, cin, 1, patchErr, true);
+          dp += <usize>product(pixels, nOut) << 2;
+          xp += <usize>product(pixels, nIn);
+          tp += image << 2;
+        }
+      } else denseBackward(d, nOut, n, <usize>plan(l).kept, nIn, mode, x, target);
+      if (pooled) {
+        let below = plan(l - 1);
+        pool(<usize>below.y, below.h, below.w_, below.nOut, n, poolErr, <usize>below.buf);
+      }
     }
-    denseUpdate(<usize>plan(l).x, nIn, n, d, nOut, <usize>plan(l).w, acc, qbp, lo,
-      plan(l).hi, shift);
+    // The weight gradient in chunks of at most 2^CHUNK_LOG2_ROWS rows (a dense layer: one).
+    let left = rows;
+    let wp = <usize>plan(l).w;
+    while (left > 0) {
+      let take = left < (1 << CHUNK_LOG2_ROWS) ? left : 1 << CHUNK_LOG2_ROWS;
+      denseUpdate(x, nIn, take, d, nOut, wp, acc, qbp, lo, plan(l).hi, shift);
+      x += <usize>nIn << CHUNK_LOG2_ROWS;
+      d += <usize>nOut << (CHUNK_LOG2_ROWS + 2);
+      left -= take;
+    }
     // The sums above are w.r.t. integer activations (one = 2^HIDDEN_SHIFT): rescale to the
     // real-valued error the next normalisation step expects.
     exponent += HIDDEN_SHIFT;

@@ -3,7 +3,7 @@
 import {
   SPEC_BYTES, SPEC_O_MODE, SPEC_O_QBP, SPEC_O_WINDOW, SPEC_O_LOG2_BATCH, SPEC_O_LAYERS,
   SPEC_O_LR_START, SPEC_O_LR_END, SPEC_O_DECAY, SPEC_O_RAND_BITS, SPEC_O_SIZES, SPEC_O_VERSION, SPEC_O_RESERVED,
-  SPEC_MAX_SIZES, specFault, sizeFault,
+  SPEC_MAX_SIZES, SPEC_O_HEIGHT, SPEC_O_WIDTH, SIZE_UNITS, specFault, sizeFault, shapeFault,
 } from "./shared/spec";
 export { SPEC_BYTES };
 
@@ -28,16 +28,28 @@ export const SPEC: usize = memory.data(SPEC_BYTES);
 // @ts-ignore: decorator
 @inline export function specRandBits(s: usize): i32 { return load<u8>(s, SPEC_O_RAND_BITS); }
 // @ts-ignore: decorator
+@inline export function specHeight(s: usize): i32 { return load<u8>(s, SPEC_O_HEIGHT); }
+// @ts-ignore: decorator
+@inline export function specWidth(s: usize): i32 { return load<u8>(s, SPEC_O_WIDTH); }
+// @ts-ignore: decorator
 @inline export function specSize(s: usize, i: i32): i32 { return load<u16>(s + SPEC_O_SIZES + (<usize>i << 1)); }
 
-/** True when SPEC breaks none of the rules (assembly/shared/spec.ts specFault, sizeFault). */
+/** Size i of the spec at SPEC (with a conv layer's flags). */
+function sizeAt(i: i32): i32 { return specSize(SPEC, i); }
+
+/** True when SPEC breaks none of the rules (assembly/shared/spec.ts specFault, sizeFault, shapeFault). */
 export function specValid(): bool {
   let layers = specLayers(SPEC);
   if (specFault(
     load<u8>(SPEC, SPEC_O_VERSION), specMode(SPEC), load<u8>(SPEC, SPEC_O_QBP), specWindow(SPEC),
     specLog2Batch(SPEC), layers, specLrStart(SPEC), specLrEnd(SPEC), specRandBits(SPEC),
-    load<u8>(SPEC, SPEC_O_RESERVED) | load<u16>(SPEC, SPEC_O_RESERVED + 1),
+    load<u8>(SPEC, SPEC_O_RESERVED),
   ) != 0) return false;
-  for (let i = 0; i < SPEC_MAX_SIZES; i++) if (sizeFault(i, layers, specSize(SPEC, i)) != 0) return false;
+  let h = specHeight(SPEC);
+  let units = h != 0 ? SIZE_UNITS : 0xFFFF; // a conv net's layers carry flags (shapeFault checks them)
+  for (let i = 0; i < SPEC_MAX_SIZES; i++) {
+    if (sizeFault(i, layers, specSize(SPEC, i) & (i <= layers ? units : 0xFFFF)) != 0) return false;
+  }
+  return shapeFault(h, specWidth(SPEC), specLog2Batch(SPEC), layers, sizeAt) == 0;
   return true;
 }

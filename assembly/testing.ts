@@ -41,13 +41,11 @@ export {
 export function unit_scale(spread: i32): i32 { return unitScale(spread); }
 export function quantize_exponent(x: i32, lo: i32, hi: i32): i32 { return quantizeExponent(x, lo, hi); }
 
-// Conv-net kernels (not yet used by the training step).
-import { convSample, convForward, convBackward, convQuantize, convUpdate } from "./kernels/conv";
-import { poolForward, poolBackward } from "./kernels/pool";
-import { channelNormForward, channelNormBackward, fdiv } from "./kernels/channel-norm";
+// Conv-net kernels.
+import { patches } from "./kernels/conv";
+import { pool } from "./kernels/pool";
+import { fdiv } from "./arith";
 export function floor_div(s: i64, n: i32): i64 { return fdiv(s, n); }
-export {
-  channelNormForward as channel_norm_forward, channelNormBackward as channel_norm_backward,
-  convSample as conv_sample, convForward as conv_forward, convBackward as conv_backward,
-  convQuantize as conv_quantize, convUpdate as conv_update, poolForward as pool_forward, poolBackward as pool_backward,
-};
+export { patches };
+export function pool_forward(x: usize, h: i32, w: i32, c: i32, batch: i32, out: usize): void { pool(x, h, w, c, batch, out, 0); }
+export function pool_backward(dOut: usize, x: usize, h: i32, w: i32, c: i32, batch: i32, dIn: usize): void { pool(x, h, w, c, batch, dOut, dIn); }

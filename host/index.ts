@@ -8,6 +8,7 @@ export { loadBoard, listBoards, type BoardManifest } from "./boards/manifest.ts"
 export { loadDataset as readDataset, DATASET_KINDS, type DatasetKind, type LoadOptions as ReadDatasetOptions } from "./datasets/index.ts";
 export type { Dataset } from "./datasets/dataset.ts";
 export { parseSpec, formatSpec, encodeSpec, DEFAULT_SPEC, type ModelSpec } from "./module/spec.ts";
+export { parseModelSpec } from "./module/conv-spec.ts";
 export { readModelFile, type ModelFile } from "./export/model-file.ts";
 export { startEmulator, type EmulatorOptions, type RunningEmulator } from "./emulator/server.ts";
 export { Session } from "./protocol/session.ts";

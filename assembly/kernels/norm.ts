@@ -1,10 +1,13 @@
 // L1 batch normalisation (scale 2^-k · M, M a 4-bit mantissa), learned integer bias, ReLU.
-// For unit j over the batch: mean = sum(z) >> log2B, spread = sum|z - mean| >> log2B,
+// For unit j over the rows (a dense layer's samples; a conv layer's batch positions, its units
+// the channels): mean = fdiv(sum(z), rows), spread = fdiv(sum|z - mean|, rows) (64-bit sums;
+// for rows = 2^b the floor division is >> b),
 // 1.25·spread = 2^f · (1 + t/8 + ...), y = (z - mean) · M_t · 2^(F - f - 4) + beta with the
 // 4-bit mantissa M_t ~ 16 / (1 + (t + 0.5)/8) applied by shift-and-add (scale within 9 %).
 // Hidden layers store uint8 max(0, min(255, y)); the output layer keeps int32 y in place.
 import { RUNNING_SHIFT, HIDDEN_MAX, DELTA_BITS, DELTA_CAP, SCALE_MANTISSAS } from "../config";
 import { stochasticShift } from "./round";
+import { fdiv } from "../arith";
 
 /**
  * The scale of a unit, 1/(1.25·spread) (1.25 = sqrt(pi/2), the ratio of standard to mean
@@ -57,49 +60,49 @@ import { stochasticShift } from "./round";
 }
 
 /**
- * Normalises z [batch][n] (int32) unit by unit. `training`: batch statistics, which also
+ * Normalises z [rows][n] (int32) unit by unit. `training`: batch statistics, which also
  * move the running ones (or set them on the first step); otherwise the running ones.
  * k [n] receives each unit's packed scale (unitScale) for the backward pass.
  * `act` != 0: hidden layer, uint8 outputs written there; else scores stay in z.
  */
 export function normForward(
-  z: usize, n: i32, batch: i32, log2Batch: i32, outShift: i32,
+  z: usize, n: i32, rows: i32, outShift: i32,
   beta: usize, runMean: usize, runSpread: usize, k: usize,
   training: bool, first: bool, act: usize, online: i32,
 ): void {
   let stride = <usize>n << 2;
   let zEnd = z;
-  for (let b = 0; b < batch; b++) zEnd += stride;
+  for (let b = 0; b < rows; b++) zEnd += stride;
   for (let j = 0; j < n; j++) {
     let col = z + (<usize>j << 2);
     let mean: i32, spread: i32;
     if (training && online >= 0) {
       // Online: the spread about the running mean before this step, then both running
       // statistics move by 2^-online towards the batch's, and they normalise.
-      let s = 0, a = 0;
+      let s: i64 = 0, a: i64 = 0;
       let rm = load<i32>(runMean), rs = load<i32>(runSpread);
       for (let p = col; p < zEnd; p += stride) {
         let z0 = load<i32>(p);
-        s += z0;
+        s += <i64>z0;
         let v = z0 - rm;
         let m = v >> 31;
-        a += (v ^ m) - m;
+        a += <i64>((v ^ m) - m);
       }
-      rm += towards((s >> log2Batch) - rm, online);
-      rs += towards((a >> log2Batch) - rs, online);
+      rm += towards(<i32>fdiv(s, rows) - rm, online);
+      rs += towards(<i32>fdiv(a, rows) - rs, online);
       store<i32>(runMean, rm); store<i32>(runSpread, rs);
       mean = rm; spread = rs;
     } else if (training) {
-      let s = 0;
-      for (let p = col; p < zEnd; p += stride) s += load<i32>(p);
-      mean = s >> log2Batch;
-      let a = 0;
+      let s: i64 = 0;
+      for (let p = col; p < zEnd; p += stride) s += <i64>load<i32>(p);
+      mean = <i32>fdiv(s, rows);
+      let a: i64 = 0;
       for (let p = col; p < zEnd; p += stride) {
         let v = load<i32>(p) - mean;
         let m = v >> 31;
-        a += (v ^ m) - m;
+        a += <i64>((v ^ m) - m);
       }
-      spread = a >> log2Batch;
+      spread = <i32>fdiv(a, rows);
       let rm = load<i32>(runMean), rs = load<i32>(runSpread);
       if (first) { rm = mean; rs = spread; }
       else {
@@ -150,8 +153,7 @@ export function normForward(
   return m != 0 ? -sum : sum;
 }
 
-/** d − mean − term saturated at ±DELTA_CAP and stored at p; returns its magnitude (the
- * backward's last step per value, shared by the dense and the per-channel rule). */
+/** d − mean − term saturated at ±DELTA_CAP and stored at p; returns its magnitude. */
 // @ts-ignore: decorator
 @inline export function storeDelta(p: usize, w: i64): i32 {
   let v = w > DELTA_CAP ? <i32>DELTA_CAP : (w < -DELTA_CAP ? -<i32>DELTA_CAP : <i32>w);
@@ -187,24 +189,25 @@ export function normForward(
 }
 
 /**
- * Backward through normalisation, for the error d [batch][n] w.r.t. the layer's outputs
- * (block floating point: value = d · 2^exponent). Per unit j: updates the bias (stochastic
- * rounding), then forms the exact gradient of the MAD normalisation w.r.t. the normalised
- * value, v = d - mean_b(d) - 1.25 (sign(x̂) - mean_b(sign(x̂))) mean_b(d · x̂) (online: running
- * means of mean_b(d) and mean_b(d · x̂) in the variance form's d - gm - x̂ · gc), with x̂ = out - bias (the normalised value in units
+ * Backward through normalisation, for the error d [rows][n] w.r.t. the layer's outputs
+ * (block floating point: value = d · 2^exponent; rows: the batch, or a conv layer's batch
+ * positions). Per unit j: updates the bias (stochastic rounding), then forms the exact
+ * gradient of the MAD normalisation w.r.t. the normalised value, v = d - mean(d) - 1.25
+ * (sign(x̂) - mean(sign(x̂))) mean(d · x̂) with means over the rows by fdiv (online: running
+ * means of mean(d) and mean(d · x̂) in the variance form's d - gm - x̂ · gc), with x̂ = out - bias (the normalised value in units
  * of 2^-outShift; hidden layers read it from their clamped uint8 activations, so it stops at
  * the ReLU's bounds), scales unit j by 2^-k_j · M_j/16 and renormalises all units to one
  * exponent with mantissas below 2^DELTA_BITS. Returns the new exponent.
  * `out`: the uint8 activations (hidden) or a copy of the int32 scores (output layer).
  */
 export function normBackward(
-  d: usize, n: i32, batch: i32, log2Batch: i32, k: usize, beta: usize,
+  d: usize, n: i32, rows: i32, log2Batch: i32, k: usize, beta: usize,
   exponent: i32, outShift: i32, lrShift: i32, out: usize, hidden: bool,
   grad: usize, online: i32,
 ): i32 {
   let stride = <usize>n << 2;
   let dEnd = d;
-  for (let b = 0; b < batch; b++) dEnd += stride;
+  for (let b = 0; b < rows; b++) dEnd += stride;
   let kMax = 0;
   for (let j = 0; j < n; j++) { let kj = load<i32>(k + (<usize>j << 2)) & 255; if (kj > kMax) kMax = kj; }
   let outStride: usize = hidden ? <usize>n : stride;
@@ -223,20 +226,23 @@ export function normBackward(
     let op = out + (hidden ? <usize>j : <usize>j << 2);
     let bp = beta + (<usize>j << 2);
     let bias = load<i32>(bp);
-    let s = 0, signs = 0;
-    let c: i64 = 0;
+    let s: i64 = 0, c: i64 = 0;
+    let signs = 0;
     let o = op;
     for (let p = col; p < dEnd; p += stride) {
       let v = load<i32>(p);
       let x = (hidden ? <i32>load<u8>(o) : load<i32>(o)) - bias;
-      s += v;
+      s += <i64>v;
       signs += (x >> 31) | <i32>(x != 0); // sign(x̂)
       if (v != 0) c += mulWide(<i64>v, x); // masked: no work
       o += outStride;
     }
-    store<i32>(bp, bias - stochasticShift(s, biasShift));
-    let mean = s >> log2Batch;
-    c >>= <i64>log2Batch;
+    // The bias step's sum narrowed to |s >> t| < 2^30 (a conv layer sums B·H·W rows).
+    let t = 0;
+    while (s >> <i64>t >= (<i64>1 << 30) || s >> <i64>t <= -(<i64>1 << 30)) t++;
+    store<i32>(bp, bias - stochasticShift(<i32>(s >> <i64>t), biasShift + t));
+    let mean = <i32>fdiv(s, rows);
+    c = fdiv(c, rows);
     let tPos: i64 = 0, tNeg: i64 = 0, tZero: i64 = 0;
     if (online >= 0) {
       let gm = grad + (<usize>j << 2), gc = gm + (<usize>n << 2);
@@ -251,7 +257,7 @@ export function normBackward(
       // The MAD scale's term 1.25·c·(sign(x̂) − mean_b(sign(x̂))), in units of 2^-F, rounded
       // to d's units once per sign value.
       let g = c + (c >> 2);
-      let gs = mulWide(g, signs) >> <i64>log2Batch;
+      let gs = fdiv(mulWide(g, signs), rows);
       tPos = (g - gs + half) >> <i64>outShift;
       tNeg = (half - g - gs) >> <i64>outShift;
       tZero = (half - gs) >> <i64>outShift;

@@ -10,8 +10,10 @@
 //  |   running mean, running spread int32[nOut] (, online error terms: batch < 16)      |
 //  +------------------------------------------------------------------- state end ------+
 //  | batch inputs uint8[B][n0] | labels uint8[B] | per layer: k int32[nOut],             |
-//  |   kept rows u32 (layers > 0), activations uint8[B][nOut] (hidden) | row bits | acc | |
-//  | ping int32[B][max nOut] | pong int32[B][L > 2 ? max hidden : nL] (| scores copy)    |
+//  |   kept rows u32 (layers > 0), activations uint8[B·pixels][nOut] (hidden), pooled   |
+//  |   ones | row bits | acc | conv patches, one sample's patch errors, pooled errors    |
+//  | ping int32[B·pixels][nOut] | pong (the other layers) (| scores copy)                 |
+// A conv layer is a dense layer of nIn = 9·cin inputs over its patches: `pixels` rows per sample.
 //  +------------------------------------------------------------------- arena end ------+
 import { product } from "./arith.ts";
 import { STATE_O_LAYERS } from "./state.ts";
@@ -34,6 +36,17 @@ export const A_ROW_SUMS = 13;   // row sums, then the update's sample list
 export const A_PING = 14;       // sums and errors int32[B][max nOut]
 export const A_PONG = 15;       // sums and errors of the neighbouring layers
 export const A_SCORES = 16;     // one-layer nets: a copy of the scores for the backward pass
+export const A_POOLED = 17;     // per pooled conv layer: its pooled activations uint8[B·pixels/4][nOut]
+export const A_PATCHES = 18;    // the largest conv layer's patches uint8[B·pixels][9·cin]
+export const A_PATCH_ERRORS = 19; // one sample's patch errors int32[pixels][9·cin] (conv layers > 0)
+export const A_POOL_ERRORS = 20;  // errors of the largest pooled output int32[B·pixels/4][nOut]
+
+/** Rows of a conv layer's weight gradient per update call (update.ts's 32-bit lanes hold 256). */
+export const CHUNK_LOG2_ROWS = 8;
+
+/** Per-layer flags of the arena's `kind` callback. */
+export const LAYER_CONV = 1;
+export const LAYER_POOL = 2;
 
 /** Bytes a tensor of `bytes` occupies: the arena keeps every tensor 4-byte aligned. */
 export function aligned(bytes: i32): i32 { return (bytes + 3) & ~3; }
@@ -42,40 +55,62 @@ export function aligned(bytes: i32): i32 { return (bytes + 3) & ~3; }
 export function rowWords(n: i32): i32 { return (n + 31) >> 5; }
 
 /**
- * Calls take(tensor, layer, bytes) for each tensor (its bytes aligned) of a net with `layers` layers of widths
- * width(0) .. width(layers), at batch 2^log2Batch, in address order; layer -1 = not per layer.
- * `ternary`: TC mode (two kept bits per weight); `online`: small-batch normalisation state.
+ * Calls take(tensor, layer, bytes) for each tensor (its bytes aligned) of a net with `layers`
+ * layers, at batch 2^log2Batch, in address order; layer -1 = not per layer. Layer l maps nIn(l) inputs
+ * (a conv layer's: 9·cin) to nOut(l) units at shape(l) & 0xFFFF positions per sample (1 for
+ * dense layers), with its LAYER_* flags in shape(l) >> 16; `inputBytes` per sample. `ternary`: TC mode (two kept
+ * bits per weight); `online`: small-batch normalisation state.
  */
 export function arenaLayout(
-  layers: i32, width: (l: i32) => i32, log2Batch: i32, ternary: boolean, online: boolean,
+  layers: i32, nIn: (l: i32) => i32, nOut: (l: i32) => i32, shape: (l: i32) => i32,
+  inputBytes: i32, log2Batch: i32, ternary: boolean, online: boolean,
   take: (tensor: i32, layer: i32, bytes: i32) => void,
 ): void {
   take(A_STATE_HEAD, -1, STATE_O_LAYERS);
   for (let l = 0; l < layers; l++) {
-    let nOut = width(l + 1);
-    take(A_WEIGHTS, l, aligned(product(width(l), nOut) << 1));
-    take(A_BIAS, l, nOut << 2);
-    take(A_MEAN, l, nOut << 2);
-    take(A_SPREAD, l, nOut << 2);
-    if (online) take(A_ONLINE, l, (nOut << 3) + 4);
+    let n = nOut(l);
+    take(A_WEIGHTS, l, aligned(product(nIn(l), n) << 1));
+    take(A_BIAS, l, n << 2);
+    take(A_MEAN, l, n << 2);
+    take(A_SPREAD, l, n << 2);
+    if (online) take(A_ONLINE, l, (n << 3) + 4);
   }
-  take(A_INPUTS, -1, aligned(width(0) << log2Batch));
+  take(A_INPUTS, -1, aligned(inputBytes << log2Batch));
   take(A_LABELS, -1, aligned(1 << log2Batch));
-  let maxOut = 0, maxHidden = 0;
+  let maxOut = 0, chunk = 1 << log2Batch;
+  let patch = 0, patchErr = 0, pooled = 0, pingCells = 0, pongCells = 0;
   for (let l = 0; l < layers; l++) {
-    let nOut = width(l + 1);
-    if (nOut > maxOut) maxOut = nOut;
-    if (l < layers - 1 && nOut > maxHidden) maxHidden = nOut;
-    take(A_SCALES, l, nOut << 2);
-    if (l > 0) take(A_KEPT, l, product(width(l), rowWords(nOut)) << (ternary ? 3 : 2));
-    if (l < layers - 1) take(A_ACTIVATIONS, l, aligned(nOut << log2Batch));
+    let n = nOut(l);
+    let pixels = shape(l) & 0xFFFF, kind = shape(l) >> 16;
+    let cells = product(pixels, n); // outputs per sample
+    if (n > maxOut) maxOut = n;
+    // Sums and errors of layer l live in ping or pong by parity: each sized for its layers.
+    if (((layers - 1 - l) & 1) != 0) { if (cells > pingCells) pingCells = cells; } else if (cells > pongCells) pongCells = cells;
+    take(A_SCALES, l, n << 2);
+    if (l > 0) take(A_KEPT, l, product(nIn(l), rowWords(n)) << (ternary ? 3 : 2));
+    if (l < layers - 1) take(A_ACTIVATIONS, l, aligned(cells << log2Batch));
+    if ((kind & LAYER_POOL) != 0) {
+      take(A_POOLED, l, aligned((cells >> 2) << log2Batch));
+      if (cells > pooled) pooled = cells;
+    }
+    if ((kind & LAYER_CONV) != 0) {
+      let p = product(pixels, nIn(l));
+      if (p > patch) patch = p;
+      if (l > 0 && p > patchErr) patchErr = p;
+      chunk = 1 << CHUNK_LOG2_ROWS;
+    }
   }
-  let nLast = width(layers);
+  let nLast = nOut(layers - 1);
   take(A_ROW_POS, -1, rowWords(maxOut) << 2);
   take(A_ROW_NEG, -1, rowWords(maxOut) << 2);
-  take(A_ROW_SUMS, -1, (maxOut + (1 << log2Batch)) << 2);
-  take(A_PING, -1, maxOut << (log2Batch + 2));
-  take(A_PONG, -1, (layers > 2 ? maxHidden : nLast) << (log2Batch + 2));
-  // Deeper nets keep the scores in the buffer of the layer below, whose sums are dead by then.
+  take(A_ROW_SUMS, -1, (maxOut + chunk) << 2);
+  if (patch > 0) take(A_PATCHES, -1, aligned(patch << log2Batch));
+  if (patchErr > 0) take(A_PATCH_ERRORS, -1, patchErr << 2);
+  if (pooled > 0) take(A_POOL_ERRORS, -1, aligned(pooled << log2Batch)); // a quarter of the cells, int32
+  // Ping also holds the scores' copy of deeper nets (the buffer of the layer below the output,
+  // whose sums are dead by then).
+  if (layers > 1 && pingCells < nLast) pingCells = nLast;
+  take(A_PING, -1, pingCells << (log2Batch + 2));
+  take(A_PONG, -1, pongCells << (log2Batch + 2));
   if (layers == 1) take(A_SCORES, -1, nLast << (log2Batch + 2));
 }

@@ -2,7 +2,8 @@
 import { UserError } from "../errors.ts";
 import { loadBoard, type BoardManifest } from "../boards/manifest.ts";
 import { DATASET_KINDS, loadDataset, type DatasetKind, type Dataset } from "../datasets/index.ts";
-import { DEFAULT_SPEC, parseSpec, type ModelSpec } from "../module/spec.ts";
+import { DEFAULT_SPEC, validateSpec, type ModelSpec } from "../module/spec.ts";
+import { parseModelSpec } from "../module/conv-spec.ts";
 import { parseSocketUrl } from "../transports/socket.ts";
 
 // A default is stated once: by `default` (citty prints "(Default: …)") or, where the
@@ -56,12 +57,15 @@ export function int(name: string, value: string | undefined, fallback: number, m
  */
 export function modelFor(text: string | undefined, ds: Dataset, batch: number | undefined, steps: (batch: number) => number): ModelSpec {
   const base: ModelSpec = { ...DEFAULT_SPEC, sizes: [ds.features, 256, ds.classes] };
-  const spec = text ? asUsage(() => parseSpec(text, base)) : base;
+  const spec = text ? asUsage(() => parseModelSpec(text, base)) : base;
   if (batch !== undefined) spec.batch = batch;
   if (!text || !/decay=/.test(text)) spec.decaySteps = steps(spec.batch);
   if (spec.sizes[0] !== ds.features) throw new UserError(`model has ${spec.sizes[0]} inputs but ${ds.name} samples have ${ds.features}`, "E_SPEC");
+  if (spec.conv && spec.conv.input.join("x") !== ds.shape.join("x")) {
+    throw new UserError(`model input ${spec.conv.input.join("x")} but ${ds.name} images are ${ds.shape.join("x")}`, "E_SPEC");
+  }
   if (spec.sizes[spec.sizes.length - 1] < ds.classes) throw new UserError(`model has ${spec.sizes[spec.sizes.length - 1]} outputs but ${ds.name} has ${ds.classes} classes`, "E_SPEC");
-  return asUsage(() => parseSpec(`${spec.sizes.join("-")}`, spec)); // re-validates ranges (batch)
+  return asUsage(() => validateSpec(spec)); // re-validates ranges (batch)
 }
 
 /** A --model or --batch value that the spec rules refuse is a usage error (exit 2). */

@@ -8,6 +8,7 @@ import { HIDDEN_MAX, HIDDEN_SHIFT, OUTPUT_SHIFT, SCALE_MANTISSAS, WEIGHT_SHIFT }
 
 /** Fixed-point shifts F of the normalised outputs (hidden, output) and the largest activation. */
 export { HIDDEN_MAX, HIDDEN_SHIFT, OUTPUT_SHIFT };
+import { specArch } from "../module/spec.ts";
 
 export const EXPORT_MAGIC = 0x49584d46; // "FMXI" read as a little-endian u32
 export const EXPORT_VERSION = 2;
@@ -57,6 +58,7 @@ export function unitScale(spread: number): { k: number; mul: number } {
 
 /** The deterministic network of a model file, ready for inference. */
 export function exportModel(m: ModelFile): ExportedModel {
+  if (m.spec.conv) throw new UserError(`${m.path}: exporting conv nets (${specArch(m.spec)}) is not implemented yet; fewmul eval runs them on the device`, "E_SPEC");
   const tc = m.spec.mode === "tc";
   const half = WEIGHT_ONE >> 1;
   const layers = m.layers.map((s, l): ExportLayer => {

@@ -4,7 +4,7 @@
 import { readUserFile } from "../files.ts";
 import { UserError } from "../errors.ts";
 import { crc32 } from "../crc32.ts";
-import { checkSpecBytes, type ModelSpec } from "../module/spec.ts";
+import { checkSpecBytes, specArch, weightLayers, type ModelSpec } from "../module/spec.ts";
 import { stateSpecBytes, stateTensors } from "../module/state-layout.ts";
 import {
   STATE_HEADER_BYTES, STATE_MAGIC, STATE_O_DIGEST, STATE_O_HEADER_LEN, STATE_O_LAYERS, STATE_O_LENGTH, STATE_O_SPEC,
@@ -68,7 +68,7 @@ export function parseModelFile(blob: Uint8Array, path: string): ModelFile {
   }
   const slots = stateTensors(blob);
   const last = slots[slots.length - 1];
-  if (last.offset + last.count * last.size !== blob.length) fail(`model file length ${blob.length} does not match its spec ${spec.sizes.join("-")}`);
+  if (last.offset + last.count * last.size !== blob.length) fail(`model file length ${blob.length} does not match its spec ${specArch(spec)}`);
   const at = (name: string) => slots.find((s) => s.name === name)!;
   const i32 = (name: string) => {
     const s = at(name), out = new Int32Array(s.count);
@@ -76,11 +76,11 @@ export function parseModelFile(blob: Uint8Array, path: string): ModelFile {
     return out;
   };
   const layers: StateLayer[] = [];
-  for (let l = 0; l + 1 < spec.sizes.length; l++) {
+  for (const [l, { nIn, nOut }] of weightLayers(spec).entries()) {
     const w = at(`layer${l}.weights`), weights = new Int16Array(w.count);
     for (let i = 0; i < w.count; i++) weights[i] = view.getInt16(w.offset + 2 * i, true);
     layers.push({
-      nIn: spec.sizes[l], nOut: spec.sizes[l + 1], weights,
+      nIn, nOut, weights,
       bias: i32(`layer${l}.bias`), runningMean: i32(`layer${l}.running_mean`), runningSpread: i32(`layer${l}.running_spread`),
     });
   }

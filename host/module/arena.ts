@@ -3,16 +3,19 @@
 // start, which is also the start of the state blob.
 import { arenaLayout } from "../../assembly/shared/arena.ts";
 import { ONLINE_LOG2_BATCH } from "../../assembly/shared/state.ts";
-import type { ModelSpec } from "./spec.ts";
+import { type ModelSpec, weightLayers } from "./spec.ts";
+import { LAYER_CONV, LAYER_POOL } from "../../assembly/shared/arena.ts";
 
 /** One tensor: `tensor` an A_* code, `layer` -1 for tensors not per layer. */
 export interface ArenaTensor { tensor: number; layer: number; offset: number; bytes: number }
 
-export function arenaTensors(spec: Pick<ModelSpec, "sizes" | "batch" | "mode">): ArenaTensor[] {
+export function arenaTensors(spec: Pick<ModelSpec, "sizes" | "batch" | "mode" | "conv">): ArenaTensor[] {
   const out: ArenaTensor[] = [];
   let offset = 0;
   const log2Batch = 31 - Math.clz32(spec.batch);
-  arenaLayout(spec.sizes.length - 1, (l) => spec.sizes[l], log2Batch, spec.mode === "tc", log2Batch < ONLINE_LOG2_BATCH, (tensor, layer, bytes) => {
+  const w = weightLayers(spec);
+  const shape = (l: number) => w[l].pixels | (w[l].conv ? LAYER_CONV << 16 : 0) | (w[l].pool ? LAYER_POOL << 16 : 0);
+  arenaLayout(w.length, (l) => w[l].nIn, (l) => w[l].nOut, shape, spec.sizes[0], log2Batch, spec.mode === "tc", log2Batch < ONLINE_LOG2_BATCH, (tensor, layer, bytes) => {
     out.push({ tensor, layer, offset, bytes });
     offset += bytes;
   });

@@ -3,15 +3,13 @@
 // the class count last), its typed form and the shape of every layer. The integer rules of
 // the layers are in docs/model-format.md, "Convolutional nets".
 import { UserError } from "../errors.ts";
-import { applySpecOptions, DEFAULT_SPEC, type ModelSpec, validateSpecOptions } from "./spec.ts";
+import {
+  applySpecOptions, convSizes, DEFAULT_SPEC, type ModelSpec, type NetLayer, parseSpec, validateSpec, validateSpecOptions,
+} from "./spec.ts";
+export type { NetLayer };
 
 /** (channels, height, width), listed as in the text form; the pixels are stored channels-last (HWC). */
 export type Shape = readonly [channels: number, height: number, width: number];
-
-export type NetLayer =
-  | { kind: "conv"; channels: number }
-  | { kind: "pool" }
-  | { kind: "dense"; units: number };
 
 export interface ConvNetSpec extends Omit<ModelSpec, "sizes"> {
   input: Shape;
@@ -34,7 +32,7 @@ export interface PlannedLayer {
 
 /** Limits of the grammar (docs/model-format.md, "Convolutional nets"). */
 export const CONV_LIMITS = {
-  inputChannels: 64, side: 256, convChannels: 256, denseUnits: 4096, minClasses: 2, maxClasses: 255, weightLayers: 8,
+  inputChannels: 64, side: 255, convChannels: 256, denseUnits: 4096, minClasses: 2, maxClasses: 255, weightLayers: 8,
 } as const;
 
 /** Rows (samples x positions) a conv layer's per-channel normalisation needs per step. */
@@ -121,6 +119,7 @@ export function planLayers(spec: ConvNetSpec, text = formatConvSpec(spec)): Plan
       if (dense) specError(text, `${where} follows a dense layer: conv and pool layers come before the dense ones`);
       const [c, h, w] = shape;
       if (layer.kind === "pool") {
+        if (k === 0 || spec.layers[k - 1].kind !== "conv") specError(text, `${where}: a pool layer follows a conv layer`);
         if (h % 2 !== 0 || w % 2 !== 0) specError(text, `${where}: 2x2 pooling needs an even height and width, its input is ${c}x${h}x${w}`);
         out = [c, h >> 1, w >> 1];
       } else {
@@ -152,4 +151,19 @@ function layerLabel(layer: NetLayer, last: boolean): string {
 export function formatConvSpec(s: ConvNetSpec): string {
   const arch = [s.input.join("x"), ...s.layers.map((l, k) => layerLabel(l, k === s.layers.length - 1))].join("-");
   return `${arch}:${s.mode},batch=${s.batch},qbp=${s.qbp ? 1 : 0},window=${s.window},lr=${s.lrStart},lrend=${s.lrEnd},decay=${s.decaySteps},randbits=${s.randBits}`;
+}
+
+/** The device's typed form of a conv net (sizes, the layout encodeSpec writes). */
+export function toModelSpec(c: ConvNetSpec): ModelSpec {
+  const { input, layers, ...options } = c;
+  const spec: ModelSpec = { ...options, sizes: [], conv: { input: [...input], layers: layers.map((l) => ({ ...l })) } };
+  spec.sizes = convSizes(spec.conv!);
+  return validateSpec(spec);
+}
+
+/** Either grammar: a conv net ("1x28x28-c8-p-10...") or a dense one ("784-256-10..."). */
+export function parseModelSpec(text: string, base: ModelSpec = DEFAULT_SPEC): ModelSpec {
+  if (!/^\d+x/.test(text)) return parseSpec(text, base);
+  const { sizes: _, conv: __, ...options } = base;
+  return toModelSpec(parseConvSpec(text, options));
 }

@@ -5,12 +5,25 @@ import {
   LR_SHIFT_MAX, LR_SHIFT_MIN, MAX_LAYERS, MAX_LOG2_BATCH, MAX_OUTPUTS, MAX_UNITS, MIN_OUTPUTS,
   MODE_BC, MODE_TC, QBP_MAX_WINDOW, SPEC_BYTES, SPEC_O_DECAY, SPEC_O_LAYERS, SPEC_O_LOG2_BATCH,
   SPEC_O_LR_END, SPEC_O_LR_START, SPEC_O_MODE, SPEC_O_QBP, SPEC_O_RAND_BITS, SPEC_O_RESERVED,
-  SPEC_O_SIZES, SPEC_MAX_SIZES, SPEC_O_VERSION, SPEC_O_WINDOW, SPEC_VERSION, specFault, sizeFault,
+  SPEC_O_SIZES, SPEC_MAX_SIZES, SPEC_O_VERSION, SPEC_O_WINDOW, SPEC_VERSION, specFault, sizeFault, shapeFault,
   SPEC_F_VERSION, SPEC_F_MODE, SPEC_F_QBP, SPEC_F_WINDOW, SPEC_F_BATCH, SPEC_F_LAYERS, SPEC_F_LR_START,
-  SPEC_F_LR_END, SPEC_F_RAND_BITS, SPEC_F_WIDTH, SPEC_F_OUTPUTS, SPEC_F_UNUSED_SIZE,
+  SPEC_F_LR_END, SPEC_F_RAND_BITS, SPEC_F_WIDTH, SPEC_F_OUTPUTS, SPEC_F_UNUSED_SIZE, SPEC_F_SHAPE,
+  SPEC_O_HEIGHT, SPEC_O_WIDTH, SIZE_CONV, SIZE_POOL, SIZE_UNITS, MAX_INPUT_CHANNELS, MAX_CONV_CHANNELS, MIN_CONV_ROWS,
 } from "../../assembly/shared/spec.ts";
 
 export type WeightMode = "bc" | "tc";
+
+/** A layer of a conv net (host/module/conv-spec.ts, docs/model-format.md "Convolutional nets"). */
+export type NetLayer =
+  | { kind: "conv"; channels: number }
+  | { kind: "pool" }
+  | { kind: "dense"; units: number };
+
+/** A conv net's input shape (channels, height, width; pixels stored channels-last) and layers. */
+export interface ConvLayout {
+  input: readonly [channels: number, height: number, width: number];
+  layers: NetLayer[];
+}
 
 export interface ModelSpec {
   /** Layer widths: inputs, hidden..., outputs. */
@@ -29,6 +42,11 @@ export interface ModelSpec {
   decaySteps: number;
   /** Random bits per sampling decision: 1, 2, 4, 8 or 16. Default 8. */
   randBits: number;
+  /**
+   * A conv net's shape and layers; its `sizes` are then the input bytes per sample (C·H·W)
+   * and the outputs of each layer with weights (a conv layer's: its channels).
+   */
+  conv?: ConvLayout;
 }
 
 export { SPEC_BYTES, SPEC_VERSION };
@@ -52,16 +70,78 @@ export function encodeSpec(s: ModelSpec): Uint8Array {
   view.setInt8(SPEC_O_LR_END, s.lrEnd);
   view.setUint32(SPEC_O_DECAY, s.decaySteps, true);
   out[SPEC_O_RAND_BITS] = s.randBits;
-  s.sizes.forEach((n, i) => { if (i < SPEC_MAX_SIZES) view.setUint16(SPEC_O_SIZES + 2 * i, n, true); });
+  if (s.conv) {
+    // Input channels, then per weight layer its units, | SIZE_CONV, | SIZE_POOL when pooled.
+    out[SPEC_O_HEIGHT] = s.conv.input[1];
+    out[SPEC_O_WIDTH] = s.conv.input[2];
+    const sizes = [s.conv.input[0]];
+    for (const l of s.conv.layers) {
+      if (l.kind === "pool") sizes[sizes.length - 1] |= SIZE_POOL;
+      else sizes.push(l.kind === "conv" ? l.channels | SIZE_CONV : l.units);
+    }
+    out[SPEC_O_LAYERS] = sizes.length - 1;
+    sizes.forEach((n, i) => view.setUint16(SPEC_O_SIZES + 2 * i, n, true));
+  } else s.sizes.forEach((n, i) => view.setUint16(SPEC_O_SIZES + 2 * i, n, true));
   return out;
+}
+
+/** A weight layer as assembly/model.ts plans it: a conv layer is the dense layer over its patches. */
+export interface PlannedWeightLayer {
+  label: string; nIn: number; nOut: number; conv: boolean; pool: boolean;
+  /** Positions per sample (h·w; 1 for dense layers) and the input channels. */
+  pixels: number; cin: number;
+}
+
+/** The weight layers of a spec, in order (dense specs: one per size step). */
+export function weightLayers(spec: Pick<ModelSpec, "sizes" | "conv">): PlannedWeightLayer[] {
+  if (!spec.conv) {
+    return spec.sizes.slice(1).map((n, l) => ({ label: `${n}`, nIn: spec.sizes[l], nOut: n, conv: false, pool: false, pixels: 1, cin: spec.sizes[l] }));
+  }
+  const out: PlannedWeightLayer[] = [];
+  let [c, h, w] = spec.conv.input;
+  const layers = spec.conv.layers;
+  layers.forEach((l, k) => {
+    if (l.kind === "pool") return;
+    const pool = layers[k + 1]?.kind === "pool";
+    if (l.kind === "conv") {
+      out.push({ label: `c${l.channels}${pool ? "-p" : ""}`, nIn: 9 * c, nOut: l.channels, conv: true, pool, pixels: h * w, cin: c });
+      c = l.channels;
+      if (pool) { h >>= 1; w >>= 1; }
+    } else {
+      out.push({ label: k === layers.length - 1 ? `${l.units}` : `d${l.units}`, nIn: c * h * w, nOut: l.units, conv: false, pool: false, pixels: 1, cin: c * h * w });
+      c = l.units; h = 1; w = 1;
+    }
+  });
+  return out;
+}
+
+/** The sizes of a conv net: input bytes per sample, then each weight layer's outputs. */
+export function convSizes(c: ConvLayout): number[] {
+  const sizes = [c.input[0] * c.input[1] * c.input[2]];
+  for (const l of c.layers) if (l.kind !== "pool") sizes.push(l.kind === "conv" ? l.channels : l.units);
+  return sizes;
 }
 
 export function decodeSpec(bytes: Uint8Array): ModelSpec {
   const view = new DataView(bytes.buffer, bytes.byteOffset, SPEC_BYTES);
   const layers = bytes[SPEC_O_LAYERS];
-  const sizes: number[] = [];
+  let sizes: number[] = [];
   for (let i = 0; i <= layers; i++) sizes.push(view.getUint16(SPEC_O_SIZES + 2 * i, true));
+  let conv: ConvLayout | undefined;
+  if (bytes[SPEC_O_HEIGHT] !== 0 || bytes[SPEC_O_WIDTH] !== 0) {
+    // Flags kept in the numbers where they do not belong, so validateSpec refuses them.
+    const net: NetLayer[] = [];
+    for (const e of sizes.slice(1)) {
+      if (e & SIZE_CONV) {
+        net.push({ kind: "conv", channels: e & ~(SIZE_CONV | SIZE_POOL) });
+        if (e & SIZE_POOL) net.push({ kind: "pool" });
+      } else net.push({ kind: "dense", units: e });
+    }
+    conv = { input: [sizes[0], bytes[SPEC_O_HEIGHT], bytes[SPEC_O_WIDTH]], layers: net };
+    sizes = convSizes(conv);
+  }
   return {
+    ...(conv ? { conv } : {}),
     sizes, mode: bytes[SPEC_O_MODE] === MODE_TC ? "tc" : "bc", qbp: bytes[SPEC_O_QBP] === 1,
     window: bytes[SPEC_O_WINDOW], batch: 2 ** bytes[SPEC_O_LOG2_BATCH],
     lrStart: view.getInt8(SPEC_O_LR_START), lrEnd: view.getInt8(SPEC_O_LR_END),
@@ -91,10 +171,12 @@ export function checkSpecBytes(bytes: Uint8Array): ModelSpec {
   const view = new DataView(bytes.buffer, bytes.byteOffset, SPEC_BYTES);
   for (let i = 0; i < SPEC_MAX_SIZES; i++) {
     const n = view.getUint16(SPEC_O_SIZES + 2 * i, true);
-    const f = sizeFault(i, layers, n);
+    const f = sizeFault(i, layers, i <= layers && bytes[SPEC_O_HEIGHT] !== 0 ? n & SIZE_UNITS : n); // a conv net's layers carry flags
     if (f === SPEC_F_UNUSED_SIZE) specError(`size ${i} is set beyond the ${layers} layers`);
     if (f !== 0) specError(faultMessage(f, n));
   }
+  const size = (i: number) => view.getUint16(SPEC_O_SIZES + 2 * i, true);
+  if (shapeFault(bytes[SPEC_O_HEIGHT], bytes[SPEC_O_WIDTH], bytes[SPEC_O_LOG2_BATCH], layers, size) !== 0) specError(faultMessage(SPEC_F_SHAPE, ""));
   return spec;
 }
 
@@ -112,6 +194,7 @@ function faultMessage(fault: number, value: number | string): string {
     case SPEC_F_RAND_BITS: return `randbits ${value} (1, 2, 4, 8 or 16)`;
     case SPEC_F_WIDTH: return `layer width ${value} (1..${MAX_UNITS})`;
     case SPEC_F_OUTPUTS: return `${value} outputs (${MIN_OUTPUTS}..${MAX_OUTPUTS})`;
+    case SPEC_F_SHAPE: return "the conv net's layers break its grammar (docs/model-format.md, \"Convolutional nets\")";
     default: return "reserved bytes are not 0";
   }
 }
@@ -131,7 +214,42 @@ export function validateSpec(s: ModelSpec): ModelSpec {
   if (!isInteger(layers, 1, SPEC_MAX_SIZES - 1)) specError(faultMessage(SPEC_F_LAYERS, layers));
   for (const n of s.sizes) if (!isInteger(n, 0, 0xffff)) specError(faultMessage(SPEC_F_WIDTH, n));
   checkSpecFields(s);
+  if (s.conv) {
+    const bad = (what: string) => specError(what);
+    if (layers > MAX_LAYERS) bad(faultMessage(SPEC_F_LAYERS, layers));
+    validateConv(s.conv, s.batch, bad);
+  }
   return checkSpecBytes(encodeSpec(s)) && s;
+}
+
+/**
+ * A conv net's structure, the rules of assembly/spec.ts specValid: the input C 1..64 x H x W
+ * 1..255; conv layers (N 1..256, batch·H·W >= 8 rows), each optionally pooled (even sides),
+ * then dense layers whose flattened input is at most MAX_UNITS; the last layer dense.
+ */
+function validateConv(c: ConvLayout, batch: number, bad: (what: string) => void): void {
+  let [ch, h, w] = c.input;
+  if (!isInteger(ch, 1, MAX_INPUT_CHANNELS)) bad(`${ch} input channels (1..${MAX_INPUT_CHANNELS})`);
+  if (!isInteger(h, 1, 255) || !isInteger(w, 1, 255)) bad(`input ${h}x${w} pixels (height and width 1..255)`);
+  let image = true;
+  c.layers.forEach((l, k) => {
+    const where = `layer ${k + 1}`;
+    if (l.kind === "dense") {
+      if (image && ch * h * w > MAX_UNITS) bad(`${where}: the flattened ${ch}x${h}x${w} input has more than ${MAX_UNITS} values`);
+      image = false;
+      ch = l.units;
+    } else if (!image) bad(`${where}: conv and pool layers come before the dense ones`);
+    else if (l.kind === "conv") {
+      if (!isInteger(l.channels, 1, MAX_CONV_CHANNELS)) bad(`${where}: ${l.channels} conv channels (1..${MAX_CONV_CHANNELS})`);
+      if (batch * h * w < MIN_CONV_ROWS) bad(`${where}: batch ${batch} x ${h}x${w} positions, fewer than ${MIN_CONV_ROWS} rows for its statistics`);
+      ch = l.channels;
+    } else {
+      if (k === 0 || c.layers[k - 1].kind !== "conv") bad(`${where}: a pool layer follows a conv layer`);
+      if (h % 2 !== 0 || w % 2 !== 0) bad(`${where}: 2x2 pooling of ${h}x${w} pixels (even sides)`);
+      h >>= 1; w >>= 1;
+    }
+  });
+  if (image) bad("the last layer must be the dense output layer");
 }
 
 /** validateSpec's checks of everything but the sizes (shared with the conv grammar). */
@@ -162,7 +280,7 @@ export function parseSpec(text: string, base: ModelSpec = DEFAULT_SPEC): ModelSp
   const [head, ...options] = text.split(",");
   const [arch, mode, ...extra] = head.split(":");
   if (extra.length > 0) bad(`one ":" at most (784-256-10:tc)`);
-  if (/^\d+x/.test(arch)) bad("conv nets (CxHxW-cN-p-dN-classes) are not trained by the device module yet; dense specs look like 784-256-10");
+  if (/^\d+x/.test(arch)) bad("a conv net (CxHxW-cN-p-dN-classes): parse it with parseModelSpec; dense specs look like 784-256-10");
   if (!/^\d+(-\d+)+$/.test(arch)) bad("sizes must look like 784-256-10");
   const s: ModelSpec = { ...base, sizes: arch.split("-").map(Number) };
   applySpecOptions(text, mode, options, s);
@@ -200,6 +318,14 @@ export function applySpecOptions(text: string, mode: string | undefined, options
   }
 }
 
+/** The architecture part of the text form: "784-256-10" or "1x28x28-c8-p-d64-10". */
+export function specArch(s: ModelSpec): string {
+  if (!s.conv) return s.sizes.join("-");
+  const n = s.conv.layers.length;
+  const label = (l: NetLayer, k: number) => (l.kind === "pool" ? "p" : l.kind === "conv" ? `c${l.channels}` : k === n - 1 ? `${l.units}` : `d${l.units}`);
+  return [s.conv.input.join("x"), ...s.conv.layers.map(label)].join("-");
+}
+
 export function formatSpec(s: ModelSpec): string {
-  return `${s.sizes.join("-")}:${s.mode},batch=${s.batch},qbp=${s.qbp ? 1 : 0},window=${s.window},lr=${s.lrStart},lrend=${s.lrEnd},decay=${s.decaySteps},randbits=${s.randBits}`;
+  return `${specArch(s)}:${s.mode},batch=${s.batch},qbp=${s.qbp ? 1 : 0},window=${s.window},lr=${s.lrStart},lrend=${s.lrEnd},decay=${s.decaySteps},randbits=${s.randBits}`;
 }

@@ -4,7 +4,7 @@ import {
 } from "../../assembly/shared/state.ts";
 import { A_BIAS, A_INPUTS, A_MEAN, A_ONLINE, A_SPREAD, A_WEIGHTS } from "../../assembly/shared/arena.ts";
 import { arenaTensors } from "./arena.ts";
-import { decodeSpec, SPEC_BYTES } from "./spec.ts";
+import { decodeSpec, SPEC_BYTES, weightLayers } from "./spec.ts";
 
 /** The spec bytes inside a state blob. */
 export const stateSpecBytes = (blob: Uint8Array) => blob.subarray(STATE_O_SPEC, STATE_O_SPEC + SPEC_BYTES);
@@ -22,12 +22,13 @@ export function stateTensors(blob: Uint8Array): TensorSlot[] {
     { name: "reserved", offset: STATE_O_RESERVED, count: 1, size: 4 },
   ];
   // The state is the arena up to the batch inputs.
+  const weight = weightLayers(spec);
   for (const { tensor, layer: l, offset } of arenaTensors(spec)) {
     if (tensor === A_INPUTS) break;
-    const nOut = spec.sizes[l + 1];
+    const nOut = weight[l]?.nOut;
     const layer = `layer${l}`;
     switch (tensor) {
-      case A_WEIGHTS: slots.push({ name: `${layer}.weights`, offset, count: spec.sizes[l] * nOut, size: 2 }); break;
+      case A_WEIGHTS: slots.push({ name: `${layer}.weights`, offset, count: weight[l].nIn * nOut, size: 2 }); break;
       case A_BIAS: slots.push({ name: `${layer}.bias`, offset, count: nOut, size: 4 }); break;
       case A_MEAN: slots.push({ name: `${layer}.running_mean`, offset, count: nOut, size: 4 }); break;
       case A_SPREAD: slots.push({ name: `${layer}.running_spread`, offset, count: nOut, size: 4 }); break;

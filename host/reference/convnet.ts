@@ -23,10 +23,9 @@ import { denseBackwardMasked, denseForward, denseWeightGrad } from "./dense.ts";
 import type { BatchResult } from "./mlp.ts";
 import { type ReferenceOptions, type WeightKind, type WeightMode, usesQbp, weightKind } from "./options.ts";
 import { Xorshift128 } from "./prng.ts";
-import {
-  deterministicBinary, deterministicTernary, qbpRoundArray, qbpWindow, sampleBinary, sampleTernary,
-} from "./quantize.ts";
+import { qbpRoundArray, qbpWindow } from "./quantize.ts";
 import { learningRate } from "./schedule.ts";
+import { argmax, inferenceWeights, layerScales, sampleWeights, sgdUpdate } from "./steps.ts";
 
 const INPUT_SCALE = 1 / 256;
 
@@ -136,7 +135,7 @@ export class ReferenceConvNet {
       if (k < plan.length - 1) this.acts.push(new Float32Array(B * outs));
       this.grads.push(new Float32Array(B * outs));
     });
-    this.layerLrScales = resolveScales(fans, o.layerLrScales);
+    this.layerLrScales = layerScales(fans, o.layerLrScales);
     this.xq = new Float32Array(this.qbp ? B * maxIns : 0);
     this.idx = new Int32Array(maxWidth);
     this.val = new Float32Array(maxWidth);
@@ -166,10 +165,7 @@ export class ReferenceConvNet {
   computeGradients(images: Uint8Array, labels: Uint8Array, n: number): BatchResult {
     this.checkBatch(images, labels, n);
     this.loadInputs(images, n);
-    for (let l = 0; l < this.weights.length; l++) {
-      if (this.kind === "binary") sampleBinary(this.weights[l], this.sampled[l], this.rng);
-      else if (this.kind === "ternary") sampleTernary(this.weights[l], this.sampled[l], this.rng);
-    }
+    sampleWeights(this.kind, this.weights, this.sampled, this.rng);
     this.forward(this.sampled, n, true);
     const result = this.lossAndOutputGrad(labels, n);
     this.backward(n);
@@ -178,21 +174,7 @@ export class ReferenceConvNet {
 
   /** SGD with the current learning rate, clipping for BC/TC (as ReferenceMlp.applyUpdate). */
   applyUpdate(): void {
-    const lr = this.learningRate();
-    const clip = this.kind !== "real";
-    for (let l = 0; l < this.weights.length; l++) {
-      const w = this.weights[l];
-      const g = this.gradWeights[l];
-      const lrw = lr * this.layerLrScales[l];
-      for (let k = 0; k < w.length; k++) {
-        const v = w[k] - lrw * g[k];
-        w[k] = clip ? (v > 1 ? 1 : v < -1 ? -1 : v) : v;
-      }
-      const beta = this.bn[l].beta;
-      const gb = this.bn[l].gradBeta;
-      const lrBeta = lr * this.betaLrScale;
-      for (let j = 0; j < beta.length; j++) beta[j] -= lrBeta * gb[j];
-    }
+    sgdUpdate(this.kind, this.learningRate(), this.weights, this.gradWeights, this.layerLrScales, this.bn, this.betaLrScale);
     this.step++;
   }
 
@@ -223,12 +205,7 @@ export class ReferenceConvNet {
 
   private weightsFor(mode: WeightMode): Float32Array[] {
     if (this.kind === "real" || mode === "latent") return this.weights;
-    if (mode !== "deterministic") throw new RangeError(`unknown weight mode ${String(mode)}`);
-    this.evalWeights ??= this.weights.map((w) => new Float32Array(w.length));
-    for (let l = 0; l < this.weights.length; l++) {
-      if (this.kind === "binary") deterministicBinary(this.weights[l], this.evalWeights[l]);
-      else deterministicTernary(this.weights[l], this.evalWeights[l]);
-    }
+    this.evalWeights = inferenceWeights(this.kind, mode, this.weights, this.evalWeights);
     return this.evalWeights;
   }
 
@@ -321,18 +298,4 @@ export class ReferenceConvNet {
 
 const vol = (s: Shape) => s[0] * s[1] * s[2];
 
-function argmax(y: Float32Array, o: number, len: number): number {
-  let best = 0;
-  for (let k = 1; k < len; k++) if (y[o + k] > y[o + best]) best = k;
-  return best;
-}
 
-/** Per weight layer learning-rate factors: all 1, explicit, or "glorot" (fan_in + fan_out over the first layer's). */
-function resolveScales(fans: number[], s: ReferenceOptions["layerLrScales"]): number[] {
-  if (s === undefined) return fans.map(() => 1);
-  if (s === "glorot") return fans.map((f) => f / fans[0]);
-  if (!Array.isArray(s) || s.length !== fans.length || !s.every((v) => v >= 0)) {
-    throw new RangeError(`layerLrScales must be "glorot" or ${fans.length} numbers >= 0, got ${JSON.stringify(s)}`);
-  }
-  return [...s];
-}

@@ -34,10 +34,9 @@ import { BatchNorm } from "./batchnorm.ts";
 import { denseBackwardMasked, denseForward, denseWeightGrad } from "./dense.ts";
 import { type ReferenceOptions, type Variant, type WeightKind, type WeightMode, usesQbp, weightKind } from "./options.ts";
 import { Xorshift128 } from "./prng.ts";
-import {
-  deterministicBinary, deterministicTernary, qbpRoundArray, qbpWindow, sampleBinary, sampleTernary,
-} from "./quantize.ts";
+import { qbpRoundArray, qbpWindow } from "./quantize.ts";
 import { learningRate } from "./schedule.ts";
+import { argmax, inferenceWeights, layerScales, sampleWeights, sgdUpdate } from "./steps.ts";
 
 const INPUT_SCALE = 1 / 256;
 
@@ -97,7 +96,7 @@ export class ReferenceMlp {
     this.lrEnd = o.lrEnd;
     this.decaySteps = o.decaySteps;
     this.betaLrScale = o.betaLrScale ?? 1;
-    this.layerLrScales = resolveLayerScales(o.sizes, o.layerLrScales);
+    this.layerLrScales = layerScales(o.sizes.slice(1).map((n, l) => o.sizes[l] + n), o.layerLrScales);
     this.kind = weightKind(o.variant);
     this.qbp = usesQbp(o.variant);
     this.reluBounded = o.bnBackward === "relu-bounded";
@@ -166,11 +165,7 @@ export class ReferenceMlp {
   computeGradients(images: Uint8Array, labels: Uint8Array, n: number): BatchResult {
     this.checkBatch(images, labels, n);
     this.loadInputs(images, n);
-    if (this.kind === "binary") {
-      for (let l = 0; l < this.layers; l++) sampleBinary(this.weights[l], this.sampled[l], this.rng);
-    } else if (this.kind === "ternary") {
-      for (let l = 0; l < this.layers; l++) sampleTernary(this.weights[l], this.sampled[l], this.rng);
-    }
+    sampleWeights(this.kind, this.weights, this.sampled, this.rng);
     this.forward(this.sampled, n, true);
     const result = this.lossAndOutputGrad(labels, n);
     this.backward(n);
@@ -179,25 +174,7 @@ export class ReferenceMlp {
 
   /** The second half of `trainBatch`: SGD with the current learning rate, clipping for BC/TC. */
   applyUpdate(): void {
-    const lr = this.learningRate();
-    const clip = this.kind !== "real";
-    for (let l = 0; l < this.layers; l++) {
-      const w = this.weights[l];
-      const g = this.gradWeights[l];
-      const lrw = lr * this.layerLrScales[l];
-      if (clip) {
-        for (let k = 0; k < w.length; k++) {
-          const v = w[k] - lrw * g[k];
-          w[k] = v > 1 ? 1 : v < -1 ? -1 : v;
-        }
-      } else {
-        for (let k = 0; k < w.length; k++) w[k] -= lrw * g[k];
-      }
-      const beta = this.bn[l].beta;
-      const gb = this.bn[l].gradBeta;
-      const lrBeta = lr * this.betaLrScale;
-      for (let j = 0; j < beta.length; j++) beta[j] -= lrBeta * gb[j];
-    }
+    sgdUpdate(this.kind, this.learningRate(), this.weights, this.gradWeights, this.layerLrScales, this.bn, this.betaLrScale);
     this.step++;
   }
 
@@ -289,12 +266,7 @@ export class ReferenceMlp {
 
   private weightsFor(mode: WeightMode): Float32Array[] {
     if (this.kind === "real" || mode === "latent") return this.weights;
-    if (mode !== "deterministic") throw new RangeError(`unknown weight mode ${String(mode)}`);
-    if (!this.evalWeights) this.evalWeights = this.weights.map((w) => new Float32Array(w.length));
-    for (let l = 0; l < this.layers; l++) {
-      if (this.kind === "binary") deterministicBinary(this.weights[l], this.evalWeights[l]);
-      else deterministicTernary(this.weights[l], this.evalWeights[l]);
-    }
+    this.evalWeights = inferenceWeights(this.kind, mode, this.weights, this.evalWeights);
     return this.evalWeights;
   }
 
@@ -383,30 +355,7 @@ export class ReferenceMlp {
   }
 }
 
-function argmax(y: Float32Array, o: number, len: number): number {
-  let best = 0;
-  let bv = y[o];
-  for (let k = 1; k < len; k++) {
-    if (y[o + k] > bv) {
-      bv = y[o + k];
-      best = k;
-    }
-  }
-  return best;
-}
 
-function resolveLayerScales(sizes: number[], s: ReferenceOptions["layerLrScales"]): number[] {
-  const L = sizes.length - 1;
-  if (s === undefined) return new Array<number>(L).fill(1);
-  if (s === "glorot") {
-    const first = sizes[0] + sizes[1];
-    return Array.from({ length: L }, (_, l) => (sizes[l] + sizes[l + 1]) / first);
-  }
-  if (!Array.isArray(s) || s.length !== L || !s.every((v) => v >= 0)) {
-    throw new RangeError(`layerLrScales must be "glorot" or ${L} numbers >= 0, got ${JSON.stringify(s)}`);
-  }
-  return [...s];
-}
 
 function validate(o: ReferenceOptions): void {
   if (!Array.isArray(o.sizes) || o.sizes.length < 2 || !o.sizes.every((s) => Number.isInteger(s) && s >= 1)) {

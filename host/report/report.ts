@@ -11,7 +11,8 @@ import { exportModel } from "../export/format.ts";
 import type { ModelFile } from "../export/model-file.ts";
 import { DeviceModel } from "../module/device-model.ts";
 import { RELEASE_MODULE } from "../module/loader.ts";
-import { formatSpec, parseSpec, type ModelSpec } from "../module/spec.ts";
+import { formatSpec, specArch, type ModelSpec } from "../module/spec.ts";
+import { parseModelSpec } from "../module/conv-spec.ts";
 import { renderReport, type ReportData } from "./html.ts";
 import { memoryPlan } from "./memory-plan.ts";
 import { confusionMatrix, weightStats } from "./model-stats.ts";
@@ -57,10 +58,11 @@ export function reportData(s: ReportSources): ReportData {
   if (model && record && record.state_digest !== null && record.state_digest !== digest) {
     throw new UserError(`${model.path}: the run record belongs to another model (record digest ${record.state_digest}, model ${digest}); retrain or pass the matching files`, "E_REPORT");
   }
-  const spec: ModelSpec = model ? model.spec : parseSpec(validate!.model);
-  const exported = model ? exportModel(model) : undefined;
+  const spec: ModelSpec = model ? model.spec : parseModelSpec(validate!.model);
+  // The host's inference model (confusion matrix, weight shares): dense nets only so far.
+  const exported = model && !model.spec.conv ? exportModel(model) : undefined;
   let confusion: ReportData["confusion"];
-  if (model && s.test) {
+  if (model && s.test && exported) {
     confusion = { matrix: confusionMatrix(model, s.test, exported), dataset: `${s.test.name}, ${s.test.count} test samples` };
   } else if (model && record?.confusion && record.state_digest === digest) {
     confusion = { matrix: record.confusion, dataset: `${record.dataset.name}, ${record.dataset.test} test samples` };
@@ -69,12 +71,12 @@ export function reportData(s: ReportSources): ReportData {
   // the sizes the run recorded, unless the report is asked about another board
   const sizes = record && record.module_bytes !== null && record.board.id === s.board.id ? { module_bytes: record.module_bytes, firmware: record.firmware } : deviceSizes(s.board);
   return {
-    title: `fewmul ${record ? "training run" : validate ? "validation" : "model"}: ${spec.sizes.join("-")} ${spec.mode.toUpperCase()} on ${s.board.id}`,
+    title: `fewmul ${record ? "training run" : validate ? "validation" : "model"}: ${specArch(spec)} ${spec.mode.toUpperCase()} on ${s.board.id}`,
     model: formatSpec(spec),
     modelFile: model ? { path: model.path, digest: digest! } : undefined,
     board: { id: s.board.id, name: s.board.name, ram: s.board.ram },
     run: record, validate, confusion,
-    weights: model ? { mode: spec.mode, layers: weightStats(model, exported) } : undefined,
+    weights: model && exported ? { mode: spec.mode, layers: weightStats(model, exported) } : undefined,
     memory: { entries: memoryPlan(spec, required), required },
     sizes,
   };

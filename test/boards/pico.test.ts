@@ -27,6 +27,8 @@ import { mnistSubsets, nodeEmulatorSession, trappingModule } from "./helpers.ts"
 
 const PICO = loadBoard("pico");
 const MODEL = "784-32-10:tc,batch=16";
+/** A small conv net (113 KiB at batch 4): conv, pooling, a second conv, the dense output. */
+const CONV_MODEL = "1x28x28-c2-p-c4-p-10:tc,batch=4";
 const work = mkdtempSync(join(tmpdir(), "fewmul-pico-"));
 let release: FirmwareBuild;
 let trapping: FirmwareBuild;
@@ -121,18 +123,20 @@ test.serial("boot: a damaged boot2 is refused as the bootrom refuses it (USB boo
   await emu.close();
 });
 
-test.serial("validate (CLI) on the emulated Pico: state digest identical with Node after every batch", async (t) => {
-  const device = pico(release);
-  const emulator = await startEmulator({ board: PICO, listen: "socket://127.0.0.1:0", device });
-  try {
-    const v = await cli(["validate", "--board", "pico", "--port", emulator.port, "--batches", "3", "--model", MODEL, "--json"]);
-    t.is(v.code, 0, v.stderr);
-    t.deepEqual(JSON.parse(v.stdout), { identical: true, batches: 3, first_divergence: null });
-    t.deepEqual(device.faults, []);
-  } finally {
-    await emulator.close();
-  }
-});
+for (const [what, model, batches] of [["", MODEL, 3], [", a conv net", CONV_MODEL, 2]] as const) {
+  test.serial(`validate (CLI) on the emulated Pico${what}: state digest identical with Node after every batch`, async (t) => {
+    const device = pico(release);
+    const emulator = await startEmulator({ board: PICO, listen: "socket://127.0.0.1:0", device });
+    try {
+      const v = await cli(["validate", "--board", "pico", "--port", emulator.port, "--batches", String(batches), "--model", model, "--json"]);
+      t.is(v.code, 0, v.stderr);
+      t.deepEqual(JSON.parse(v.stdout), { identical: true, batches, first_divergence: null });
+      t.deepEqual(device.faults, []);
+    } finally {
+      await emulator.close();
+    }
+  });
+}
 
 /**
  * Trains `batches` batches queued at once, as `fewmul train` does: the session sends the next

@@ -64,6 +64,14 @@ async function boardSession(id: string, path: string): Promise<{ session: Sessio
 const emulatorSession = () => nodeEmulatorSession(releaseWasm, loadBoard("emulator").checkpoint_bytes, 4 << 20);
 
 for (const id of BOARDS) {
+  test.serial(`${id}: validate (CLI) a conv net, per-batch digests identical with Node`, async (t) => {
+    await withBoard(t, id, release.get(id)!, async (qemu) => {
+      const v = await cli(["validate", "--board", id, "--port", qemu.path!, "--batches", "3", "--model", "1x28x28-c4-p-c8-p-10:tc,batch=8", "--json"]);
+      t.is(v.code, 0, v.stderr);
+      t.deepEqual(JSON.parse(v.stdout), { identical: true, batches: 3, first_divergence: null });
+    });
+  });
+
   test.serial(`${id}: validate (CLI), per-batch digests and eval accuracy identical with Node, 784-256-10 fits`, async (t) => {
     await withBoard(t, id, release.get(id)!, async (qemu) => {
       // 1. the CLI, unchanged, over the pty: identical state digest after every batch

@@ -4,7 +4,7 @@
  * term (the kernels choose the valid kernel rows instead), JS numbers (exact to 2^53).
  * Sampled weights are s[r][co] with row r = (ky·3 + kx)·cin + ci.
  */
-import { BC, DELTA_LIMIT, i32, quantizeExponent, type Rng, roundShift, sampleRow, shr, signRow, sround, unitScale, WEIGHT_ONE } from "./oracle.ts";
+import { BC, DELTA_LIMIT, i32, type Rng, roundShift, sampleRow, shr, signRow, sround, unitScale, WEIGHT_ONE } from "./oracle.ts";
 
 export interface Geometry { h: number; w: number; cin: number; cout: number; batch: number }
 
@@ -88,43 +88,47 @@ export function poolBackward(dOut: ArrayLike<number>, x: ArrayLike<number>, h: n
   return dIn;
 }
 
-/** QBP exponents of the whole input, drawn once per value in storage order; -1 = none (zero). */
-export function quantizeAll(rng: Rng, x: ArrayLike<number>, lo: number, hi: number): number[] {
-  return Array.from(x, (v) => (v === 0 ? -1 : quantizeExponent(rng, v, lo, hi)));
+/**
+ * The patch matrix [batch·h·w][9·cin]: row (b, y, x) holds in[b][y+ky−1][x+kx−1][ci] in the
+ * order (ky, kx, ci), 0 outside the image (zero padding). The conv layer is the dense layer
+ * on these rows.
+ */
+export function patchesOf(x: ArrayLike<number>, g: { h: number; w: number; cin: number; batch: number }): number[] {
+  const out: number[] = [];
+  for (let b = 0; b < g.batch; b++) for (let y = 0; y < g.h; y++) for (let xx = 0; xx < g.w; xx++) {
+    for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) for (let ci = 0; ci < g.cin; ci++) {
+      const iy = y + ky - 1, ix = xx + kx - 1;
+      out.push(iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? x[at(g, g.cin, b, iy, ix, ci)] : 0);
+    }
+  }
+  return out;
 }
 
 /**
- * Step 6, weight gradient and update, row (ky, kx, ci) by row, co in order: acc = sum of
- * d · 2^(q − lo) (QBP) or d · x (exact) over samples and output pixels whose input is inside;
- * narrowed to |acc| < 2^30 by t; w −= sround(floor(acc / 2^t), shift + t), clipped to ±2^14.
+ * Step 6, weight gradient and update, exact products (qbp = 0), written as the direct sum:
+ * row (ky, kx, ci) by row, co in order, acc = sum of d · x over samples and output pixels
+ * whose input is inside; w −= sround(acc, shift), clipped to ±2^14. (With at most 256 rows
+ * this is one update call; more rows are updated 256 at a time, as the document says.)
  */
 export function convUpdate(
-  rng: Rng, x: ArrayLike<number>, q: number[] | undefined, g: Geometry, d: ArrayLike<number>, w: ArrayLike<number>,
-  lo: number, shift: number,
-): { w: Int16Array; widest: number } {
+  rng: Rng, x: ArrayLike<number>, g: Geometry, d: ArrayLike<number>, w: ArrayLike<number>, shift: number,
+): Int16Array {
   const out = Int16Array.from(w);
-  let widest = 0;
   for (let r = 0; r < 9 * g.cin; r++) {
     const ky = Math.floor(r / (3 * g.cin)), kx = Math.floor(r / g.cin) % 3, ci = r % g.cin;
     const acc = new Array(g.cout).fill(0);
     for (let b = 0; b < g.batch; b++) for (let y = 0; y < g.h; y++) for (let xx = 0; xx < g.w; xx++) {
       const iy = y + ky - 1, ix = xx + kx - 1;
       if (!inside(g, iy, ix)) continue;
-      const i = at(g, g.cin, b, iy, ix, ci);
-      const m = q ? (q[i] < 0 ? 0 : 2 ** (q[i] - lo)) : x[i];
-      if (m === 0) continue;
+      const m = x[at(g, g.cin, b, iy, ix, ci)];
       for (let co = 0; co < g.cout; co++) acc[co] += d[at(g, g.cout, b, y, xx, co)] * m;
     }
     for (let co = 0; co < g.cout; co++) {
-      if (!Number.isSafeInteger(acc[co])) throw new RangeError(`acc ${acc[co]} is not exact`);
-      widest = Math.max(widest, Math.abs(acc[co]));
-      let t = 0;
-      while (Math.abs(Math.floor(acc[co] / 2 ** t)) >= 2 ** 30) t++;
-      const nw = w[r * g.cout + co] - sround(rng, Math.floor(acc[co] / 2 ** t), shift + t);
+      const nw = w[r * g.cout + co] - sround(rng, i32(acc[co], "acc"), shift);
       out[r * g.cout + co] = Math.max(-WEIGHT_ONE, Math.min(WEIGHT_ONE, nw));
     }
   }
-  return { w: out, widest };
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 /**
- * The conv-net kernels (assembly/kernels/conv.ts, pool.ts) against conv-oracle.ts, the plain
+ * The conv-net kernels (assembly/kernels/conv.ts, pool.ts) and their composition with the
+ * dense kernels, as assembly/model.ts runs a conv layer, against conv-oracle.ts, the plain
  * reading of docs/model-format.md "Convolutional nets": exact integers, same random draws.
  */
 import test from "ava";
 import * as oracle from "./conv-oracle.ts";
 import { Gen } from "./gen.ts";
-import { BC, TC, packRows, rngFor, unitScale, wordsFor } from "./oracle.ts";
-import { alloc, fresh, getI16, getI32, getU32, getU8, k, put, rngState, sameArray } from "./wasm.ts";
+import { BC, TC, denseUpdate, packRows, rngFor, unitScale, wordsFor } from "./oracle.ts";
+import { alloc, fresh, getI16, getI32, getU32, getU8, k, mem, put, rngState, sameArray } from "./wasm.ts";
 
 test.beforeEach(() => fresh());
 
@@ -21,77 +22,106 @@ const SHAPES: oracle.Geometry[] = [
 ];
 
 const modeName = (m: number) => (m === TC ? "TC" : "BC");
-const keptWords = (g: oracle.Geometry, mode: number) => 9 * g.cin * wordsFor(g.cout) * (mode === TC ? 2 : 1);
+const rowsOf = (g: oracle.Geometry) => g.batch * g.h * g.w;
 
-/** conv_sample into a fresh kept buffer. */
-function wasmSample(w: Int16Array, g: oracle.Geometry, mode: number, stochastic: boolean): Uint32Array {
-  const kept = alloc(keptWords(g, mode) * 4);
-  k.conv_sample(put(w), g.cin, g.cout, mode, stochastic ? 1 : 0, kept);
-  return getU32(kept, keptWords(g, mode));
+/** Kept rows [9·cin] back to s[r][co] in {-1, 0, +1}. */
+function unpackRows(kept: Uint32Array, g: oracle.Geometry, mode: number): number[][] {
+  const words = wordsFor(g.cout), per = words * (mode === TC ? 2 : 1);
+  return Array.from({ length: 9 * g.cin }, (_, r) => Array.from({ length: g.cout }, (_, co) => {
+    const bit = (v: number) => (kept[r * per + v * words + (co >> 5)] >>> (co & 31)) & 1;
+    if (mode === TC) return bit(0) - bit(1);
+    return bit(0) ? 1 : -1;
+  }));
 }
 
-test("conv_sample draws the 9·cin rows in order (ky, kx, ci), as dense rows, and leaves the generator where the document does", (t) => {
+/** The module's patches of x. */
+function wasmPatches(x: Uint8Array, g: oracle.Geometry): number {
+  const p = alloc(rowsOf(g) * 9 * g.cin);
+  mem.u8(p, rowsOf(g) * 9 * g.cin).fill(0xA5); // every value must be written
+  k.patches(put(x), g.h, g.w, g.cin, g.batch, p, 0);
+  return p;
+}
+
+test("patches: the 3x3 window of every pixel in the order (ky, kx, c), 0 outside the image", (t) => {
   const gen = new Gen(1);
   for (const g of SHAPES) {
-    for (const mode of [BC, TC]) {
-      for (const bits of [1, 8, 16]) {
-        fresh();
-        const w = gen.weights(9 * g.cin * g.cout);
-        k.rng_seed(5, 6);
-        k.rng_field_bits(bits);
-        const rng = rngFor(5, 6, bits);
-        const got = wasmSample(w, g, mode, true);
-        const s = oracle.convSample(rng, w, g, mode);
-        sameArray(t, got, packRows(s, mode), `${modeName(mode)} randbits ${bits} ${JSON.stringify(g)}`);
-        t.deepEqual(rngState(), rng.gen.state());
-      }
+    fresh();
+    const x = gen.pixels(rowsOf(g) * g.cin, 0.3);
+    const got = getU8(wasmPatches(x, g), rowsOf(g) * 9 * g.cin);
+    sameArray(t, got, oracle.patchesOf(x, g), JSON.stringify(g), 9 * g.cin);
+  }
+});
+
+test("patches back: every patch value is added onto the image value it was read from", (t) => {
+  const gen = new Gen(11);
+  for (const g of SHAPES) {
+    for (const batch of [1, g.batch]) {
       fresh();
-      const w = gen.weights(9 * g.cin * g.cout);
-      sameArray(t, wasmSample(w, g, mode, false), packRows(oracle.convSample(undefined, w, g, mode), mode), `${modeName(mode)} deterministic`);
+      const n = batch * g.h * g.w;
+      const p = gen.deltas(n * 9 * g.cin);
+      const start = gen.deltas(n * g.cin);
+      const img = put(start);
+      k.patches(img, g.h, g.w, g.cin, batch, put(p), 1);
+      // The adjoint of the forward, from the oracle's patch of index positions.
+      const want = Array.from(start);
+      const where = oracle.patchesOf(Array.from({ length: n * g.cin }, (_, i) => i + 1), { ...g, batch });
+      where.forEach((src, i) => { if (src !== 0) want[src - 1] += p[i]; });
+      sameArray(t, getI32(img, n * g.cin), want, `${JSON.stringify(g)} batch ${batch}`, g.cin);
     }
   }
 });
 
-test("conv_forward equals the document's sum over the valid 3x3 window (zero padding), BC and TC", (t) => {
+/** The conv forward as model.ts runs it: patches, then dense_forward; returns z and the kept rows. */
+function wasmConvForward(x: Uint8Array, g: oracle.Geometry, w: Int16Array, mode: number, stochastic: boolean) {
+  const rows = rowsOf(g), words = wordsFor(g.cout), keptWords = 9 * g.cin * words * (mode === TC ? 2 : 1);
+  const p = wasmPatches(x, g);
+  const z = alloc(rows * g.cout * 4), kept = alloc(keptWords * 4);
+  mem.i32(z, rows * g.cout).fill(0x5a5a5a5a); // the kernel must clear z
+  k.dense_forward(p, 9 * g.cin, rows, put(w), g.cout, mode, stochastic ? 1 : 0, z, alloc(words * 4), alloc(words * 4), kept);
+  return { z: getI32(z, rows * g.cout), kept: getU32(kept, keptWords), p };
+}
+
+test("conv forward (patches, dense_forward) equals the document's sum over the valid 3x3 window, BC and TC", (t) => {
   const gen = new Gen(2);
   for (const g of SHAPES) {
     for (const mode of [BC, TC]) {
-      for (const pixels of [true, false]) {
+      for (const stochastic of [true, false]) {
         fresh();
-        const n = g.batch * g.h * g.w;
-        const x = pixels ? gen.pixels(n * g.cin, 0.4) : gen.activations(n * g.cin);
+        const x = stochastic ? gen.pixels(rowsOf(g) * g.cin, 0.4) : gen.activations(rowsOf(g) * g.cin);
         const w = gen.weights(9 * g.cin * g.cout);
-        const s = oracle.convSample(undefined, w, g, mode);
-        const z = alloc(n * g.cout * 4);
-        new Int32Array(k.memory.buffer, z, n * g.cout).fill(0x5a5a5a5a); // the kernel must clear z
-        k.conv_forward(put(x), g.h, g.w, g.cin, g.batch, put(packRows(s, mode)), g.cout, mode, z);
-        sameArray(t, getI32(z, n * g.cout), oracle.convForward(x, g, s, mode), `${modeName(mode)} ${JSON.stringify(g)}`, g.cout);
+        k.rng_seed(3, 4);
+        const got = wasmConvForward(x, g, w, mode, stochastic);
+        // The rows the forward drew (rows no patch uses are not drawn; they add nothing).
+        const s = stochastic ? unpackRows(got.kept, g, mode) : oracle.convSample(undefined, w, g, mode);
+        sameArray(t, got.z, oracle.convForward(x, g, s, mode), `${modeName(mode)} ${stochastic ? "sampled" : "signs"} ${JSON.stringify(g)}`, g.cout);
       }
     }
   }
 });
 
-test("conv_forward by hand: one +1 weight at (ky, kx) = (0, 2) moves the image up-right by one pixel", (t) => {
+test("conv forward by hand: one +1 weight at (ky, kx) = (0, 2) moves the image up-right by one pixel", (t) => {
   const g = { h: 3, w: 3, cin: 1, cout: 1, batch: 1 };
-  const s = Array.from({ length: 9 }, (_, r) => [r === 2 ? 1 : 0]);
-  const z = alloc(36);
-  k.conv_forward(put(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9])), 3, 3, 1, 1, put(packRows(s, TC)), 1, TC, z);
+  const w = Int16Array.from({ length: 9 }, (_, r) => (r === 2 ? 16384 : 0)); // TC signs: 0 below 1/2
+  const got = wasmConvForward(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), g, w, TC, false);
   // z(y, x) = in(y - 1, x + 1), 0 where that falls outside.
-  t.deepEqual([...getI32(z, 9)], [0, 0, 0, 2, 3, 0, 5, 6, 0]);
+  t.deepEqual([...got.z], [0, 0, 0, 2, 3, 0, 5, 6, 0]);
 });
 
-test("conv_backward equals the document's transposed sum, 0 where the input activation is 0 or 255", (t) => {
+test("conv error backprop (dense_backward per sample, patches back) equals the document's transposed sum, 0 where the input is 0 or 255", (t) => {
   const gen = new Gen(3);
   for (const g of SHAPES) {
     for (const mode of [BC, TC]) {
       fresh();
-      const n = g.batch * g.h * g.w;
+      const n = rowsOf(g), pixels = g.h * g.w;
       const act = gen.activations(n * g.cin);
       const d = gen.deltas(n * g.cout);
       const s = oracle.convSample(undefined, gen.weights(9 * g.cin * g.cout), g, mode);
-      const out = alloc(n * g.cin * 4);
-      new Int32Array(k.memory.buffer, out, n * g.cin).fill(0x5a5a5a5a);
-      k.conv_backward(put(d), g.h, g.w, g.cout, g.batch, put(packRows(s, mode)), g.cin, mode, put(act), out);
+      const p = wasmPatches(act, g), kept = put(packRows(s, mode)), pd = put(d);
+      const out = alloc(n * g.cin * 4), patchErr = alloc(pixels * 9 * g.cin * 4);
+      for (let b = 0; b < g.batch; b++) {
+        k.dense_backward(pd + b * pixels * g.cout * 4, g.cout, pixels, kept, 9 * g.cin, mode, p + b * pixels * 9 * g.cin, patchErr);
+        k.patches(out + b * pixels * g.cin * 4, g.h, g.w, g.cin, 1, patchErr, 1);
+      }
       const want = oracle.convBackward(d, g, s, act);
       sameArray(t, getI32(out, n * g.cin), want, `${modeName(mode)} ${JSON.stringify(g)}`, g.cin);
       t.true(want.some((v, i) => v !== 0 && act[i] !== 0) && act.some((a) => a === 255), "the data exercises sums and masks");
@@ -124,77 +154,57 @@ test("pool_forward keeps the first maximum; pool_backward routes each error to i
   t.deepEqual([...getI32(dIn, 8)], [0, 7, 5, 0, 0, 0, 0, 0]);
 });
 
-test("conv_quantize draws one exponent per input value in storage order, none for zeros", (t) => {
-  const gen = new Gen(5);
-  for (const [lo, hi] of [[1, 8], [0, 6], [5, 6]]) {
-    fresh();
-    const x = gen.activations(777);
-    k.rng_seed(9, lo);
-    const rng = rngFor(9, lo);
-    const q = alloc(777);
-    k.conv_quantize(put(x), 777, lo, hi, q);
-    const want = oracle.quantizeAll(rng, x, lo, hi).map((e) => (e < 0 ? 255 : e - lo));
-    sameArray(t, getU8(q, 777), want, `window [${lo}, ${hi}]`);
-    t.deepEqual(rngState(), rng.gen.state());
+/** The conv weight update as model.ts runs it: dense_update over the patches, 256 rows at a time. */
+function wasmConvUpdate(x: Uint8Array, g: oracle.Geometry, d: Int32Array, w: Int16Array, qbp: boolean, lo: number, hi: number, shift: number) {
+  const p = wasmPatches(x, g), pd = put(d), pw = put(w), acc = alloc((g.cout + 256) * 4);
+  for (let r = 0; r < rowsOf(g); r += 256) {
+    k.dense_update(p + r * 9 * g.cin, 9 * g.cin, Math.min(256, rowsOf(g) - r), pd + r * g.cout * 4, g.cout, pw, acc, qbp ? 1 : 0, lo, hi, shift);
   }
-});
-
-/** conv_update in the module; returns the new weights and the generator state. */
-function wasmUpdate(x: Uint8Array, q: number[] | undefined, g: oracle.Geometry, d: Int32Array, w: Int16Array, shift: number) {
-  const pw = put(w);
-  const pq = q ? put(Uint8Array.from(q, (e) => (e < 0 ? 255 : e))) : 0;
-  k.conv_update(put(x), pq, g.h, g.w, g.cin, g.batch, put(d), g.cout, pw, alloc(g.cout * 8), q ? 1 : 0, shift);
   return getI16(pw, w.length);
 }
 
-test("conv_update: QBP and exact weight gradients, stochastic rounding and clipping as the document says", (t) => {
+test("conv weight update (dense_update over the patches): exact products equal the document's direct sum", (t) => {
   const gen = new Gen(6);
   for (const g of SHAPES) {
-    for (const qbp of [true, false]) {
-      for (const shift of [-30, -20, -9, 0]) {
-        fresh();
-        const n = g.batch * g.h * g.w;
-        const x = gen.activations(n * g.cin);
-        const d = gen.deltas(n * g.cout);
-        const w = gen.weights(9 * g.cin * g.cout);
-        const lo = 1;
-        const q = qbp ? oracle.quantizeAll(rngFor(3, 4), x, lo, 6).map((e) => (e < 0 ? -1 : e - lo)) : undefined;
-        k.rng_seed(7, 8);
-        const rng = rngFor(7, 8);
-        const got = wasmUpdate(x, q, g, d, w, shift);
-        // The oracle takes exponents (q + lo) and subtracts lo itself.
-        const want = oracle.convUpdate(rng, x, q?.map((e) => (e < 0 ? -1 : e + lo)), g, d, w, lo, shift);
-        sameArray(t, got, want.w, `qbp ${qbp} shift ${shift} ${JSON.stringify(g)}`, g.cout);
-        t.deepEqual(rngState(), rng.gen.state());
-      }
+    for (const shift of [-30, -20, -9, 0]) {
+      fresh();
+      const x = gen.activations(rowsOf(g) * g.cin), d = gen.deltas(rowsOf(g) * g.cout), w = gen.weights(9 * g.cin * g.cout);
+      k.rng_seed(7, 8);
+      const rng = rngFor(7, 8);
+      const got = wasmConvUpdate(x, g, d, w, false, 0, 8, shift);
+      sameArray(t, got, oracle.convUpdate(rng, x, g, d, w, shift), `shift ${shift} ${JSON.stringify(g)}`, g.cout);
+      t.deepEqual(rngState(), rng.gen.state());
     }
   }
 });
 
-test("conv_update narrows sums of 2^30 and more (64-bit accumulators) before the rounding", (t) => {
-  // 16x16 pixels of 255, 8 samples, errors ±(2^14 - 1): a row's sum reaches 8 · 256 · 255 · 2^14 ≈ 2^33.
-  const g = { h: 16, w: 16, cin: 1, cout: 2, batch: 8 };
-  const n = g.batch * g.h * g.w;
-  const x = new Uint8Array(n).fill(255);
-  const d = Int32Array.from({ length: n * 2 }, (_, i) => (i % 2 ? -(2 ** 14 - 1) : 2 ** 14 - 1));
-  const w = new Int16Array(18);
-  k.rng_seed(1, 2);
-  const rng = rngFor(1, 2);
-  const got = wasmUpdate(x, undefined, g, d, w, -26);
-  const want = oracle.convUpdate(rng, x, undefined, g, d, w, 0, -26);
-  t.true(want.widest > 2 ** 32, `widest sum ${want.widest}`);
-  sameArray(t, got, want.w, "narrowed update", 2);
-  t.true(got.some((v) => v !== 0), "the narrowed sums still move the weights");
-  t.deepEqual(rngState(), rng.gen.state());
+test("conv weight update with QBP and more than 256 rows: the dense rule on the patch rows, 256 rows per update", (t) => {
+  const gen = new Gen(16);
+  for (const g of [{ h: 12, w: 10, cin: 2, cout: 5, batch: 4 }, { h: 5, w: 6, cin: 3, cout: 33, batch: 2 }]) {
+    for (const qbp of [true, false]) {
+      fresh();
+      const x = gen.activations(rowsOf(g) * g.cin), d = gen.deltas(rowsOf(g) * g.cout), w = gen.weights(9 * g.cin * g.cout);
+      k.rng_seed(5, 9);
+      const rng = rngFor(5, 9);
+      const got = wasmConvUpdate(x, g, d, w, qbp, 1, 6, -20);
+      const patch = oracle.patchesOf(x, g);
+      let want: ArrayLike<number> = w;
+      for (let r = 0; r < rowsOf(g); r += 256) {
+        const n = Math.min(256, rowsOf(g) - r);
+        want = denseUpdate(rng, patch.slice(r * 9 * g.cin), 9 * g.cin, n, d.subarray(r * g.cout), g.cout, want, qbp, 1, 6, -20);
+      }
+      sameArray(t, got, want, `qbp ${qbp} ${JSON.stringify(g)}`, g.cout);
+      t.deepEqual(rngState(), rng.gen.state());
+    }
+  }
 });
 
 test("the test build, conv kernels included, has no multiply and no floating-point instruction", async (t) => {
-  // The conv kernels are not in the release module yet; the test build holds every kernel.
   const { readFileSync } = await import("node:fs");
   const { inspectModule } = await import("../../host/module/inspect.ts");
   const { wasmPath } = await import("./wasm.ts");
   const report = inspectModule(readFileSync(wasmPath));
-  t.true(report.exports.includes("conv_update") && report.exports.includes("pool_backward"));
+  t.true(report.exports.includes("patches") && report.exports.includes("pool_backward"));
   t.is(report.multiplications, 0);
   t.is(report.floatInstructions, 0);
 });
@@ -212,11 +222,11 @@ function sums(gen: Gen, count: number, cin: number): Int32Array {
 
 function wasmChannelForward(z: Int32Array, rows: number, c: number, bias: Int32Array, rm: Int32Array, rs: Int32Array, training: boolean, first: boolean) {
   const pk = alloc(c * 4), pm = put(rm), ps = put(rs), act = alloc(rows * c);
-  k.channel_norm_forward(put(z), rows, c, 4, put(bias), pm, ps, pk, training ? 1 : 0, first ? 1 : 0, act);
+  k.norm_forward(put(z), c, rows, 4, put(bias), pm, ps, pk, training ? 1 : 0, first ? 1 : 0, act, -1);
   return { act: getU8(act, rows * c), k: getI32(pk, c), runMean: getI32(pm, c), runSpread: getI32(ps, c) };
 }
 
-test("channel_norm_forward: batch statistics over all positions (fdiv), running statistics, evaluation", (t) => {
+test("norm_forward per channel (rows = positions): batch statistics over all positions (fdiv), running statistics, evaluation", (t) => {
   const gen = new Gen(7);
   for (const [rows, c, cin] of [[3 * 28 * 28, 4, 1], [2 * 7 * 7, 16, 8], [1, 3, 2], [5 * 3 * 5, 33, 64]]) {
     for (const [training, first] of [[true, true], [true, false], [false, false]]) {
@@ -238,11 +248,12 @@ test("channel_norm_forward: batch statistics over all positions (fdiv), running 
 
 function wasmChannelBackward(d: Int32Array, rows: number, c: number, kk: Int32Array, bias: Int32Array, exponent: number, lrShift: number, act: Uint8Array) {
   const pd = put(d), pb = put(bias);
-  const e = k.channel_norm_backward(pd, rows, c, put(kk), pb, exponent, 4, lrShift, put(act));
+  // The dense bias shift e + F - lrShift' - b with b = 0: lrShift' = lrShift + 5 gives e + F - lrShift - 5.
+  const e = k.norm_backward(pd, c, rows, 0, put(kk), pb, exponent, 4, lrShift + 5, put(act), 1, 0, -1);
   return { d: getI32(pd, rows * c), bias: getI32(pb, c), exponent: e };
 }
 
-test("channel_norm_backward: bias step, centred error with the projection term, renormalisation", (t) => {
+test("norm_backward per channel (rows = positions): bias step, centred error with the projection term, renormalisation", (t) => {
   const gen = new Gen(8);
   for (const [rows, c, bits] of [[3 * 28 * 28, 4, 14], [2 * 7 * 7, 16, 20], [1, 3, 14], [6 * 5 * 5, 33, 26], [64 * 32 * 32, 2, 14]]) {
     for (const lrShift of [0, 6]) {
@@ -265,7 +276,7 @@ test("channel_norm_backward: bias step, centred error with the projection term, 
   }
 });
 
-test("with 2^b rows the channel normalisation is the dense one (oracle.ts, steps 4 and 6)", async (t) => {
+test("with 2^b rows the per-channel rules are the dense ones (oracle.ts, steps 4 and 6)", async (t) => {
   const dense = await import("./oracle.ts");
   const gen = new Gen(9);
   const rows = 64, c = 5;

@@ -68,3 +68,20 @@ export class Gen {
     return out;
   }
 }
+
+/**
+ * A toy translation task for conv nets: 1x8x8 noise images with a brighter 2x2 block in one
+ * quadrant, which is the label (0..3).
+ */
+export function quadrants(gen: Gen, count: number): { images: Uint8Array; labels: Uint8Array } {
+  const images = new Uint8Array(count * 64);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const q = gen.int(0, 3);
+    labels[i] = q;
+    const y0 = (q >> 1) * 4 + gen.int(0, 2), x0 = (q & 1) * 4 + gen.int(0, 2);
+    for (let p = 0; p < 64; p++) images[i * 64 + p] = gen.int(0, 120);
+    for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) images[i * 64 + (y0 + dy) * 8 + x0 + dx] = gen.int(100, 160);
+  }
+  return { images, labels };
+}

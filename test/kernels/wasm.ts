@@ -35,12 +35,12 @@ export interface Kernels {
     d: number, nOut: number, batch: number, kept: number, nIn: number, mode: number, act: number, dPrev: number,
   ): void;
   norm_forward(
-    z: number, n: number, batch: number, log2Batch: number, outShift: number,
+    z: number, n: number, rows: number, outShift: number,
     beta: number, runMean: number, runSpread: number, k: number,
     training: number, first: number, act: number, online: number,
   ): void;
   norm_backward(
-    d: number, n: number, batch: number, log2Batch: number, k: number, beta: number,
+    d: number, n: number, rows: number, log2Batch: number, k: number, beta: number,
     exponent: number, outShift: number, lrShift: number, out: number, hidden: number,
     grad: number, online: number,
   ): number;
@@ -56,26 +56,10 @@ export interface Kernels {
   last_loss_sum(): number;
   crc32(crc: number, ptr: number, len: number): number;
   // Conv-net kernels (assembly/kernels/conv.ts, pool.ts).
-  conv_sample(w: number, cin: number, cout: number, mode: number, stochastic: number, kept: number): void;
-  conv_forward(x: number, h: number, w: number, cin: number, batch: number, kept: number, cout: number, mode: number, z: number): void;
-  conv_backward(
-    d: number, h: number, w: number, cout: number, batch: number, kept: number, cin: number, mode: number, act: number, dPrev: number,
-  ): void;
-  conv_quantize(x: number, count: number, lo: number, hi: number, q: number): void;
-  conv_update(
-    x: number, q: number, h: number, w: number, cin: number, batch: number, d: number, cout: number,
-    weights: number, acc: number, qbp: number, shift: number,
-  ): void;
+  patches(img: number, h: number, w: number, c: number, batch: number, p: number, back: number): void;
   pool_forward(x: number, h: number, w: number, c: number, batch: number, out: number): void;
   pool_backward(dOut: number, x: number, h: number, w: number, c: number, batch: number, dIn: number): void;
   floor_div(s: bigint, n: number): bigint;
-  channel_norm_forward(
-    z: number, rows: number, c: number, outShift: number, beta: number, runMean: number, runSpread: number, k: number,
-    training: number, first: number, act: number,
-  ): void;
-  channel_norm_backward(
-    d: number, rows: number, c: number, k: number, beta: number, exponent: number, outShift: number, lrShift: number, act: number,
-  ): number;
 }
 
 // Loaded like the device module (host/module/loader.ts: @assemblyscript/loader, flash imports).

@@ -1,6 +1,9 @@
 import test from "ava";
-import { formatConvSpec, parseConvSpec, planLayers } from "../../host/module/conv-spec.ts";
-import { DEFAULT_SPEC, parseSpec } from "../../host/module/spec.ts";
+import { formatConvSpec, parseConvSpec, parseModelSpec, planLayers } from "../../host/module/conv-spec.ts";
+import { checkSpecBytes, DEFAULT_SPEC, encodeSpec, formatSpec, parseSpec } from "../../host/module/spec.ts";
+import { DeviceModel } from "../../host/module/device-model.ts";
+import { SIZE_CONV, SIZE_POOL } from "../../assembly/shared/spec.ts";
+import * as StatusCodes from "../../assembly/shared/status.ts";
 import { UserError } from "../../host/errors.ts";
 
 /** `fn` throws a one-line E_SPEC UserError containing every part. */
@@ -40,7 +43,7 @@ test("mode and options follow the dense grammar; unset ones keep the defaults", 
 });
 
 test("formatConvSpec round-trips", (t) => {
-  for (const text of ["3x32x32-c16-p-c32-p-d64-10:tc", "1x28x28-c4-c4-p-d32-d16-10:bc,batch=8", "2x6x4-p-3:tc,lr=3"]) {
+  for (const text of ["3x32x32-c16-p-c32-p-d64-10:tc", "1x28x28-c4-c4-p-d32-d16-10:bc,batch=8", "2x6x4-c2-p-3:tc,lr=3"]) {
     const s = parseConvSpec(text);
     t.deepEqual(parseConvSpec(formatConvSpec(s)), s);
   }
@@ -68,8 +71,10 @@ test("malformed elements are refused with the element and its position", (t) => 
 test("rules across layers: conv and pool before dense, pooling on even sides, at most 8 weight layers", (t) => {
   refuses(t, "1x8x8-d16-c4-10", 'layer 2 "c4" follows a dense layer');
   refuses(t, "1x8x8-d16-p-10", 'layer 2 "p" follows a dense layer');
-  refuses(t, "1x7x8-p-10", 'layer 1 "p"', "even height and width", "1x7x8");
-  refuses(t, "1x8x8-c2-p-p-p-p-10", 'layer 5 "p"', "2x1x1");
+  refuses(t, "1x7x8-c2-p-10", 'layer 2 "p"', "even height and width", "2x7x8");
+  refuses(t, "1x8x8-c2-p-c2-p-c2-p-c2-p-10", 'layer 8 "p"', "2x1x1");
+  refuses(t, "1x8x8-c2-p-p-10", 'layer 3 "p"', "a pool layer follows a conv layer");
+  refuses(t, "1x8x8-p-10", 'layer 1 "p"', "a pool layer follows a conv layer");
   refuses(t, "1x8x8-c1-c1-c1-c1-c1-c1-c1-c1-10", "9 layers with weights (conv and dense, 1..8)");
   t.is(planLayers(parseConvSpec("1x8x8-c1-c1-c1-c1-c1-c1-c1-10")).length, 8);
 });
@@ -80,11 +85,39 @@ test("option ranges are the dense grammar's", (t) => {
   t.throws(() => parseConvSpec("1x8x8-c4-10,window=9"), { message: /window 9/ });
 });
 
-test("the dense grammar refuses a conv spec with a message saying so", (t) => {
+test("the dense grammar points a conv spec to parseModelSpec, which reads both", (t) => {
   const err = t.throws(() => parseSpec("3x32x32-c16-p-10"), { instanceOf: UserError });
-  t.regex(err!.message, /conv nets .* not trained by the device module yet/);
+  t.regex(err!.message, /conv net .* parseModelSpec/);
   t.false(err!.message.includes("\n"));
   t.deepEqual(parseSpec("784-64-10:bc,batch=8").sizes, [784, 64, 10], "dense specs unchanged");
+  t.deepEqual(parseModelSpec("784-64-10:bc,batch=8"), parseSpec("784-64-10:bc,batch=8"));
+  const conv = parseModelSpec("3x32x32-c16-p-d64-10:bc,batch=8");
+  t.deepEqual(conv.sizes, [3072, 16, 64, 10], "input bytes per sample, then each weight layer's outputs");
+  t.deepEqual(conv.conv, { input: [3, 32, 32], layers: [{ kind: "conv", channels: 16 }, { kind: "pool" }, { kind: "dense", units: 64 }, { kind: "dense", units: 10 }] });
+  t.is(formatSpec(conv), "3x32x32-c16-p-d64-10:bc,batch=8,qbp=1,window=8,lr=0,lrend=4,decay=2500,randbits=8");
+  t.deepEqual(parseModelSpec(formatSpec(conv)), conv);
+});
+
+test("conv specs round-trip through the 48 spec bytes; the device accepts exactly what the host does", (t) => {
+  const m = new DeviceModel({ ramBytes: 64 << 20 });
+  for (const text of ["1x28x28-c8-p-c16-p-d64-10:tc,batch=8", "3x32x32-c16-c16-p-10", "1x8x8-10", "64x1x1-c256-2:bc,batch=8"]) {
+    const spec = parseModelSpec(text);
+    const bytes = encodeSpec(spec);
+    t.deepEqual(checkSpecBytes(bytes), spec, text);
+    t.true(m.requiredBytes(spec) > 0, text);
+  }
+  // Refused by both: a pool flag on a dense layer, a conv after the flatten (also as the last layer).
+  const good = encodeSpec(parseModelSpec("1x8x8-c4-p-d16-d8-4"));
+  const view = new DataView(good.buffer);
+  for (const [at, value, why] of [[18, 4 | SIZE_CONV | SIZE_POOL, ""], [20, 16 | SIZE_POOL, "16400"], [22, 8 | SIZE_CONV, "come before"], [24, 4 | SIZE_CONV, "come before"]] as const) {
+    const bytes = good.slice();
+    new DataView(bytes.buffer).setUint16(at, value, true);
+    if (why === "") { t.notThrows(() => checkSpecBytes(bytes)); continue; }
+    t.throws(() => checkSpecBytes(bytes), { message: new RegExp(why) }, `${at}: ${value}`);
+    m.mod.mem.write(m.mod.exports.spec_ptr(), bytes);
+    t.is(m.mod.exports.required_bytes(), StatusCodes.E_SPEC, `device refuses ${at}: ${value}`);
+  }
+  t.is(view.getUint16(18, true), 4 | SIZE_CONV | SIZE_POOL);
 });
 
 test("a conv layer needs at least 8 rows (batch x height x width) for its per-channel statistics", (t) => {

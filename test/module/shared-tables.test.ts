@@ -11,6 +11,7 @@ import { UserError } from "../../host/errors.ts";
 import { DeviceModel } from "../../host/module/device-model.ts";
 import { checkSpecBytes, encodeSpec, parseSpec, type ModelSpec } from "../../host/module/spec.ts";
 import { stateTensors } from "../../host/module/state-layout.ts";
+import { parseModelSpec } from "../../host/module/conv-spec.ts";
 import { STATUS_MESSAGES, statusMessage } from "../../host/module/status.ts";
 import { encodeFrame } from "../../host/protocol/frame.ts";
 import { Writer } from "../../host/protocol/messages.ts";
@@ -162,14 +163,19 @@ const EDGES: Record<string, number[]> = {
   layers: [0, 1, 2, SpecLayout.MAX_LAYERS, SpecLayout.MAX_LAYERS + 1],
   lr: [SpecLayout.LR_SHIFT_MIN - 1, SpecLayout.LR_SHIFT_MIN, 0, SpecLayout.LR_SHIFT_MAX, SpecLayout.LR_SHIFT_MAX + 1, 127, -128],
   randBits: [0, 1, 2, 3, 4, 6, 8, 12, 16, 17, 32],
-  width: [0, 1, 2, SpecLayout.MAX_UNITS, SpecLayout.MAX_UNITS + 1, 65535],
+  width: [0, 1, 2, SpecLayout.MAX_UNITS, SpecLayout.MAX_UNITS + 1, 65535,
+    SpecLayout.SIZE_CONV | 4, SpecLayout.SIZE_CONV | SpecLayout.SIZE_POOL | 8, SpecLayout.SIZE_POOL | 3,
+    SpecLayout.SIZE_CONV | (SpecLayout.MAX_CONV_CHANNELS + 1), SpecLayout.SIZE_CONV | 0x2000 | 2],
   outputs: [1, SpecLayout.MIN_OUTPUTS, SpecLayout.MAX_OUTPUTS, SpecLayout.MAX_OUTPUTS + 1],
   version: [0, SpecLayout.SPEC_VERSION, SpecLayout.SPEC_VERSION + 1],
   reserved: [0, 1],
+  side: [0, 1, 2, 3, 7, 8, 255],
 };
 
 function mutated(next: (n: number) => number): Uint8Array {
-  const base: ModelSpec = parseSpec(`${1 + next(40)}-${1 + next(40)}-${2 + next(20)}`);
+  const base: ModelSpec = next(2)
+    ? parseSpec(`${1 + next(40)}-${1 + next(40)}-${2 + next(20)}`)
+    : parseModelSpec(`${1 + next(3)}x${2 * (2 + next(3))}x${2 * (2 + next(3))}-c${1 + next(8)}-p-${next(2) ? `c${1 + next(8)}-` : ""}${2 + next(20)},batch=${2 ** (3 + next(3))}`);
   const b = encodeSpec(base);
   const view = new DataView(b.buffer);
   const pick = (k: string) => EDGES[k][next(EDGES[k].length)];
@@ -190,7 +196,7 @@ function mutated(next: (n: number) => number): Uint8Array {
       case 7: view.setUint16(SpecLayout.SPEC_O_SIZES + 2 * next(b[SpecLayout.SPEC_O_LAYERS]), pick("width"), true); break;
       case 8: view.setUint16(SpecLayout.SPEC_O_SIZES + 2 * b[SpecLayout.SPEC_O_LAYERS], pick("outputs"), true); break;
       case 9: b[SpecLayout.SPEC_O_VERSION] = pick("version"); break;
-      case 10: b[SpecLayout.SPEC_O_RESERVED + next(3)] = pick("reserved"); break;
+      case 10: b[SpecLayout.SPEC_O_RESERVED] = pick("reserved"); b[next(2) ? SpecLayout.SPEC_O_HEIGHT : SpecLayout.SPEC_O_WIDTH] = pick("side"); break;
       case 11: view.setUint16(SpecLayout.SPEC_O_SIZES + 2 * (b[SpecLayout.SPEC_O_LAYERS] + 1 + next(3)), next(2), true); break;
     }
   }

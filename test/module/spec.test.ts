@@ -84,7 +84,8 @@ test("checkSpecBytes refuses byte-level damage: version, mode, qbp, reserved, si
   damaged(0, 2, "spec version 2");
   damaged(1, 2, "weight mode 2");
   damaged(2, 2, "qbp 2");
-  damaged(14, 1, "reserved");
+  damaged(15, 1, "reserved");
+  damaged(13, 1, "784 input channels"); // a height alone makes it a conv net of 784 channels
   damaged(16 + 2 * 3, 5, "size 3 is set beyond the 2 layers");
 });
 

@@ -53,8 +53,8 @@ test("two conv layers on two channels, non-square images, pooled into the output
   checkGradients(t, "2x4x6-c3-c2-p-4", "float32", 3);
 });
 
-test("a pool straight on the pixels, then conv", (t) => {
-  checkGradients(t, "2x4x4-p-c3-3", "float32", 4);
+test("a pool between two convs (the grammar puts every pool right after a conv)", (t) => {
+  checkGradients(t, "2x4x4-c2-p-c3-3", "float32", 4);
 });
 
 test("binary- and ternary-connect conv gradients are those of the sampled weights", (t) => {

@@ -4,7 +4,8 @@ import { connect } from "../../connect.ts";
 import { board, dataset, dataArgs, deviceArgs, checkPort } from "../common.ts";
 import { logger, printResult } from "../output.ts";
 import { evaluateOnDevice } from "../../training/run.ts";
-import { formatSpec } from "../../module/spec.ts";
+import { formatSpec, specArch } from "../../module/spec.ts";
+import { needsMost } from "../../report/memory-plan.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
 import { Status } from "../../protocol/status.ts";
 import { readModelFile } from "../../export/model-file.ts";
@@ -34,7 +35,7 @@ export default defineCommand({
         await conn.session.writeState(model.blob, 0);
       } catch (e) {
         if (e instanceof ProtocolError && e.status === Status.E_NOMEM) {
-          throw new UserError(`${file}: model ${sizes.join("-")} does not fit in the RAM of board ${b.id} (${b.ram / 1024} KiB)`, "E_NOMEM");
+          throw new UserError(`${file}: model ${specArch(model.spec)} does not fit in the RAM of board ${b.id} (${b.ram / 1024} KiB): ${needsMost(model.spec)}`, "E_NOMEM");
         }
         if (e instanceof ProtocolError && e.status !== undefined) throw new UserError(`device on ${port} refused ${file}: ${e.message}`, "E_DEVICE");
         throw e;

@@ -6,7 +6,8 @@ import { board, dataset, dataArgs, deviceArgs, int, modelFor, checkPort } from "
 import { logger, printResult } from "../output.ts";
 import { TrainingProgress } from "../progress.ts";
 import { CALIBRATION_SAMPLES, runTraining } from "../../training/run.ts";
-import { formatSpec } from "../../module/spec.ts";
+import { formatSpec, specArch } from "../../module/spec.ts";
+import { needsMost } from "../../report/memory-plan.ts";
 import { startEmulator, hasSocat } from "../../emulator/server.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
 import { Status } from "../../protocol/status.ts";
@@ -66,7 +67,7 @@ export default defineCommand({
         onRecover: (why, next) => logger.warn(`link recovered (${why}); resuming at batch ${next}`),
       }).catch((e) => {
         if (e instanceof ProtocolError && e.status === Status.E_NOMEM) {
-          throw new UserError(`model ${spec.sizes.join("-")} (batch ${spec.batch}) does not fit in the RAM of board ${b.id} (${b.ram / 1024} KiB)`, "E_NOMEM");
+          throw new UserError(`model ${specArch(spec)} (batch ${spec.batch}) does not fit in the RAM of board ${b.id} (${b.ram / 1024} KiB): ${needsMost(spec)}`, "E_NOMEM");
         }
         throw e;
       });
