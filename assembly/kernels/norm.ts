@@ -75,44 +75,27 @@ export function normForward(
   for (let b = 0; b < rows; b++) zEnd += stride;
   for (let j = 0; j < n; j++) {
     let col = z + (<usize>j << 2);
-    let mean: i32, spread: i32;
-    if (training && online >= 0) {
-      // Online: the spread about the running mean before this step, then both running
-      // statistics move by 2^-online towards the batch's, and they normalise.
-      let s: i64 = 0, a: i64 = 0;
-      let rm = load<i32>(runMean), rs = load<i32>(runSpread);
-      for (let p = col; p < zEnd; p += stride) {
-        let z0 = load<i32>(p);
-        s += <i64>z0;
-        let v = z0 - rm;
-        let m = v >> 31;
-        a += <i64>((v ^ m) - m);
-      }
-      rm += towards(<i32>fdiv(s, rows) - rm, online);
-      rs += towards(<i32>fdiv(a, rows) - rs, online);
-      store<i32>(runMean, rm); store<i32>(runSpread, rs);
-      mean = rm; spread = rs;
-    } else if (training) {
+    let rm = load<i32>(runMean), rs = load<i32>(runSpread);
+    let mean = rm, spread = rs;
+    if (training) {
+      // Batch statistics; online, the spread is taken about the running mean before this
+      // step, and the running statistics, moved by 2^-online towards the batch's, normalise.
       let s: i64 = 0;
       for (let p = col; p < zEnd; p += stride) s += <i64>load<i32>(p);
       mean = <i32>fdiv(s, rows);
+      let about = online >= 0 ? rm : mean;
       let a: i64 = 0;
       for (let p = col; p < zEnd; p += stride) {
-        let v = load<i32>(p) - mean;
+        let v = load<i32>(p) - about;
         let m = v >> 31;
         a += <i64>((v ^ m) - m);
       }
       spread = <i32>fdiv(a, rows);
-      let rm = load<i32>(runMean), rs = load<i32>(runSpread);
-      if (first) { rm = mean; rs = spread; }
-      else {
-        rm += towards(mean - rm, RUNNING_SHIFT);
-        rs += towards(spread - rs, RUNNING_SHIFT);
-      }
+      let r = online >= 0 ? online : (first ? 0 : RUNNING_SHIFT); // r = 0: a copy
+      rm += towards(mean - rm, r);
+      rs += towards(spread - rs, r);
       store<i32>(runMean, rm); store<i32>(runSpread, rs);
-    } else {
-      mean = load<i32>(runMean);
-      spread = load<i32>(runSpread);
+      if (online >= 0) { mean = rm; spread = rs; }
     }
     let scale = unitScale(spread);
     store<i32>(k, scale);
