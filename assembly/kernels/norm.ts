@@ -102,16 +102,13 @@ export function normForward(
     let M = scale >> 8;
     let sh = outShift - (scale & 255);
     let bias = load<i32>(beta);
-    if (act != 0) {
-      let ap = act + <usize>j;
-      for (let p = col; p < zEnd; p += stride) {
-        let y = shiftRound(mulSmall(load<i32>(p) - mean, M), sh) + bias;
-        y = y < 0 ? 0 : (y > HIDDEN_MAX ? HIDDEN_MAX : y);
-        store<u8>(ap, <u8>y);
+    let ap = act + <usize>j;
+    for (let p = col; p < zEnd; p += stride) {
+      let y = shiftRound(mulSmall(load<i32>(p) - mean, M), sh) + bias;
+      if (act != 0) {
+        store<u8>(ap, <u8>(y < 0 ? 0 : (y > HIDDEN_MAX ? HIDDEN_MAX : y)));
         ap += <usize>n;
-      }
-    } else {
-      for (let p = col; p < zEnd; p += stride) store<i32>(p, shiftRound(mulSmall(load<i32>(p) - mean, M), sh) + bias);
+      } else store<i32>(p, y);
     }
     beta += 4; runMean += 4; runSpread += 4; k += 4;
   }
@@ -135,6 +132,9 @@ export function normForward(
   while (a != 0) { sum += v << <i64>ctz(a); a &= a - 1; }
   return m != 0 ? -sum : sum;
 }
+
+/** mulWide where it is not worth its inlined copy (once per unit; per value only online). */
+function mulWideOnce(v: i64, x: i32): i64 { return mulWide(v, x); }
 
 /** d − mean − term saturated at ±DELTA_CAP and stored at p; returns its magnitude. */
 // @ts-ignore: decorator
@@ -240,7 +240,7 @@ export function normBackward(
       // The MAD scale's term 1.25·c·(sign(x̂) − mean_b(sign(x̂))), in units of 2^-F, rounded
       // to d's units once per sign value.
       let g = c + (c >> 2);
-      let gs = fdiv(mulWide(g, signs), rows);
+      let gs = fdiv(mulWideOnce(g, signs), rows);
       tPos = (g - gs + half) >> <i64>outShift;
       tNeg = (half - g - gs) >> <i64>outShift;
       tZero = (half - gs) >> <i64>outShift;
@@ -250,7 +250,7 @@ export function normBackward(
     for (let p = col; p < dEnd; p += stride) {
       let x = (hidden ? <i32>load<u8>(o) : load<i32>(o)) - bias;
       let w = <i64>(load<i32>(p) - mean);
-      if (online >= 0) { if (c != 0) w -= (mulWide(c, x) + half) >> <i64>outShift; }
+      if (online >= 0) { if (c != 0) w -= (mulWideOnce(c, x) + half) >> <i64>outShift; }
       else w -= x > 0 ? tPos : (x < 0 ? tNeg : tZero);
       let v = storeDelta(p, w);
       if (v > big) big = v;
