@@ -29,19 +29,26 @@ import { writeHeader, sealState, checkState, O_RNG, O_STEP, O_LR, O_LOSS } from 
 // Per-layer plan: one record of addresses (arena offsets) and sizes per layer, in static memory.
 // A conv layer is a dense layer of nIn = 9·cin rows over the patches of its input (one row
 // per sample and position: rows = batch·pixels), kernels/conv.ts.
+// A tensor the arena places per layer is the field at its A_* code (checked below), so
+// place() stores its address without a case per tensor.
 @unmanaged class LayerPlan {
-  nIn: i32; nOut: i32;
-  w: i32; bias: i32; mean: i32; spread: i32; // state tensors
-  k: i32; grad: i32; kept: i32;               // unit scales, online error terms, kept rows
-  x: i32; y: i32; buf: i32;                   // layer input, activations, sums/errors buffer
-  lo: i32; hi: i32; shift: i32; boost: i32;   // QBP window, output shift, rate boost
-  conv: i32; pool: i32; h: i32; w_: i32;      // conv layer?, pooled?, input height and width
-  cin: i32; pixels: i32; out: i32; spare: i32; // input channels, h·w (1 dense), next input
+  nIn: i32; w: i32; bias: i32; mean: i32; spread: i32; grad: i32; // state tensors, online error terms
+  nOut: i32; x: i32; k: i32; kept: i32; y: i32;  // layer input, unit scales, kept rows, activations
+  buf: i32; lo: i32; hi: i32; shift: i32; boost: i32; // sums/errors buffer, QBP window, output shift, rate boost
+  conv: i32; out: i32; pool: i32; h: i32; w_: i32; // conv layer?, next input, pooled?, input height and width
+  cin: i32; pixels: i32; spare: i32;               // input channels, h·w (1 dense)
   pad0: i32; pad1: i32; pad2: i32; pad3: i32; pad4: i32; pad5: i32; pad6: i32; pad7: i32;
 }
 const PLAN_LOG2_BYTES = 7; // a record is a shift away: 32 fields of 4 bytes
 // @ts-ignore: compile-time check (AssemblyScript's static assertion)
 if (offsetof<LayerPlan>() != 1 << PLAN_LOG2_BYTES) ERROR("LayerPlan is not 128 bytes");
+// @ts-ignore: compile-time check
+if (offsetof<LayerPlan>("w") != A_WEIGHTS << 2 || offsetof<LayerPlan>("bias") != A_BIAS << 2
+  || offsetof<LayerPlan>("mean") != A_MEAN << 2 || offsetof<LayerPlan>("spread") != A_SPREAD << 2
+  || offsetof<LayerPlan>("grad") != A_ONLINE << 2 || offsetof<LayerPlan>("k") != A_SCALES << 2
+  || offsetof<LayerPlan>("kept") != A_KEPT << 2 || offsetof<LayerPlan>("y") != A_ACTIVATIONS << 2
+  // @ts-ignore: compile-time check
+  || offsetof<LayerPlan>("out") != A_POOLED << 2) ERROR("LayerPlan fields are not at their tensor codes");
 const PLAN: usize = memory.data(MAX_LAYERS << PLAN_LOG2_BYTES);
 
 // @ts-ignore: decorator
@@ -86,19 +93,11 @@ export function lastLoss(): u32 { return ready ? load<u32>(state + O_LOSS) : 0; 
 /** Puts one tensor of the arena (assembly/shared/arena.ts) in place and notes where. */
 function place(tensor: i32, l: i32, bytes: i32): void {
   let p = arenaTake(<usize>bytes);
+  if (l >= 0) { store<i32>(changetype<usize>(plan(l)) + (<usize>tensor << 2), <i32>p); return; }
   switch (tensor) {
     case A_STATE_HEAD: state = p; break;
-    case A_WEIGHTS: plan(l).w = <i32>p; break;
-    case A_BIAS: plan(l).bias = <i32>p; break;
-    case A_MEAN: plan(l).mean = <i32>p; break;
-    case A_SPREAD: plan(l).spread = <i32>p; break;
-    case A_ONLINE: plan(l).grad = <i32>p; break;
     case A_INPUTS: inputs = p; break;
     case A_LABELS: labels = p; break;
-    case A_SCALES: plan(l).k = <i32>p; break;
-    case A_KEPT: plan(l).kept = <i32>p; break;
-    case A_ACTIVATIONS: plan(l).y = <i32>p; break;
-    case A_POOLED: plan(l).out = <i32>p; break;
     case A_ROW_POS: rowPos = p; break;
     case A_ROW_NEG: rowNeg = p; break;
     case A_ROW_SUMS: acc = p; break; // row sums, then the update's sample list

@@ -2,7 +2,8 @@
 // The arena: every tensor a spec needs, its size and its place, in address order. The device
 // lays out its memory by it (assembly/model.ts), the host draws the memory plan from it
 // (host/report/memory-plan.ts). Plain TypeScript that AssemblyScript also compiles.
-// A new tensor: its A_* code and take() call here, where model.ts place() keeps its address,
+// A new tensor: its A_* code and take() call here, where model.ts place() keeps its address
+// (a per-layer tensor: the LayerPlan field at the index of its code),
 // and its name in memory-plan.ts (a state tensor also in host/module/state-layout.ts).
 //
 //  __heap_base
