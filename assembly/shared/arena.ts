@@ -55,6 +55,13 @@ export function aligned(bytes: i32): i32 { return (bytes + 3) & ~3; }
 /** Bit words of a row of n units. */
 export function rowWords(n: i32): i32 { return (n + 31) >> 5; }
 
+// The callbacks are called from one place each: on the device every call of a callback is an
+// indirect call, which wasm2c turns into a range and type check (the Pico's text budget).
+function ask(f: (l: i32) => i32, l: i32): i32 { return f(l); }
+function takeOne(take: (tensor: i32, layer: i32, bytes: i32) => void, tensor: i32, layer: i32, bytes: i32): void {
+  take(tensor, layer, bytes);
+}
+
 /**
  * Calls take(tensor, layer, bytes) for each tensor (its bytes aligned) of a net with `layers`
  * layers, at batch 2^log2Batch, in address order; layer -1 = not per layer. Layer l maps nIn(l) inputs
@@ -67,51 +74,51 @@ export function arenaLayout(
   inputBytes: i32, log2Batch: i32, ternary: boolean, online: boolean,
   take: (tensor: i32, layer: i32, bytes: i32) => void,
 ): void {
-  take(A_STATE_HEAD, -1, STATE_O_LAYERS);
+  takeOne(take, A_STATE_HEAD, -1, STATE_O_LAYERS);
   for (let l = 0; l < layers; l++) {
-    let n = nOut(l);
-    take(A_WEIGHTS, l, aligned(product(nIn(l), n) << 1));
-    take(A_BIAS, l, n << 2);
-    take(A_MEAN, l, n << 2);
-    take(A_SPREAD, l, n << 2);
-    if (online) take(A_ONLINE, l, (n << 3) + 4);
+    let n = ask(nOut, l);
+    takeOne(take, A_WEIGHTS, l, aligned(product(ask(nIn, l), n) << 1));
+    takeOne(take, A_BIAS, l, n << 2);
+    takeOne(take, A_MEAN, l, n << 2);
+    takeOne(take, A_SPREAD, l, n << 2);
+    if (online) takeOne(take, A_ONLINE, l, (n << 3) + 4);
   }
-  take(A_INPUTS, -1, aligned(inputBytes << log2Batch));
-  take(A_LABELS, -1, aligned(1 << log2Batch));
+  takeOne(take, A_INPUTS, -1, aligned(inputBytes << log2Batch));
+  takeOne(take, A_LABELS, -1, aligned(1 << log2Batch));
   let maxOut = 0, chunk = 1 << log2Batch;
   let patch = 0, patchErr = 0, pooled = 0, pingCells = 0, pongCells = 0;
   for (let l = 0; l < layers; l++) {
-    let n = nOut(l);
-    let pixels = shape(l) & 0xFFFF, kind = shape(l) >> 16;
+    let n = ask(nOut, l), ni = ask(nIn, l), s = ask(shape, l);
+    let pixels = s & 0xFFFF, kind = s >> 16;
     let cells = product(pixels, n); // outputs per sample
     if (n > maxOut) maxOut = n;
     // Sums and errors of layer l live in ping or pong by parity: each sized for its layers.
     if (((layers - 1 - l) & 1) != 0) { if (cells > pingCells) pingCells = cells; } else if (cells > pongCells) pongCells = cells;
-    take(A_SCALES, l, n << 2);
-    if (l > 0) take(A_KEPT, l, product(nIn(l), rowWords(n)) << (ternary ? 3 : 2));
-    if (l < layers - 1) take(A_ACTIVATIONS, l, aligned(cells << log2Batch));
+    takeOne(take, A_SCALES, l, n << 2);
+    if (l > 0) takeOne(take, A_KEPT, l, product(ni, rowWords(n)) << (ternary ? 3 : 2));
+    if (l < layers - 1) takeOne(take, A_ACTIVATIONS, l, aligned(cells << log2Batch));
     if ((kind & LAYER_POOL) != 0) {
-      take(A_POOLED, l, aligned((cells >> 2) << log2Batch));
+      takeOne(take, A_POOLED, l, aligned((cells >> 2) << log2Batch));
       if (cells > pooled) pooled = cells;
     }
     if ((kind & LAYER_CONV) != 0) {
-      let p = product(pixels, nIn(l));
+      let p = product(pixels, ni);
       if (p > patch) patch = p;
       if (l > 0 && p > patchErr) patchErr = p;
       chunk = 1 << CHUNK_LOG2_ROWS;
     }
   }
-  let nLast = nOut(layers - 1);
-  take(A_ROW_POS, -1, rowWords(maxOut) << 2);
-  take(A_ROW_NEG, -1, rowWords(maxOut) << 2);
-  take(A_ROW_SUMS, -1, (maxOut + chunk) << 2);
-  if (patch > 0) take(A_PATCHES, -1, aligned(patch << log2Batch));
-  if (patchErr > 0) take(A_PATCH_ERRORS, -1, patchErr << 2);
-  if (pooled > 0) take(A_POOL_ERRORS, -1, aligned(pooled << log2Batch)); // a quarter of the cells, int32
+  let nLast = ask(nOut, layers - 1);
+  takeOne(take, A_ROW_POS, -1, rowWords(maxOut) << 2);
+  takeOne(take, A_ROW_NEG, -1, rowWords(maxOut) << 2);
+  takeOne(take, A_ROW_SUMS, -1, (maxOut + chunk) << 2);
+  if (patch > 0) takeOne(take, A_PATCHES, -1, aligned(patch << log2Batch));
+  if (patchErr > 0) takeOne(take, A_PATCH_ERRORS, -1, patchErr << 2);
+  if (pooled > 0) takeOne(take, A_POOL_ERRORS, -1, aligned(pooled << log2Batch)); // a quarter of the cells, int32
   // Ping also holds the scores' copy of deeper nets (the buffer of the layer below the output,
   // whose sums are dead by then).
   if (layers > 1 && pingCells < nLast) pingCells = nLast;
-  take(A_PING, -1, pingCells << (log2Batch + 2));
-  take(A_PONG, -1, pongCells << (log2Batch + 2));
-  if (layers == 1) take(A_SCORES, -1, nLast << (log2Batch + 2));
+  takeOne(take, A_PING, -1, pingCells << (log2Batch + 2));
+  takeOne(take, A_PONG, -1, pongCells << (log2Batch + 2));
+  if (layers == 1) takeOne(take, A_SCORES, -1, nLast << (log2Batch + 2));
 }
