@@ -83,7 +83,8 @@ export function isReady(): bool { return ready; }
 export function inputsPtr(): usize { return inputs; }
 export function labelsPtr(): usize { return labels; }
 export function batchSize(): i32 { return batch; }
-export function inputCount(): i32 { return ready ? inputBytes : 0; }
+// @ts-ignore: decorator
+@inline export function inputCount(): i32 { return ready ? inputBytes : 0; }
 export function outputCount(): i32 { return ready ? plan(layers - 1).nOut : 0; }
 export function statePtr(): usize { return state; }
 export function stateLen(): u32 { return stateBytes; }

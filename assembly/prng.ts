@@ -103,4 +103,5 @@ let halvesLeft: i32 = 0;
 @inline export function halvesPut(word: u32, count: i32): void { halfWord = word; halvesLeft = count; }
 
 /** Every step starts on fresh words so that its draws depend only on the saved state. */
-export function resetStreams(): void { fieldsLeft = 0; bytesLeft = 0; halvesLeft = 0; }
+// @ts-ignore: decorator
+@inline export function resetStreams(): void { fieldsLeft = 0; bytesLeft = 0; halvesLeft = 0; }

@@ -67,4 +67,5 @@ export function cobsStarted(): bool { return started; }
 export function cobsTruncated(): bool { return left != 0; }
 export function cobsOverflow(): bool { return overflow; }
 /** Decoded bytes held in the buffer (at most cap). */
-export function cobsLength(): i32 { return len > cap ? cap : len; }
+// @ts-ignore: decorator
+@inline export function cobsLength(): i32 { return len > cap ? cap : len; }

@@ -34,10 +34,12 @@ let bufUpload: u32 = 0;
 let bufOpen = false;
 
 /** A new session (HELLO): no upload in the buffer. */
-export function resetBatchBuffer(): void { bufUpload = 0; bufOpen = false; }
+// @ts-ignore: decorator
+@inline export function resetBatchBuffer(): void { bufUpload = 0; bufOpen = false; }
 
 /** False for the answers that leave a request not done: the host sends it again later. */
-export function taken(status: i32): bool { return status != E_WAIT && status != E_BUSY; }
+// @ts-ignore: decorator
+@inline export function taken(status: i32): bool { return status != E_WAIT && status != E_BUSY; }
 
 /**
  * Runs one request and emits its reply. Replies of commands with effects are cached under seq
@@ -228,7 +230,8 @@ function calibrate(body: usize, len: i32): i32 {
 }
 
 /** True if [off, off + n) lies inside the state blob. */
-function inState(off: u32, n: u32): bool {
+// @ts-ignore: decorator
+@inline function inState(off: u32, n: u32): bool {
   let total = stateLen();
   return off <= total && n <= total - off;
 }

@@ -3,7 +3,9 @@
 // lookup), so the device holds one table, not two.
 import { crc32 as crcContinue } from "../crc32";
 
-export function crc32(ptr: usize, len: i32): u32 { return crcContinue(0, ptr, <usize>len); }
+// @ts-ignore: decorator
+@inline export function crc32(ptr: usize, len: i32): u32 { return crcContinue(0, ptr, <usize>len); }
 
 /** Extends a CRC over more bytes: crc32More(crc32(a), b) == crc32(a ++ b). */
-export function crc32More(crc: u32, ptr: usize, len: i32): u32 { return crcContinue(crc, ptr, <usize>len); }
+// @ts-ignore: decorator
+@inline export function crc32More(crc: u32, ptr: usize, len: i32): u32 { return crcContinue(crc, ptr, <usize>len); }

@@ -13,7 +13,8 @@ let head: i32 = 0;
 // @ts-ignore: decorator
 @inline function slot(seq: u16): usize { return SLOTS + (<usize>(seq & <u16>(WINDOW - 1)) << 3); }
 
-export function cacheClear(): void {
+// @ts-ignore: decorator
+@inline export function cacheClear(): void {
   memory.fill(SLOTS, 0, <usize>(WINDOW << 3));
   head = 0;
 }

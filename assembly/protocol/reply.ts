@@ -23,8 +23,10 @@ export function replyBegin(s: u16, cmd: u8, isNak: bool = false): void {
 /** Body bytes still free in this reply. */
 export function replyRoom(): i32 { return FRAME_MAX - CRC_LEN - pos; }
 /** Where the next body bytes go, for handlers that copy bulk data in (then call replySkip). */
-export function replyCursor(): usize { return PAYLOAD + <usize>pos; }
-export function replySkip(n: i32): void { pos += n; }
+// @ts-ignore: decorator
+@inline export function replyCursor(): usize { return PAYLOAD + <usize>pos; }
+// @ts-ignore: decorator
+@inline export function replySkip(n: i32): void { pos += n; }
 
 export function putU8(v: u32): void { store<u8>(PAYLOAD + <usize>pos, <u8>v); pos += 1; }
 export function putU16(v: u32): void { store<u16>(PAYLOAD + <usize>pos, <u16>v); pos += 2; }

@@ -14,7 +14,8 @@ export let dirty = false;
 export let bootStatus: i32 = 0;
 
 export function setLastBatchId(id: u32): void { lastBatchId = id; }
-export function setDirty(d: bool): void { dirty = d; }
+// @ts-ignore: decorator
+@inline export function setDirty(d: bool): void { dirty = d; }
 export function setBootStatus(s: i32): void { bootStatus = s; }
 
 /** REBOOT mode: the board's USB boot loader (assembly/shared/frame.ts). */
