@@ -1,0 +1,63 @@
+/**
+ * Experiment (not a test): the integer device module trains a CNN on Fashion-MNIST (the
+ * counterpart of reference-conv.ts), test accuracy after every epoch and calibrated at the end,
+ * then per weight layer the share of latent weights clipped at ±1 and beyond ±1/2 (uniform
+ * initial weights: 50 %).
+ *   node --import tsx bench/experiments/device-conv.ts SPEC [epochs] [trainCount] [testCount]
+ * e.g. "1x28x28-c8-p-c16-p-d64-10:tc,batch=8,decay=2000,lr=2,lrend=4" 2 8000 2000 (decay in
+ * steps: trainCount / batch · epochs for a schedule over the whole run). 1 MiB of linear memory.
+ */
+import { readIdxDir, fashionMnistDir } from "../../host/datasets/idx.ts";
+import { subset, shuffledOrder } from "../../host/datasets/dataset.ts";
+import { DeviceModel } from "../../host/module/device-model.ts";
+import { parseConvSpec, parseModelSpec, planLayers } from "../../host/module/conv-spec.ts";
+
+const [specText, epochsText = "1", countText = "8000", testText = "10000"] = process.argv.slice(2);
+if (!specText) throw new Error("usage: device-conv.ts SPEC [epochs] [trainCount] [testCount]");
+const spec = parseModelSpec(specText);
+const epochs = Number(epochsText);
+const dir = fashionMnistDir();
+const full = readIdxDir(dir, "train");
+const train = subset(full, shuffledOrder(full.count, 1, 0).subarray(0, Math.min(Number(countText), full.count)));
+const testAll = readIdxDir(dir, "test");
+const test = subset(testAll, Array.from({ length: Math.min(Number(testText), testAll.count) }, (_, i) => i));
+const m = new DeviceModel({ ramBytes: 1 << 20 });
+m.init(spec, 1);
+const B = spec.batch, F = train.features;
+const images = new Uint8Array(B * F), labels = new Uint8Array(B);
+const t0 = performance.now();
+for (let e = 0; e < epochs; e++) {
+  const order = shuffledOrder(train.count, 1, e + 1);
+  let correct = 0, seen = 0;
+  for (let s = 0; s + B <= train.count; s += B) {
+    for (let b = 0; b < B; b++) {
+      const i = order[s + b];
+      images.set(train.images.subarray(i * F, (i + 1) * F), b * F);
+      labels[b] = train.labels[i];
+    }
+    correct += m.train(images, labels).correct;
+    seen += B;
+  }
+  const acc = m.accuracy(test.images, test.labels, test.count);
+  console.log(`epoch ${e + 1}: sampled net on its batches ${((100 * correct) / seen).toFixed(1)} %, test ${(100 * acc).toFixed(2)} %, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+m.calibrate(train.images, train.labels, Math.min(train.count, 8192));
+console.log(`${specText}, ${epochs} epoch(s) on ${train.count}: test ${(100 * m.accuracy(test.images, test.labels, test.count)).toFixed(2)} % calibrated (${test.count} test samples)`);
+
+// Latent weights per layer, from the state blob (docs/model-format.md, "State blob").
+const blob = m.saveState();
+const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+let off = 96;
+for (const l of planLayers(parseConvSpec(specText.split(/[:,]/)[0]))) {
+  if (l.layer.kind === "pool") continue;
+  const nIn = l.layer.kind === "conv" ? 9 * l.in[0] : l.in[0] * l.in[1] * l.in[2];
+  const nOut = l.out[0], n = nIn * nOut;
+  let clipped = 0, big = 0;
+  for (let i = 0; i < n; i++) {
+    const w = Math.abs(view.getInt16(off + 2 * i, true));
+    if (w >= 1 << 14) clipped++;
+    if (w > 1 << 13) big++;
+  }
+  console.log(`${l.label} (${nIn}x${nOut}): ${((100 * clipped) / n).toFixed(1)} % clipped, ${((100 * big) / n).toFixed(1)} % beyond 1/2`);
+  off += ((2 * n + 3) & ~3) + 12 * nOut + (spec.batch < 8 ? 8 * nOut + 4 : 0);
+}
