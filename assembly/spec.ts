@@ -3,7 +3,7 @@
 import {
   SPEC_BYTES, SPEC_O_MODE, SPEC_O_QBP, SPEC_O_WINDOW, SPEC_O_LOG2_BATCH, SPEC_O_LAYERS,
   SPEC_O_LR_START, SPEC_O_LR_END, SPEC_O_DECAY, SPEC_O_RAND_BITS, SPEC_O_SIZES, SPEC_O_VERSION, SPEC_O_RESERVED,
-  SPEC_MAX_SIZES, SPEC_O_HEIGHT, SPEC_O_WIDTH, SIZE_UNITS, specFault, sizeFault, shapeFault,
+  SPEC_MAX_SIZES, SPEC_O_HEIGHT, SPEC_O_WIDTH, SIZE_CONV, SIZE_UNITS, specFault, sizeFault, shapeFault,
 } from "./shared/spec";
 export { SPEC_BYTES };
 
@@ -45,11 +45,10 @@ export function specValid(): bool {
     specLog2Batch(SPEC), layers, specLrStart(SPEC), specLrEnd(SPEC), specRandBits(SPEC),
     load<u8>(SPEC, SPEC_O_RESERVED),
   ) != 0) return false;
-  let h = specHeight(SPEC);
-  let units = h != 0 ? SIZE_UNITS : 0xFFFF; // a conv net's layers carry flags (shapeFault checks them)
   for (let i = 0; i < SPEC_MAX_SIZES; i++) {
-    if (sizeFault(i, layers, specSize(SPEC, i) & (i <= layers ? units : 0xFFFF)) != 0) return false;
+    let n = specSize(SPEC, i); // a conv layer's channels carry flags (shapeFault checks them)
+    if (sizeFault(i, layers, i <= layers && (n & SIZE_CONV) != 0 ? n & SIZE_UNITS : n) != 0) return false;
   }
-  return shapeFault(h, specWidth(SPEC), specLog2Batch(SPEC), layers, sizeAt) == 0;
+  return shapeFault(specHeight(SPEC), specWidth(SPEC), specLog2Batch(SPEC), layers, sizeAt) == 0;
   return true;
 }

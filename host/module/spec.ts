@@ -171,12 +171,15 @@ export function checkSpecBytes(bytes: Uint8Array): ModelSpec {
   const view = new DataView(bytes.buffer, bytes.byteOffset, SPEC_BYTES);
   for (let i = 0; i < SPEC_MAX_SIZES; i++) {
     const n = view.getUint16(SPEC_O_SIZES + 2 * i, true);
-    const f = sizeFault(i, layers, i <= layers && bytes[SPEC_O_HEIGHT] !== 0 ? n & SIZE_UNITS : n); // a conv net's layers carry flags
+    const f = sizeFault(i, layers, i <= layers && (n & SIZE_CONV) !== 0 ? n & SIZE_UNITS : n); // a conv layer's channels carry flags
     if (f === SPEC_F_UNUSED_SIZE) specError(`size ${i} is set beyond the ${layers} layers`);
     if (f !== 0) specError(faultMessage(f, n));
   }
   const size = (i: number) => view.getUint16(SPEC_O_SIZES + 2 * i, true);
-  if (shapeFault(bytes[SPEC_O_HEIGHT], bytes[SPEC_O_WIDTH], bytes[SPEC_O_LOG2_BATCH], layers, size) !== 0) specError(faultMessage(SPEC_F_SHAPE, ""));
+  if (shapeFault(bytes[SPEC_O_HEIGHT], bytes[SPEC_O_WIDTH], bytes[SPEC_O_LOG2_BATCH], layers, size) !== 0) {
+    if (spec.conv) validateConv(spec.conv, spec.batch, specError); // the message names the layer
+    specError(faultMessage(SPEC_F_SHAPE, ""));
+  }
   return spec;
 }
 
