@@ -13,6 +13,8 @@ export const HIDDEN_SHIFT: i32 = F.HIDDEN_SHIFT;
 export const HIDDEN_MAX: i32 = F.HIDDEN_MAX;
 /** Output scores are int32, one unit = 2^OUTPUT_SHIFT (finer: the hinge margin lives there). */
 export const OUTPUT_SHIFT: i32 = F.OUTPUT_SHIFT;
+/** Biases are int32 with BIAS_EXTRA_SHIFT more fraction bits than their layer's output. */
+export const BIAS_EXTRA_SHIFT: i32 = F.BIAS_EXTRA_SHIFT;
 
 /** Error signals are block floating point: int32 mantissas renormalised below 2^DELTA_BITS. */
 export const DELTA_BITS: i32 = 14;

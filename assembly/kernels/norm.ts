@@ -3,7 +3,7 @@
 // 1.25·spread = 2^f · (1 + t/8 + ...), y = (z - mean) · M_t · 2^(F - f - 4) + beta with the
 // 4-bit mantissa M_t ~ 16 / (1 + (t + 0.5)/8) applied by shift-and-add (scale within 9 %).
 // Hidden layers store uint8 max(0, min(255, y)); the output layer keeps int32 y in place.
-import { RUNNING_SHIFT, HIDDEN_MAX, DELTA_BITS, DELTA_CAP, SCALE_MANTISSAS } from "../config";
+import { RUNNING_SHIFT, HIDDEN_MAX, DELTA_BITS, DELTA_CAP, SCALE_MANTISSAS, BIAS_EXTRA_SHIFT } from "../config";
 import { stochasticShift } from "./round";
 
 /**
@@ -38,6 +38,13 @@ import { stochasticShift } from "./round";
   let r = -s;
   if (r > 32) return 0; // |v| < 2^31 <= 2^(r - 2): rounds to 0
   return <i32>((<i64>v + (<i64>1 << <i64>(r - 1))) >> <i64>r);
+}
+
+/** The bias as the forward adds it: the stored bias (BIAS_EXTRA_SHIFT bits finer than the
+ * layer's output) rounded half up to the output's units. */
+// @ts-ignore: decorator
+@inline export function biasValue(stored: i32): i32 {
+  return (stored + (1 << (BIAS_EXTRA_SHIFT - 1))) >> BIAS_EXTRA_SHIFT;
 }
 
 /** v · M for 0 <= M < 32 (a scale mantissa), by shift-and-add over its set bits. */
@@ -115,7 +122,7 @@ export function normForward(
     store<i32>(k, scale);
     let M = scale >> 8;
     let sh = outShift - (scale & 255);
-    let bias = load<i32>(beta);
+    let bias = biasValue(load<i32>(beta));
     if (act != 0) {
       let ap = act + <usize>j;
       for (let p = col; p < zEnd; p += stride) {
@@ -216,13 +223,14 @@ export function normBackward(
 
   // Bias step and the centred, projected error; the widest mantissa after scaling decides the
   // renormalisation.
-  let biasShift = exponent + outShift - lrShift - log2Batch;
+  let biasShift = exponent + outShift + BIAS_EXTRA_SHIFT - lrShift - log2Batch;
   let widest = 0;
   for (let j = 0; j < n; j++) {
     let col = d + (<usize>j << 2);
     let op = out + (hidden ? <usize>j : <usize>j << 2);
     let bp = beta + (<usize>j << 2);
-    let bias = load<i32>(bp);
+    let stored = load<i32>(bp);
+    let bias = biasValue(stored);
     let s = 0, signs = 0;
     let c: i64 = 0;
     let o = op;
@@ -234,7 +242,7 @@ export function normBackward(
       if (v != 0) c += mulWide(<i64>v, x); // masked: no work
       o += outStride;
     }
-    store<i32>(bp, bias - stochasticShift(s, biasShift));
+    store<i32>(bp, stored - stochasticShift(s, biasShift));
     let mean = s >> log2Batch;
     c >>= <i64>log2Batch;
     let tPos: i64 = 0, tNeg: i64 = 0, tZero: i64 = 0;

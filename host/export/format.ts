@@ -4,7 +4,7 @@
 import { UserError } from "../errors.ts";
 import { crc32 } from "../crc32.ts";
 import type { ModelFile } from "./model-file.ts";
-import { HIDDEN_MAX, HIDDEN_SHIFT, OUTPUT_SHIFT, SCALE_MANTISSAS, WEIGHT_SHIFT } from "../../assembly/shared/formats.ts";
+import { BIAS_EXTRA_SHIFT, HIDDEN_MAX, HIDDEN_SHIFT, OUTPUT_SHIFT, SCALE_MANTISSAS, WEIGHT_SHIFT } from "../../assembly/shared/formats.ts";
 
 /** Fixed-point shifts F of the normalised outputs (hidden, output) and the largest activation. */
 export { HIDDEN_MAX, HIDDEN_SHIFT, OUTPUT_SHIFT };
@@ -74,7 +74,8 @@ export function exportModel(m: ModelFile): ExportedModel {
       nIn: s.nIn, nOut: s.nOut, words, shift: l === m.layers.length - 1 ? OUTPUT_SHIFT : HIDDEN_SHIFT,
       pos, neg, mean: Int32Array.from(s.runningMean),
       k: Int8Array.from(s.runningSpread, (x) => unitScale(x).k), mul: Uint8Array.from(s.runningSpread, (x) => unitScale(x).mul),
-      bias: Int32Array.from(s.bias),
+      // The state keeps BIAS_EXTRA_SHIFT bits below the output units; inference adds it rounded.
+      bias: Int32Array.from(s.bias, (b) => (b + (1 << (BIAS_EXTRA_SHIFT - 1))) >> BIAS_EXTRA_SHIFT),
     };
   });
   return { mode: m.spec.mode, sizes: [...m.spec.sizes], sourceDigest: m.digest, layers };
