@@ -278,6 +278,12 @@ export function roundShift(v: number, s: number): number {
 }
 
 /** A running mean's step v · 2^-r rounded half up: (v + 2^(r-1)) >> r, and v itself for r = 0. */
+/** Biases keep 8 bits below the output's units; β = (bias + 2^7) >> 8 is what the forward adds (step 4). */
+export const BIAS_EXTRA = 8;
+export function biasValue(stored: number): number {
+  return shr(stored + 2 ** (BIAS_EXTRA - 1), BIAS_EXTRA);
+}
+
 export function towards(v: number, r: number): number {
   return r === 0 ? v : shr(v + 2 ** (r - 1), r);
 }
@@ -334,7 +340,7 @@ export function normForward(
     out.k[j] = scale;
     const k = scale & 255, M = scale >> 8;
     for (let b = 0; b < batch; b++) {
-      const y = i32(roundShift(i32((z[b * n + j] - mean) * M, "(z - mean) · M"), F - k) + bias[j], "y");
+      const y = i32(roundShift(i32((z[b * n + j] - mean) * M, "(z - mean) · M"), F - k) + biasValue(bias[j]), "y");
       out.y[b * n + j] = hidden ? Math.min(255, Math.max(0, y)) : y;
     }
   }
@@ -382,8 +388,8 @@ function shrBig(a: bigint, n: number): bigint {
 }
 
 /**
- * Per unit j (ascending): x̂ = out[b][j] - bias_j (the bias before its step); bias -= sround(
- * sum_b d, e + F - s - b); mean = sum_b d >> b; c = (sum_b d·x̂) >> b; S = sum_b sign(x̂);
+ * Per unit j (ascending): x̂ = out[b][j] - β_j (β = biasValue of the bias before its step); bias -= sround(
+ * sum_b d, e + F + 8 - s - b); mean = sum_b d >> b; c = (sum_b d·x̂) >> b; S = sum_b sign(x̂);
  * g = c + (c >> 2), gs = (g·S) >> b; v = d - mean - t with t = (g - gs + 2^(F-1)) >> F for
  * x̂ > 0, (2^(F-1) - g - gs) >> F for x̂ < 0, (2^(F-1) - gs) >> F for x̂ = 0; online: v = d -
  * gm - ((x̂·gc + 2^(F-1)) >> F); saturated at ±(2^26 - 1). Then d <- v · M_j · 2^(kmax - k_j - r)
@@ -411,13 +417,14 @@ export function normBackward(
   for (let j = 0; j < n; j++) {
     let sum = 0, signs = 0;
     let c = 0n;
+    const beta = biasValue(bias[j]);
     for (let b = 0; b < batch; b++) {
       sum += d[b * n + j];
-      c += BigInt(d[b * n + j]) * BigInt(out[b * n + j] - bias[j]);
-      signs += Math.sign(out[b * n + j] - bias[j]);
+      c += BigInt(d[b * n + j]) * BigInt(out[b * n + j] - beta);
+      signs += Math.sign(out[b * n + j] - beta);
     }
     i32(sum, "sum d");
-    res.bias[j] = i32(bias[j] - sround(rng, sum, exponent + F - lrShift - log2Batch), "bias");
+    res.bias[j] = i32(bias[j] - sround(rng, sum, exponent + F + BIAS_EXTRA - lrShift - log2Batch), "bias");
     let mean = shr(sum, log2Batch);
     c = shrBig(c, log2Batch);
     if (online) {
@@ -434,7 +441,7 @@ export function normBackward(
     const gs = shrBig(g * BigInt(signs), log2Batch);
     const t = (x: bigint) => (x > 0n ? shrBig(g - gs + half, F) : x < 0n ? shrBig(half - g - gs, F) : shrBig(half - gs, F));
     for (let b = 0; b < batch; b++) {
-      const xh = BigInt(out[b * n + j] - bias[j]);
+      const xh = BigInt(out[b * n + j] - beta);
       const corr = online ? shrBig(xh * c + half, F) : t(xh);
       const w = BigInt(d[b * n + j] - mean) - corr;
       v[b * n + j] = Number(w > BigInt(cap) ? BigInt(cap) : w < BigInt(-cap) ? BigInt(-cap) : w);
