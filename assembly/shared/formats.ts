@@ -13,6 +13,8 @@ export const HIDDEN_MAX = 255;
 export const OUTPUT_SHIFT = 8;
 /** Biases keep this many bits below their layer's output units (used rounded, docs/model-format.md). */
 export const BIAS_EXTRA_SHIFT = 8;
+/** Running means and spreads keep this many bits below z's units (used rounded). */
+export const STAT_EXTRA_SHIFT = 8;
 /**
  * Normalisation scale mantissas: 1/(1.25·spread) = 2^-(f+4) · M, M = nibble t of this word,
  * t = the 3 bits of 1.25·spread below its leading bit (M ~ 16 / (1 + (t + 0.5) / 8), within 9 %).

@@ -13,14 +13,19 @@ interface NormIn {
   bias: Int32Array; runMean: Int32Array; runSpread: Int32Array; training: boolean; first: boolean; hidden: boolean;
   /** Online normalisation's running shift R (step 4), or absent for batch statistics. */
   online?: number;
+  /** Batch statistics: the running statistics' step 2^-statShift (training 4; calibration averages). */
+  statShift?: number;
 }
+
+/** Stored running statistics (8 bits finer than z) whose rounded values are `v`. */
+const storedStat = (v: number[]) => Int32Array.from(v, (x) => x * 256);
 
 function wasmNormForward(a: NormIn) {
   const { n, batch } = a;
   const z = put(a.z), mean = put(a.runMean), spread = put(a.runSpread), kp = alloc(n * 4);
   const act = a.hidden ? alloc(batch * n) : 0;
   if (a.hidden) mem.u8(act, batch * n).fill(0xA5);
-  k.norm_forward(z, n, batch, a.log2Batch, a.F, put(a.bias), mean, spread, kp, a.training ? 1 : 0, a.first ? 1 : 0, act, a.online ?? -1);
+  k.norm_forward(z, n, batch, a.log2Batch, a.F, put(a.bias), mean, spread, kp, a.training ? 1 : 0, a.first ? 1 : 0, act, a.online ?? -1, a.statShift ?? 4);
   return {
     y: a.hidden ? getU8(act, batch * n) : getI32(z, batch * n),
     k: getI32(kp, n), runMean: getI32(mean, n), runSpread: getI32(spread, n),
@@ -29,7 +34,7 @@ function wasmNormForward(a: NormIn) {
 
 function compareNormForward(t: ExecutionContext, a: NormIn, label: string) {
   const got = wasmNormForward(a);
-  const want = normForward(a.z, a.n, a.batch, a.log2Batch, a.F, a.bias, a.runMean, a.runSpread, a.training, a.first, a.hidden, a.online ?? -1);
+  const want = normForward(a.z, a.n, a.batch, a.log2Batch, a.F, a.bias, a.runMean, a.runSpread, a.training, a.first, a.hidden, a.online ?? -1, a.statShift ?? 4);
   sameArray(t, got.y, want.y, `y ${label}`, a.n);
   sameArray(t, got.k, want.k, `k ${label}`);
   sameArray(t, got.runMean, want.runMean, `running mean ${label}`);
@@ -54,19 +59,24 @@ test("norm_forward hidden, first training step: batch statistics by hand, values
     runSpread: Int32Array.from([-99, -99]), training: true, first: true, hidden: true };
   compareNormForward(t, a, "hidden first");
   const got = wasmNormForward(a);
-  t.deepEqual(Array.from(got.runMean), [25, 248]);
-  t.deepEqual(Array.from(got.runSpread), [10, 375]);
+  t.deepEqual(Array.from(got.runMean), [25 * 256, 248 * 256]);
+  t.deepEqual(Array.from(got.runSpread), [10 * 256, 375 * 256]);
   t.deepEqual(Array.from(got.k), [unitScale(10), unitScale(375)]);
 });
 
-test("norm_forward later training steps move the running statistics by (batch - r + 8) >> 4", (t) => {
-  // mean: 9 + (25 - 9 + 8) >> 4 = 10; 0 + (248 + 8) >> 4 = 16. spread: 100 + (-90 + 8) >> 4 = 94; 375 + (0 + 8) >> 4 = 375.
-  const a = { ...base, F: HIDDEN_F, bias: storedBias([250, 20]), runMean: Int32Array.from([9, 0]),
-    runSpread: Int32Array.from([100, 375]), training: true, first: false, hidden: true };
+test("norm_forward later training steps move the (8 bits finer) running statistics by (batch · 2^8 - r + 8) >> 4", (t) => {
+  // Stored mean [2304, 0] (9 and 0), spread [25600, 96000] (100 and 375); batch means 25, 248, spreads 10, 375:
+  // mean: 2304 + (6400 - 2304 + 8) >> 4 = 2560; 0 + (63488 + 8) >> 4 = 3968.
+  // spread: 25600 + (2560 - 25600 + 8) >> 4 = 25600 - 1440 = 24160; 96000 + (0 + 8) >> 4 = 96000.
+  const a = { ...base, F: HIDDEN_F, bias: storedBias([250, 20]), runMean: storedStat([9, 0]),
+    runSpread: storedStat([100, 375]), training: true, first: false, hidden: true };
   compareNormForward(t, a, "hidden later");
   const got = wasmNormForward(a);
-  t.deepEqual(Array.from(got.runMean), [10, 16]);
-  t.deepEqual(Array.from(got.runSpread), [94, 375]);
+  t.deepEqual(Array.from(got.runMean), [2560, 3968]);
+  t.deepEqual(Array.from(got.runSpread), [24160, 96000]);
+  // A calibration's plain average moves them by 2^-statShift instead: statShift 1: 2304 + (4096 + 1) >> 1 = 4352.
+  t.is(wasmNormForward({ ...a, statShift: 1 }).runMean[0], 4352);
+  compareNormForward(t, { ...a, statShift: 7 }, "hidden later, statShift 7");
 });
 
 test("norm_forward output layer writes int32 scores in place, as the oracle", (t) => {
@@ -76,14 +86,14 @@ test("norm_forward output layer writes int32 scores in place, as the oracle", (t
 
 test("norm_forward inference uses the running statistics and leaves them alone", (t) => {
   // Spread 0 gives the scale 16 · 2^-4 = 1: col1 = z · 2^F, 1000 · 16 = 16000 -> 255 (hidden).
-  const a = { ...base, F: HIDDEN_F, bias: new Int32Array(2), runMean: Int32Array.from([20, 0]), runSpread: Int32Array.from([3, 0]),
+  const a = { ...base, F: HIDDEN_F, bias: new Int32Array(2), runMean: storedStat([20, 0]), runSpread: storedStat([3, 0]),
     training: false, first: false, hidden: true };
   compareNormForward(t, a, "inference hidden");
   const hidden = wasmNormForward(a);
   t.deepEqual([hidden.y[1], hidden.y[7]], [0, 255]);
-  t.deepEqual(Array.from(hidden.runMean), [20, 0]);
-  t.deepEqual(Array.from(hidden.runSpread), [3, 0]);
-  compareNormForward(t, { ...base, F: OUTPUT_F, bias: storedBias([1, 2]), runMean: Int32Array.from([25, 0]), runSpread: Int32Array.from([10, 0]),
+  t.deepEqual(Array.from(hidden.runMean), [20 * 256, 0]);
+  t.deepEqual(Array.from(hidden.runSpread), [3 * 256, 0]);
+  compareNormForward(t, { ...base, F: OUTPUT_F, bias: storedBias([1, 2]), runMean: Int32Array.from([25 * 256 + 100, 0]), runSpread: Int32Array.from([10 * 256 - 100, 0]),
     training: false, first: true, hidden: false }, "inference output");
 });
 
@@ -140,9 +150,9 @@ test("norm_forward matches the oracle on random shapes, training (first or not) 
             const a: NormIn = {
               z: randomZ(g, batch, n, scale), n, batch, log2Batch, F,
               bias: Int32Array.from({ length: n }, () => g.int(-600 * 256, 600 * 256)),
-              runMean: Int32Array.from({ length: n }, () => g.int(-scale, scale)),
-              runSpread: Int32Array.from({ length: n }, () => g.int(0, scale)),
-              training: mode !== "inference", first: mode === "first", hidden,
+              runMean: Int32Array.from({ length: n }, () => g.int(-scale * 256, scale * 256)),
+              runSpread: Int32Array.from({ length: n }, () => g.int(0, scale * 256)),
+              training: mode !== "inference", first: mode === "first", hidden, statShift: g.int(0, 13),
             };
             compareNormForward(t, a, `${hidden ? "hidden" : "output"} ${mode} n ${n} batch ${batch} scale ${scale}`);
           }
@@ -384,14 +394,15 @@ test("norm_backward at MNIST size (256 units, batch 32) matches the oracle", (t)
 
 test("norm_forward online: spread about the running mean before the step, both move by 2^-R, by hand", (t) => {
   // n = 1, batch 2 (b = 1), z = [10, 30], running mean 4, spread 8, R = 1, F = 8, output:
-  // a = |10 - 4| + |30 - 4| = 32 -> 16; rm = 4 + ((40 >> 1) - 4 + 1) >> 1 = 12; rs = 8 + (16 - 8 + 1) >> 1 = 12.
+  // (stored 8 bits finer: 1024, 2048) a = |10 - 4| + |30 - 4| = 32 -> 16; rm = 1024 + (20·256 - 1024 + 1) >> 1
+  // = 3072 (used as (3072 + 128) >> 8 = 12); rs = 2048 + (16·256 - 2048 + 1) >> 1 = 3072 (12).
   // scale of 12: v = 15, f = 3, t = 7 -> M = 8, k = 7: y = (z - 12) · 8 · 2^(8 - 7) = -32, 288.
   const got = wasmNormForward({
     z: Int32Array.from([10, 30]), n: 1, batch: 2, log2Batch: 1, F: 8, bias: Int32Array.from([0]),
-    runMean: Int32Array.from([4]), runSpread: Int32Array.from([8]), training: true, first: false, hidden: false, online: 1,
+    runMean: storedStat([4]), runSpread: storedStat([8]), training: true, first: false, hidden: false, online: 1,
   });
-  t.deepEqual(Array.from(got.runMean), [12]);
-  t.deepEqual(Array.from(got.runSpread), [12]);
+  t.deepEqual(Array.from(got.runMean), [3072]);
+  t.deepEqual(Array.from(got.runSpread), [3072]);
   t.deepEqual(Array.from(got.y), [-32, 288]);
 });
 
@@ -404,7 +415,7 @@ test("norm_forward online matches the oracle at batches 1, 2 and 4 and every run
         const z = Int32Array.from({ length: batch * n }, () => g.int(-(2 ** 17), 2 ** 17));
         compareNormForward(t, {
           z, n, batch, log2Batch, F: hidden ? HIDDEN_F : OUTPUT_F, bias: Int32Array.from({ length: n }, () => g.int(-200 * 256, 200 * 256)),
-          runMean: Int32Array.from({ length: n }, () => g.int(-5000, 5000)), runSpread: Int32Array.from({ length: n }, () => g.int(0, 20000)),
+          runMean: Int32Array.from({ length: n }, () => g.int(-5000 * 256, 5000 * 256)), runSpread: Int32Array.from({ length: n }, () => g.int(0, 20000 * 256)),
           training: true, first: false, hidden, online,
         }, `batch ${batch} R ${online} ${hidden ? "hidden" : "output"}`);
       }

@@ -284,6 +284,12 @@ export function biasValue(stored: number): number {
   return shr(stored + 2 ** (BIAS_EXTRA - 1), BIAS_EXTRA);
 }
 
+/** Running means and spreads keep 8 bits below z's units; the normalisation uses them rounded (step 4). */
+export const STAT_EXTRA = 8;
+export function statValue(stored: number): number {
+  return shr(stored + 2 ** (STAT_EXTRA - 1), STAT_EXTRA);
+}
+
 export function towards(v: number, r: number): number {
   return r === 0 ? v : shr(v + 2 ** (r - 1), r);
 }
@@ -299,7 +305,7 @@ export interface NormForwardOut {
 export function normForward(
   z: ArrayLike<number>, n: number, batch: number, log2Batch: number, F: number,
   bias: ArrayLike<number>, runMean: ArrayLike<number>, runSpread: ArrayLike<number>,
-  training: boolean, first: boolean, hidden: boolean, online = -1,
+  training: boolean, first: boolean, hidden: boolean, online = -1, statShift = 4,
 ): NormForwardOut {
   const out: NormForwardOut = {
     y: hidden ? new Uint8Array(batch * n) : new Int32Array(batch * n),
@@ -312,12 +318,16 @@ export function normForward(
     if (training && online >= 0) {
       // Online (step 4): spread about the running mean before the step; both move by 2^-R.
       let sum = 0, dev = 0;
+      const before = statValue(runMean[j]);
       for (let b = 0; b < batch; b++) {
         sum += z[b * n + j];
-        dev += Math.abs(z[b * n + j] - runMean[j]);
+        dev += Math.abs(z[b * n + j] - before);
       }
-      mean = out.runMean[j] = i32(runMean[j] + towards(shr(i32(sum, "sum z"), log2Batch) - runMean[j], online), "running mean");
-      spread = out.runSpread[j] = i32(runSpread[j] + towards(shr(i32(dev, "sum |z - rm|"), log2Batch) - runSpread[j], online), "running spread");
+      const fine = (v: number) => i32(v * 2 ** STAT_EXTRA, "statistic << 8");
+      out.runMean[j] = i32(runMean[j] + towards(fine(shr(i32(sum, "sum z"), log2Batch)) - runMean[j], online), "running mean");
+      out.runSpread[j] = i32(runSpread[j] + towards(fine(shr(i32(dev, "sum |z - rm|"), log2Batch)) - runSpread[j], online), "running spread");
+      mean = statValue(out.runMean[j]);
+      spread = statValue(out.runSpread[j]);
     } else if (training) {
       let sum = 0;
       for (let b = 0; b < batch; b++) sum += z[b * n + j];
@@ -325,16 +335,17 @@ export function normForward(
       let dev = 0;
       for (let b = 0; b < batch; b++) dev += Math.abs(z[b * n + j] - mean);
       spread = shr(i32(dev, "sum |z - mean|"), log2Batch);
+      const m8 = i32(mean * 2 ** STAT_EXTRA, "mean << 8"), s8 = i32(spread * 2 ** STAT_EXTRA, "spread << 8");
       if (first) {
-        out.runMean[j] = mean;
-        out.runSpread[j] = spread;
+        out.runMean[j] = m8;
+        out.runSpread[j] = s8;
       } else {
-        out.runMean[j] = runMean[j] + towards(mean - runMean[j], 4);
-        out.runSpread[j] = runSpread[j] + towards(spread - runSpread[j], 4);
+        out.runMean[j] = i32(runMean[j] + towards(m8 - runMean[j], statShift), "running mean");
+        out.runSpread[j] = i32(runSpread[j] + towards(s8 - runSpread[j], statShift), "running spread");
       }
     } else {
-      mean = runMean[j];
-      spread = runSpread[j];
+      mean = statValue(runMean[j]);
+      spread = statValue(runSpread[j]);
     }
     const scale = unitScale(spread);
     out.k[j] = scale;
