@@ -88,24 +88,7 @@ export function normForward(
   for (let j = 0; j < n; j++) {
     let col = z + (<usize>j << 2);
     let mean: i32, spread: i32;
-    if (training && online >= 0) {
-      // Online: the spread about the running mean before this step, then both running
-      // statistics move by 2^-online towards the batch's, and they normalise.
-      let s = 0, a = 0;
-      let rm = load<i32>(runMean), rs = load<i32>(runSpread);
-      let before = statValue(rm);
-      for (let p = col; p < zEnd; p += stride) {
-        let z0 = load<i32>(p);
-        s += z0;
-        let v = z0 - before;
-        let m = v >> 31;
-        a += (v ^ m) - m;
-      }
-      rm += towards(((s >> log2Batch) << STAT_EXTRA_SHIFT) - rm, online);
-      rs += towards(((a >> log2Batch) << STAT_EXTRA_SHIFT) - rs, online);
-      store<i32>(runMean, rm); store<i32>(runSpread, rs);
-      mean = statValue(rm); spread = statValue(rs);
-    } else if (training) {
+    if (training && online < 0) {
       let s = 0;
       for (let p = col; p < zEnd; p += stride) s += load<i32>(p);
       mean = s >> log2Batch;
@@ -124,8 +107,24 @@ export function normForward(
       }
       store<i32>(runMean, rm); store<i32>(runSpread, rs);
     } else {
-      mean = statValue(load<i32>(runMean));
-      spread = statValue(load<i32>(runSpread));
+      let rm = load<i32>(runMean), rs = load<i32>(runSpread);
+      if (training) {
+        // Online: the spread about the running mean before this step, then both running
+        // statistics move by 2^-online towards the batch's, and they normalise.
+        let s = 0, a = 0;
+        let before = statValue(rm);
+        for (let p = col; p < zEnd; p += stride) {
+          let z0 = load<i32>(p);
+          s += z0;
+          let v = z0 - before;
+          let m = v >> 31;
+          a += (v ^ m) - m;
+        }
+        rm += towards(((s >> log2Batch) << STAT_EXTRA_SHIFT) - rm, online);
+        rs += towards(((a >> log2Batch) << STAT_EXTRA_SHIFT) - rs, online);
+        store<i32>(runMean, rm); store<i32>(runSpread, rs);
+      }
+      mean = statValue(rm); spread = statValue(rs);
     }
     let scale = unitScale(spread);
     store<i32>(k, scale);
