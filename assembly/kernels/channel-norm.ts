@@ -4,9 +4,9 @@
 // general and their sums outgrow 32 bits, so sums are 64-bit and means are floor divisions
 // by the row count (fdiv, shift-and-subtract). Batch statistics only: the grammar gives every
 // conv layer at least 8 rows, so the dense layers' online rule is not needed.
-import { RUNNING_SHIFT, HIDDEN_MAX, RATE_LOG2_BATCH } from "../config";
+import { RUNNING_SHIFT, HIDDEN_MAX, RATE_LOG2_BATCH, BIAS_EXTRA_SHIFT } from "../config";
 import { product } from "../arith";
-import { unitScale, mulSmall, mulWide, shiftRound, storeDelta, widenFor, rescaleColumns } from "./norm";
+import { unitScale, biasValue, mulSmall, mulWide, shiftRound, storeDelta, widenFor, rescaleColumns } from "./norm";
 import { stochasticShift } from "./round";
 
 /** floor(s / n) for n >= 1, by restoring long division (no divide or multiply instruction). */
@@ -77,7 +77,7 @@ export function channelNormForward(
     store<i32>(k, scale);
     let M = scale >> 8;
     let sh = outShift - (scale & 255);
-    let bias = load<i32>(beta);
+    let bias = biasValue(load<i32>(beta));
     let ap = act + <usize>j;
     for (let p = col; p < zEnd; p += stride) {
       let y = shiftRound(mulSmall(load<i32>(p) - mean, M), sh) + bias;
@@ -91,8 +91,8 @@ export function channelNormForward(
 
 /**
  * Backward through the channel normalisation for d [rows][c] (value d · 2^exponent), per
- * channel j: bias −= sround(narrowed Σ d, exponent + F − lrShift − 5 + t); x̂ = act − bias
- * (before the step); mean = fdiv(Σ d, rows); cp = fdiv(Σ d·x̂, rows); v = d − mean −
+ * channel j: bias −= sround(narrowed Σ d, exponent + F + 8 − lrShift − 5 + t); x̂ = act − β,
+ * β the bias before the step rounded to the output's units (biasValue); mean = fdiv(Σ d, rows); cp = fdiv(Σ d·x̂, rows); v = d − mean −
  * ((x̂·cp + 2^(2F−1)) >> 2F) saturated at ±(2^26 − 1); then every channel is scaled by
  * M_j·2^(kmax − k_j − r) with the smallest r ≥ 0 that keeps |d| below 2^14. Returns the new
  * exponent, exponent − kmax + r.
@@ -105,12 +105,13 @@ export function channelNormBackward(
   let kMax = 0;
   for (let j = 0; j < c; j++) { let kj = load<i32>(k + (<usize>j << 2)) & 255; if (kj > kMax) kMax = kj; }
   let half: i64 = <i64>1 << <i64>(outShift - 1);
-  let biasShift = exponent + outShift - lrShift - RATE_LOG2_BATCH;
+  let biasShift = exponent + outShift + BIAS_EXTRA_SHIFT - lrShift - RATE_LOG2_BATCH;
   let widest = 0;
   for (let j = 0; j < c; j++) {
     let col = d + (<usize>j << 2);
     let bp = beta + (<usize>j << 2);
-    let bias = load<i32>(bp);
+    let stored = load<i32>(bp);
+    let bias = biasValue(stored);
     let s: i64 = 0, cp: i64 = 0;
     let signs = 0;
     let o = act + <usize>j;
@@ -123,7 +124,7 @@ export function channelNormBackward(
       o += <usize>c;
     }
     let sn = narrow(s);
-    store<i32>(bp, bias - stochasticShift(sn, biasShift + narrowBy));
+    store<i32>(bp, stored - stochasticShift(sn, biasShift + narrowBy));
     let mean = <i32>fdiv(s, rows);
     cp = fdiv(cp, rows);
     // The exact MAD-normalisation term 1.25·cp·(sign(x̂) − mean(sign(x̂))), as the dense rule.

@@ -3,7 +3,7 @@
 // 1.25·spread = 2^f · (1 + t/8 + ...), y = (z - mean) · M_t · 2^(F - f - 4) + beta with the
 // 4-bit mantissa M_t ~ 16 / (1 + (t + 0.5)/8) applied by shift-and-add (scale within 9 %).
 // Hidden layers store uint8 max(0, min(255, y)); the output layer keeps int32 y in place.
-import { RUNNING_SHIFT, HIDDEN_MAX, DELTA_BITS, DELTA_CAP, SCALE_MANTISSAS } from "../config";
+import { HIDDEN_MAX, DELTA_BITS, DELTA_CAP, SCALE_MANTISSAS, BIAS_EXTRA_SHIFT, STAT_EXTRA_SHIFT } from "../config";
 import { stochasticShift } from "./round";
 
 /**
@@ -40,6 +40,20 @@ import { stochasticShift } from "./round";
   return <i32>((<i64>v + (<i64>1 << <i64>(r - 1))) >> <i64>r);
 }
 
+/** The bias as the forward adds it: the stored bias (BIAS_EXTRA_SHIFT bits finer than the
+ * layer's output) rounded half up to the output's units. */
+// @ts-ignore: decorator
+@inline export function biasValue(stored: i32): i32 {
+  return (stored + (1 << (BIAS_EXTRA_SHIFT - 1))) >> BIAS_EXTRA_SHIFT;
+}
+
+/** A running statistic as the normalisation uses it: the stored value (STAT_EXTRA_SHIFT bits
+ * finer than z) rounded half up to z's units. */
+// @ts-ignore: decorator
+@inline function statValue(stored: i32): i32 {
+  return (stored + (1 << (STAT_EXTRA_SHIFT - 1))) >> STAT_EXTRA_SHIFT;
+}
+
 /** v · M for 0 <= M < 32 (a scale mantissa), by shift-and-add over its set bits. */
 // @ts-ignore: decorator
 @inline export function mulSmall(v: i32, M: i32): i32 {
@@ -58,14 +72,15 @@ import { stochasticShift } from "./round";
 
 /**
  * Normalises z [batch][n] (int32) unit by unit. `training`: batch statistics, which also
- * move the running ones (or set them on the first step); otherwise the running ones.
+ * move the running ones by 2^-statShift (or set them on the first step); otherwise the running
+ * ones. `online` >= 0: the running statistics, moved by 2^-online first, normalise.
  * k [n] receives each unit's packed scale (unitScale) for the backward pass.
  * `act` != 0: hidden layer, uint8 outputs written there; else scores stay in z.
  */
 export function normForward(
   z: usize, n: i32, batch: i32, log2Batch: i32, outShift: i32,
   beta: usize, runMean: usize, runSpread: usize, k: usize,
-  training: bool, first: bool, act: usize, online: i32,
+  training: bool, first: bool, act: usize, online: i32, statShift: i32,
 ): void {
   let stride = <usize>n << 2;
   let zEnd = z;
@@ -73,23 +88,7 @@ export function normForward(
   for (let j = 0; j < n; j++) {
     let col = z + (<usize>j << 2);
     let mean: i32, spread: i32;
-    if (training && online >= 0) {
-      // Online: the spread about the running mean before this step, then both running
-      // statistics move by 2^-online towards the batch's, and they normalise.
-      let s = 0, a = 0;
-      let rm = load<i32>(runMean), rs = load<i32>(runSpread);
-      for (let p = col; p < zEnd; p += stride) {
-        let z0 = load<i32>(p);
-        s += z0;
-        let v = z0 - rm;
-        let m = v >> 31;
-        a += (v ^ m) - m;
-      }
-      rm += towards((s >> log2Batch) - rm, online);
-      rs += towards((a >> log2Batch) - rs, online);
-      store<i32>(runMean, rm); store<i32>(runSpread, rs);
-      mean = rm; spread = rs;
-    } else if (training) {
+    if (training && online < 0) {
       let s = 0;
       for (let p = col; p < zEnd; p += stride) s += load<i32>(p);
       mean = s >> log2Batch;
@@ -101,21 +100,37 @@ export function normForward(
       }
       spread = a >> log2Batch;
       let rm = load<i32>(runMean), rs = load<i32>(runSpread);
-      if (first) { rm = mean; rs = spread; }
+      if (first) { rm = mean << STAT_EXTRA_SHIFT; rs = spread << STAT_EXTRA_SHIFT; }
       else {
-        rm += towards(mean - rm, RUNNING_SHIFT);
-        rs += towards(spread - rs, RUNNING_SHIFT);
+        rm += towards((mean << STAT_EXTRA_SHIFT) - rm, statShift);
+        rs += towards((spread << STAT_EXTRA_SHIFT) - rs, statShift);
       }
       store<i32>(runMean, rm); store<i32>(runSpread, rs);
     } else {
-      mean = load<i32>(runMean);
-      spread = load<i32>(runSpread);
+      let rm = load<i32>(runMean), rs = load<i32>(runSpread);
+      if (training) {
+        // Online: the spread about the running mean before this step, then both running
+        // statistics move by 2^-online towards the batch's, and they normalise.
+        let s = 0, a = 0;
+        let before = statValue(rm);
+        for (let p = col; p < zEnd; p += stride) {
+          let z0 = load<i32>(p);
+          s += z0;
+          let v = z0 - before;
+          let m = v >> 31;
+          a += (v ^ m) - m;
+        }
+        rm += towards(((s >> log2Batch) << STAT_EXTRA_SHIFT) - rm, online);
+        rs += towards(((a >> log2Batch) << STAT_EXTRA_SHIFT) - rs, online);
+        store<i32>(runMean, rm); store<i32>(runSpread, rs);
+      }
+      mean = statValue(rm); spread = statValue(rs);
     }
     let scale = unitScale(spread);
     store<i32>(k, scale);
     let M = scale >> 8;
     let sh = outShift - (scale & 255);
-    let bias = load<i32>(beta);
+    let bias = biasValue(load<i32>(beta));
     if (act != 0) {
       let ap = act + <usize>j;
       for (let p = col; p < zEnd; p += stride) {
@@ -216,13 +231,14 @@ export function normBackward(
 
   // Bias step and the centred, projected error; the widest mantissa after scaling decides the
   // renormalisation.
-  let biasShift = exponent + outShift - lrShift - log2Batch;
+  let biasShift = exponent + outShift + BIAS_EXTRA_SHIFT - lrShift - log2Batch;
   let widest = 0;
   for (let j = 0; j < n; j++) {
     let col = d + (<usize>j << 2);
     let op = out + (hidden ? <usize>j : <usize>j << 2);
     let bp = beta + (<usize>j << 2);
-    let bias = load<i32>(bp);
+    let stored = load<i32>(bp);
+    let bias = biasValue(stored);
     let s = 0, signs = 0;
     let c: i64 = 0;
     let o = op;
@@ -234,7 +250,7 @@ export function normBackward(
       if (v != 0) c += mulWide(<i64>v, x); // masked: no work
       o += outStride;
     }
-    store<i32>(bp, bias - stochasticShift(s, biasShift));
+    store<i32>(bp, stored - stochasticShift(s, biasShift));
     let mean = s >> log2Batch;
     c >>= <i64>log2Batch;
     let tPos: i64 = 0, tNeg: i64 = 0, tZero: i64 = 0;

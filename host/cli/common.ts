@@ -2,7 +2,7 @@
 import { UserError } from "../errors.ts";
 import { loadBoard, type BoardManifest } from "../boards/manifest.ts";
 import { DATASET_KINDS, loadDataset, type DatasetKind, type Dataset } from "../datasets/index.ts";
-import { DEFAULT_SPEC, parseSpec, type ModelSpec } from "../module/spec.ts";
+import { DEFAULT_SPEC, defaultLrStart, parseSpec, type ModelSpec } from "../module/spec.ts";
 import { parseSocketUrl } from "../transports/socket.ts";
 
 // A default is stated once: by `default` (citty prints "(Default: …)") or, where the
@@ -59,6 +59,7 @@ export function modelFor(text: string | undefined, ds: Dataset, batch: number | 
   const spec = text ? asUsage(() => parseSpec(text, base)) : base;
   if (batch !== undefined) spec.batch = batch;
   if (!text || !/decay=/.test(text)) spec.decaySteps = steps(spec.batch);
+  if (!text || !/(^|,)lr=/.test(text)) spec.lrStart = defaultLrStart(spec.batch);
   if (spec.sizes[0] !== ds.features) throw new UserError(`model has ${spec.sizes[0]} inputs but ${ds.name} samples have ${ds.features}`, "E_SPEC");
   if (spec.sizes[spec.sizes.length - 1] < ds.classes) throw new UserError(`model has ${spec.sizes[spec.sizes.length - 1]} outputs but ${ds.name} has ${ds.classes} classes`, "E_SPEC");
   return asUsage(() => parseSpec(`${spec.sizes.join("-")}`, spec)); // re-validates ranges (batch)

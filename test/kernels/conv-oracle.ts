@@ -4,7 +4,7 @@
  * term (the kernels choose the valid kernel rows instead), JS numbers (exact to 2^53).
  * Sampled weights are s[r][co] with row r = (ky·3 + kx)·cin + ci.
  */
-import { BC, DELTA_LIMIT, i32, quantizeExponent, type Rng, roundShift, sampleRow, shr, signRow, sround, unitScale, WEIGHT_ONE } from "./oracle.ts";
+import { BC, BIAS_EXTRA, biasValue, DELTA_LIMIT, i32, quantizeExponent, type Rng, roundShift, sampleRow, shr, signRow, sround, unitScale, WEIGHT_ONE } from "./oracle.ts";
 
 export interface Geometry { h: number; w: number; cin: number; cout: number; batch: number }
 
@@ -158,7 +158,7 @@ export function channelNormForward(
     const scale = unitScale(spread);
     out.k[j] = scale;
     for (let r = 0; r < rows; r++) {
-      const y = roundShift((z[r * c + j] - mean) * (scale >> 8), 4 - (scale & 255)) + bias[j];
+      const y = roundShift((z[r * c + j] - mean) * (scale >> 8), 4 - (scale & 255)) + biasValue(bias[j]);
       out.act[r * c + j] = Math.min(255, Math.max(0, y));
     }
   }
@@ -177,21 +177,22 @@ export function channelNormBackward(
   const v = new Array<number>(rows * c).fill(0);
   for (let j = 0; j < c; j++) {
     let s = 0n, cp = 0n, signs = 0;
+    const beta = biasValue(bias[j]);
     for (let r = 0; r < rows; r++) {
       s += BigInt(d[r * c + j]);
-      cp += BigInt(d[r * c + j]) * BigInt(act[r * c + j] - bias[j]);
-      signs += Math.sign(act[r * c + j] - bias[j]);
+      cp += BigInt(d[r * c + j]) * BigInt(act[r * c + j] - beta);
+      signs += Math.sign(act[r * c + j] - beta);
     }
     let t = 0;
     while (Number(s >> BigInt(t)) >= 2 ** 30 || Number(s >> BigInt(t)) <= -(2 ** 30)) t++;
-    res.bias[j] = i32(bias[j] - sround(rng, Number(s >> BigInt(t)), exponent + F - lrShift - 5 + t), "bias");
+    res.bias[j] = i32(bias[j] - sround(rng, Number(s >> BigInt(t)), exponent + F + BIAS_EXTRA - lrShift - 5 + t), "bias");
     const mean = Number(fdiv(s, rows));
     cp = fdiv(cp, rows);
     const half = 1n << BigInt(F - 1);
     const g = cp + (cp >> 2n);
     const gs = fdiv(g * BigInt(signs), rows);
     for (let r = 0; r < rows; r++) {
-      const xh = BigInt(act[r * c + j] - bias[j]);
+      const xh = BigInt(act[r * c + j] - beta);
       const t = xh > 0n ? (g - gs + half) >> BigInt(F) : xh < 0n ? (half - g - gs) >> BigInt(F) : (half - gs) >> BigInt(F);
       const w = BigInt(d[r * c + j] - mean) - t;
       v[r * c + j] = Number(w > BigInt(CAP) ? BigInt(CAP) : w < BigInt(-CAP) ? BigInt(-CAP) : w);

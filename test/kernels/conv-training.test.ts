@@ -58,7 +58,7 @@ function run(trainConv: boolean): number[] {
     k.channel_norm_forward(z0, B * H * W, C, 4, beta0, rm0, rs0, k0, training ? 1 : 0, first ? 1 : 0, act0);
     k.pool_forward(act0, H, W, C, B, pooled);
     k.dense_forward(pooled, POOLED, B, w1, CLASSES, TC, stochastic ? 1 : 0, z1, rowPos, rowNeg, stochastic ? kept1 : 0);
-    k.norm_forward(z1, CLASSES, B, LOG2B, 8, beta1, rm1, rs1, k1, training ? 1 : 0, first ? 1 : 0, 0, -1);
+    k.norm_forward(z1, CLASSES, B, LOG2B, 8, beta1, rm1, rs1, k1, training ? 1 : 0, first ? 1 : 0, 0, -1, 4);
   };
   const accuracy = () => {
     let correct = 0;

@@ -222,7 +222,7 @@ test("channel_norm_forward: batch statistics over all positions (fdiv), running 
     for (const [training, first] of [[true, true], [true, false], [false, false]]) {
       fresh();
       const z = sums(gen, rows * c, cin);
-      const bias = Int32Array.from({ length: c }, () => gen.int(-40, 40));
+      const bias = Int32Array.from({ length: c }, () => gen.int(-40 * 256, 40 * 256));
       const rm = Int32Array.from({ length: c }, () => gen.int(-500, 500));
       const rs = Int32Array.from({ length: c }, () => gen.int(0, 3000));
       const got = wasmChannelForward(z, rows, c, bias, rm, rs, training, first);
@@ -250,7 +250,7 @@ test("channel_norm_backward: bias step, centred error with the projection term, 
       const d = gen.deltas(rows * c, bits);
       const act = gen.activations(rows * c);
       const kk = Int32Array.from({ length: c }, () => unitScale(gen.int(0, 5000)));
-      const bias = Int32Array.from({ length: c }, () => gen.int(-40, 40));
+      const bias = Int32Array.from({ length: c }, () => gen.int(-40 * 256, 40 * 256));
       k.rng_seed(11, rows);
       const rng = rngFor(11, rows);
       const got = wasmChannelBackward(d, rows, c, kk, bias, -20, lrShift, act);
@@ -270,7 +270,7 @@ test("with 2^b rows the channel normalisation is the dense one (oracle.ts, steps
   const gen = new Gen(9);
   const rows = 64, c = 5;
   const z = sums(gen, rows * c, 3);
-  const bias = Int32Array.from({ length: c }, () => gen.int(-20, 20));
+  const bias = Int32Array.from({ length: c }, () => gen.int(-20 * 256, 20 * 256));
   const zero = new Int32Array(c);
   const got = wasmChannelForward(z, rows, c, bias, zero, zero, true, true);
   const want = dense.normForward(z, c, rows, 6, 4, bias, zero, zero, true, true, true);
