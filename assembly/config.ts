@@ -13,6 +13,10 @@ export const HIDDEN_SHIFT: i32 = F.HIDDEN_SHIFT;
 export const HIDDEN_MAX: i32 = F.HIDDEN_MAX;
 /** Output scores are int32, one unit = 2^OUTPUT_SHIFT (finer: the hinge margin lives there). */
 export const OUTPUT_SHIFT: i32 = F.OUTPUT_SHIFT;
+/** Biases are int32 with BIAS_EXTRA_SHIFT more fraction bits than their layer's output. */
+export const BIAS_EXTRA_SHIFT: i32 = F.BIAS_EXTRA_SHIFT;
+/** Running means and spreads are int32 with STAT_EXTRA_SHIFT fraction bits below z's units. */
+export const STAT_EXTRA_SHIFT: i32 = F.STAT_EXTRA_SHIFT;
 
 /** Error signals are block floating point: int32 mantissas renormalised below 2^DELTA_BITS. */
 export const DELTA_BITS: i32 = 14;
@@ -37,7 +41,7 @@ export const RUNNING_SHIFT: i32 = 4;
 export { ONLINE_LOG2_BATCH } from "./shared/state"; // it decides the state blob's layout
 export const ONLINE_LOG2_SAMPLES: i32 = 4;
 /** Online calibration averages over about 2^CALIBRATION_LOG2_SAMPLES samples. */
-export const CALIBRATION_LOG2_SAMPLES: i32 = 9;
+export const CALIBRATION_LOG2_SAMPLES: i32 = 13;
 
 /** QBP: input exponents saturate at 2^QBP_TOP_*; the window extends `window` exponents below. */
 export const QBP_TOP_PIXEL: i32 = PIXEL_SHIFT;       // 1.0 for pixels

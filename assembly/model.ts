@@ -1,7 +1,7 @@
 // The model: plans the arena from the spec, initialises it, runs training and evaluation
 // steps. Kernels know nothing of this file; this file knows no transport.
 import {
-  ONLINE_LOG2_BATCH, ONLINE_LOG2_SAMPLES, RATE_LOG2_BATCH, CALIBRATION_LOG2_SAMPLES,
+  ONLINE_LOG2_BATCH, ONLINE_LOG2_SAMPLES, RUNNING_SHIFT, RATE_LOG2_BATCH, CALIBRATION_LOG2_SAMPLES,
   WEIGHT_SHIFT, HIDDEN_SHIFT, OUTPUT_SHIFT, QBP_TOP_PIXEL, QBP_TOP_HIDDEN, MODE_TC, MAX_LAYERS,
 } from "./config";
 import { OK, E_SPEC, E_NOMEM, E_NOT_READY, E_BATCH } from "./errors";
@@ -240,7 +240,7 @@ function labelsValid(n: i32): bool {
  * weights (and rows kept for backprop), else deterministic ones. `batchStats`: normalise with
  * this batch's statistics and move the running ones (`first`: set them), else use them.
  */
-function forward(n: i32, stochastic: bool, batchStats: bool, first: bool, rate: i32): usize {
+function forward(n: i32, stochastic: bool, batchStats: bool, first: bool, rate: i32, statShift: i32): usize {
   for (let l = 0; l < layers; l++) {
     let buf = <usize>plan(l).buf;
     let rows = product(n, plan(l).pixels);
@@ -249,7 +249,7 @@ function forward(n: i32, stochastic: bool, batchStats: bool, first: bool, rate: 
       stochastic, buf, rowPos, rowNeg, stochastic ? <usize>plan(l).kept : 0);
     normForward(buf, plan(l).nOut, rows, plan(l).shift, <usize>plan(l).bias,
       <usize>plan(l).mean, <usize>plan(l).spread, <usize>plan(l).k, batchStats, first,
-      <usize>plan(l).y, conv ? -1 : rate);
+      <usize>plan(l).y, conv ? -1 : rate, statShift);
     if (plan(l).pool) pool(<usize>plan(l).y, plan(l).h, plan(l).w_, plan(l).nOut, n, <usize>plan(l).out, 0);
   }
   return <usize>plan(layers - 1).buf;
@@ -271,7 +271,10 @@ export function calibrateBatch(n: i32, fresh: bool): i32 {
   if (!ready) return E_NOT_READY;
   if (n != batch || !labelsValid(n)) return E_BATCH;
   calSteps = fresh ? 0 : calSteps + 1;
-  let scores = forward(n, false, true, fresh, online ? warmShift(calSteps, CALIBRATION_LOG2_SAMPLES - log2Batch) : -1);
+  // A plain average over the calibration batches (2^-floor(log2(c + 1)) per batch), up to
+  // 2^CALIBRATION_LOG2_SAMPLES samples: online or from the batch statistics alike.
+  let average = warmShift(calSteps, CALIBRATION_LOG2_SAMPLES - log2Batch);
+  let scores = forward(n, false, true, fresh, online ? average : -1, average);
   return countCorrect(scores, labels, plan(layers - 1).nOut, n);
 }
 
@@ -289,7 +292,7 @@ export function trainBatch(n: i32): i32 {
   let lrShift = (lr >> 16) + (<i32>half() < (lr & 0xFFFF) ? 1 : 0); // dithered fractional shift
 
   let rate = online ? warmShift(step, ONLINE_LOG2_SAMPLES - log2Batch) : -1;
-  let scores = forward(n, true, true, step == 0, rate);
+  let scores = forward(n, true, true, step == 0, rate, RUNNING_SHIFT);
   let nLast = plan(layers - 1).nOut;
   let correct = countCorrect(scores, labels, nLast, n);
   memory.copy(scoresCopy, scores, <usize>nLast << (log2Batch + 2));
@@ -357,7 +360,7 @@ export function trainBatch(n: i32): i32 {
 export function evalBatch(n: i32): i32 {
   if (!ready) return E_NOT_READY;
   if (n < 1 || n > batch || !labelsValid(n)) return E_BATCH;
-  let scores = forward(n, false, false, false, -1);
+  let scores = forward(n, false, false, false, -1, 0);
   return countCorrect(scores, labels, plan(layers - 1).nOut, n);
 }
 
@@ -365,7 +368,7 @@ export function evalBatch(n: i32): i32 {
 export function predictBatch(n: i32): i32 {
   if (!ready) return E_NOT_READY;
   if (n < 1 || n > batch) return E_BATCH;
-  let scores = forward(n, false, false, false, -1);
+  let scores = forward(n, false, false, false, -1, 0);
   let nLast = plan(layers - 1).nOut;
   let row = scores;
   for (let b = 0; b < n; b++) {

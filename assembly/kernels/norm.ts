@@ -5,7 +5,7 @@
 // 1.25·spread = 2^f · (1 + t/8 + ...), y = (z - mean) · M_t · 2^(F - f - 4) + beta with the
 // 4-bit mantissa M_t ~ 16 / (1 + (t + 0.5)/8) applied by shift-and-add (scale within 9 %).
 // Hidden layers store uint8 max(0, min(255, y)); the output layer keeps int32 y in place.
-import { RUNNING_SHIFT, HIDDEN_MAX, DELTA_BITS, DELTA_CAP, SCALE_MANTISSAS } from "../config";
+import { HIDDEN_MAX, DELTA_BITS, DELTA_CAP, SCALE_MANTISSAS, BIAS_EXTRA_SHIFT, STAT_EXTRA_SHIFT } from "../config";
 import { stochasticShift } from "./round";
 import { fdiv } from "../arith";
 
@@ -43,6 +43,20 @@ import { fdiv } from "../arith";
   return <i32>((<i64>v + (<i64>1 << <i64>(r - 1))) >> <i64>r);
 }
 
+/** The bias as the forward adds it: the stored bias (BIAS_EXTRA_SHIFT bits finer than the
+ * layer's output) rounded half up to the output's units. */
+// @ts-ignore: decorator
+@inline export function biasValue(stored: i32): i32 {
+  return (stored + (1 << (BIAS_EXTRA_SHIFT - 1))) >> BIAS_EXTRA_SHIFT;
+}
+
+/** A running statistic as the normalisation uses it: the stored value (STAT_EXTRA_SHIFT bits
+ * finer than z) rounded half up to z's units. */
+// @ts-ignore: decorator
+@inline function statValue(stored: i32): i32 {
+  return (stored + (1 << (STAT_EXTRA_SHIFT - 1))) >> STAT_EXTRA_SHIFT;
+}
+
 /** v · M for 0 <= M < 32 (a scale mantissa), by shift-and-add over its set bits. */
 // @ts-ignore: decorator
 @inline export function mulSmall(v: i32, M: i32): i32 {
@@ -61,14 +75,16 @@ import { fdiv } from "../arith";
 
 /**
  * Normalises z [rows][n] (int32) unit by unit. `training`: batch statistics, which also
- * move the running ones (or set them on the first step); otherwise the running ones.
+ * move the running ones by 2^-statShift (or set them on the first step); otherwise the running
+ * ones. `online` >= 0: the running statistics, moved by 2^-online first, normalise. The running
+ * statistics are stored STAT_EXTRA_SHIFT bits finer than z and used rounded (statValue).
  * k [n] receives each unit's packed scale (unitScale) for the backward pass.
  * `act` != 0: hidden layer, uint8 outputs written there; else scores stay in z.
  */
 export function normForward(
   z: usize, n: i32, rows: i32, outShift: i32,
   beta: usize, runMean: usize, runSpread: usize, k: usize,
-  training: bool, first: bool, act: usize, online: i32,
+  training: bool, first: bool, act: usize, online: i32, statShift: i32,
 ): void {
   let stride = <usize>n << 2;
   let zEnd = z;
@@ -76,14 +92,15 @@ export function normForward(
   for (let j = 0; j < n; j++) {
     let col = z + (<usize>j << 2);
     let rm = load<i32>(runMean), rs = load<i32>(runSpread);
-    let mean = rm, spread = rs;
+    let mean = statValue(rm), spread = statValue(rs);
     if (training) {
       // Batch statistics; online, the spread is taken about the running mean before this
       // step, and the running statistics, moved by 2^-online towards the batch's, normalise.
       let s: i64 = 0;
       for (let p = col; p < zEnd; p += stride) s += <i64>load<i32>(p);
+      let about = mean;
       mean = <i32>fdiv(s, rows);
-      let about = online >= 0 ? rm : mean;
+      if (online < 0) about = mean;
       let a: i64 = 0;
       for (let p = col; p < zEnd; p += stride) {
         let v = load<i32>(p) - about;
@@ -91,17 +108,17 @@ export function normForward(
         a += <i64>((v ^ m) - m);
       }
       spread = <i32>fdiv(a, rows);
-      let r = online >= 0 ? online : (first ? 0 : RUNNING_SHIFT); // r = 0: a copy
-      rm += towards(mean - rm, r);
-      rs += towards(spread - rs, r);
+      let r = online >= 0 ? online : (first ? 0 : statShift); // r = 0: a copy
+      rm += towards((mean << STAT_EXTRA_SHIFT) - rm, r);
+      rs += towards((spread << STAT_EXTRA_SHIFT) - rs, r);
       store<i32>(runMean, rm); store<i32>(runSpread, rs);
-      if (online >= 0) { mean = rm; spread = rs; }
+      if (online >= 0) { mean = statValue(rm); spread = statValue(rs); }
     }
     let scale = unitScale(spread);
     store<i32>(k, scale);
     let M = scale >> 8;
     let sh = outShift - (scale & 255);
-    let bias = load<i32>(beta);
+    let bias = biasValue(load<i32>(beta));
     let ap = act + <usize>j;
     for (let p = col; p < zEnd; p += stride) {
       let y = shiftRound(mulSmall(load<i32>(p) - mean, M), sh) + bias;
@@ -202,13 +219,14 @@ export function normBackward(
 
   // Bias step and the centred, projected error; the widest mantissa after scaling decides the
   // renormalisation.
-  let biasShift = exponent + outShift - lrShift - log2Batch;
+  let biasShift = exponent + outShift + BIAS_EXTRA_SHIFT - lrShift - log2Batch;
   let widest = 0;
   for (let j = 0; j < n; j++) {
     let col = d + (<usize>j << 2);
     let op = out + (hidden ? <usize>j : <usize>j << 2);
     let bp = beta + (<usize>j << 2);
-    let bias = load<i32>(bp);
+    let stored = load<i32>(bp);
+    let bias = biasValue(stored);
     let s: i64 = 0, c: i64 = 0;
     let signs = 0;
     let o = op;
@@ -223,7 +241,7 @@ export function normBackward(
     // The bias step's sum narrowed to |s >> t| < 2^30 (a conv layer sums B·H·W rows).
     let t = 0;
     while (s >> <i64>t >= (<i64>1 << 30) || s >> <i64>t <= -(<i64>1 << 30)) t++;
-    store<i32>(bp, bias - stochasticShift(<i32>(s >> <i64>t), biasShift + t));
+    store<i32>(bp, stored - stochasticShift(<i32>(s >> <i64>t), biasShift + t));
     let mean = <i32>fdiv(s, rows);
     c = fdiv(c, rows);
     let tPos: i64 = 0, tNeg: i64 = 0, tZero: i64 = 0;

@@ -12,7 +12,10 @@ import { byte } from "../prng";
 @inline export function quantizeExponent(x: i32, lo: i32, hi: i32): i32 {
   let f = 31 - clz(x);
   if (f >= hi) return hi;
-  if (f < lo) return <i32>(byte() >> (8 - lo)) < x ? lo : -1;
-  if (f == 0) return 0;
-  return <i32>(byte() >> (8 - f)) < x - (1 << f) ? f + 1 : f;
+  // One draw either way (a single inlined copy of the byte stream): below the window against
+  // x (2^lo or zero), inside it against x - 2^f (2^(f+1) or 2^f); f = 0 inside is exact.
+  let below = f < lo;
+  if (f == 0 && !below) return 0;
+  let e = below ? lo : f;
+  return <i32>(byte() >> (8 - e)) < (below ? x : x - (1 << f)) ? (below ? e : e + 1) : (below ? -1 : e);
 }

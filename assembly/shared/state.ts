@@ -2,7 +2,7 @@
 // the device (assembly/state.ts) and the host (host/module/state-layout.ts, host/export/)
 // read. Plain TypeScript that AssemblyScript also compiles.
 export const STATE_MAGIC = 0x4C554D46; // "FMUL"
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 export const STATE_HEADER_BYTES = 64;
 
 export const STATE_O_MAGIC = 0;       // u32

@@ -62,14 +62,29 @@ const HOT_MACROS = `
  * linear-memory address only (the copy's local is aligned anyway). Same bytes, same traps. */
 #if defined(__ARM_ARCH_6M__) && !defined(FEWMUL_WASM_RT_NO_ALIGNED_ACCESS)
 #define FEWMUL_HOT_ALIGN(t) (sizeof(t) > 4 ? 4 : sizeof(t))
-#define FEWMUL_HOT_COPY(dst, src, t, aligned)                                               \\
-  if (sizeof(t) == 1 || ((uintptr_t)(aligned) & (FEWMUL_HOT_ALIGN(t) - 1)) == 0) {         \\
+/* The value is read into / written from the local itself, whose address is taken only on the
+ * misaligned path, so gcc keeps it in registers (no store and reload through the stack). */
+#define FEWMUL_HOT_ALIGNED(t, at) (sizeof(t) == 1 || ((uintptr_t)(at) & (FEWMUL_HOT_ALIGN(t) - 1)) == 0)
+#define FEWMUL_HOT_READ(var, at, t)                                                         \\
+  if (FEWMUL_HOT_ALIGNED(t, at)) {                                                          \\
     typedef t __attribute__((aligned(FEWMUL_HOT_ALIGN(t)), may_alias)) fewmul_hot_t;        \\
-    *(fewmul_hot_t*)(dst) = *(const fewmul_hot_t*)(src);                                    \\
-  } else                                                                                    \\
-    fewmul_misaligned_copy(dst, src, sizeof(t));
+    var = *(const fewmul_hot_t*)(at);                                                       \\
+  } else {                                                                                  \\
+    t fewmul_tmp;                                                                           \\
+    fewmul_misaligned_copy(&fewmul_tmp, at, sizeof(t));                                     \\
+    var = fewmul_tmp;                                                                       \\
+  }
+#define FEWMUL_HOT_WRITE(at, var, t)                                                        \\
+  if (FEWMUL_HOT_ALIGNED(t, at)) {                                                          \\
+    typedef t __attribute__((aligned(FEWMUL_HOT_ALIGN(t)), may_alias)) fewmul_hot_t;        \\
+    *(fewmul_hot_t*)(at) = var;                                                             \\
+  } else {                                                                                  \\
+    t fewmul_tmp = var;                                                                     \\
+    fewmul_misaligned_copy(at, &fewmul_tmp, sizeof(t));                                     \\
+  }
 #else
-#define FEWMUL_HOT_COPY(dst, src, t, aligned) wasm_rt_memcpy(dst, src, sizeof(t));
+#define FEWMUL_HOT_READ(var, at, t) wasm_rt_memcpy(&(var), at, sizeof(t));
+#define FEWMUL_HOT_WRITE(at, var, t) wasm_rt_memcpy(at, &(var), sizeof(t));
 #endif
 #define FEWMUL_HOT_CHECK(mem, addr, t)                                                      \\
   if (UNLIKELY((u32)((addr) >> 32) != 0 ||                                                  \\
@@ -87,7 +102,7 @@ const HOT_MACROS = `
     FEWMUL_HOT_CHECK(mem, addr, t1);                                                        \\
     t1 result;                                                                              \\
     u8* at = mem->data + (u32)addr;                                                         \\
-    FEWMUL_HOT_COPY(&result, at, t1, at);                                                   \\
+    FEWMUL_HOT_READ(result, at, t1);                                                            \\
     wasm_asm("" ::"r"(result));                                                             \\
     return (t3)(t2)result;                                                                  \\
   }                                                                                         \\
@@ -95,7 +110,7 @@ const HOT_MACROS = `
     FEWMUL_AT_CHECK(mem, base, off, t1);                                                    \\
     t1 result;                                                                              \\
     u8* at = mem->data + base + (u32)off;                                                   \\
-    FEWMUL_HOT_COPY(&result, at, t1, at);                                                   \\
+    FEWMUL_HOT_READ(result, at, t1);                                                            \\
     wasm_asm("" ::"r"(result));                                                             \\
     return (t3)(t2)result;                                                                  \\
   }
@@ -104,13 +119,13 @@ const HOT_MACROS = `
     FEWMUL_HOT_CHECK(mem, addr, t1);                                                        \\
     t1 wrapped = (t1)value;                                                                 \\
     u8* at = mem->data + (u32)addr;                                                         \\
-    FEWMUL_HOT_COPY(at, &wrapped, t1, at);                                                  \\
+    FEWMUL_HOT_WRITE(at, wrapped, t1);                                                         \\
   }                                                                                         \\
   static inline __attribute__((always_inline)) void name##_at(wasm_rt_memory_t* mem, u32 base, u64 off, t2 value) { \\
     FEWMUL_AT_CHECK(mem, base, off, t1);                                                    \\
     t1 wrapped = (t1)value;                                                                 \\
     u8* at = mem->data + base + (u32)off;                                                   \\
-    FEWMUL_HOT_COPY(at, &wrapped, t1, at);                                                  \\
+    FEWMUL_HOT_WRITE(at, wrapped, t1);                                                         \\
   }
 `;
 

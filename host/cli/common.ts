@@ -2,7 +2,7 @@
 import { UserError } from "../errors.ts";
 import { loadBoard, type BoardManifest } from "../boards/manifest.ts";
 import { DATASET_KINDS, loadDataset, type DatasetKind, type Dataset } from "../datasets/index.ts";
-import { DEFAULT_SPEC, validateSpec, type ModelSpec } from "../module/spec.ts";
+import { DEFAULT_SPEC, defaultLrStart, validateSpec, type ModelSpec } from "../module/spec.ts";
 import { parseModelSpec } from "../module/conv-spec.ts";
 import { parseSocketUrl } from "../transports/socket.ts";
 
@@ -60,6 +60,7 @@ export function modelFor(text: string | undefined, ds: Dataset, batch: number | 
   const spec = text ? asUsage(() => parseModelSpec(text, base)) : base;
   if (batch !== undefined) spec.batch = batch;
   if (!text || !/decay=/.test(text)) spec.decaySteps = steps(spec.batch);
+  if (!text || !/(^|,)lr=/.test(text)) spec.lrStart = defaultLrStart(spec.batch);
   if (spec.sizes[0] !== ds.features) throw new UserError(`model has ${spec.sizes[0]} inputs but ${ds.name} samples have ${ds.features}`, "E_SPEC");
   if (spec.conv && spec.conv.input.join("x") !== ds.shape.join("x")) {
     throw new UserError(`model input ${spec.conv.input.join("x")} but ${ds.name} images are ${ds.shape.join("x")}`, "E_SPEC");

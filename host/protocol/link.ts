@@ -22,7 +22,11 @@ export interface LinkOptions {
   slowTimeoutMs?: number;
   /** Resends after silences in a row (no reply at all) before the link gives up with a `timeout` error (default 8). */
   maxRetries?: number;
-  /** Silence (beyond wire and compute time) after which the link gives up even before maxRetries resends, ms (default 3000). */
+  /**
+   * Silence (beyond wire and compute time) after which, with maxRetries resends unanswered, the
+   * link gives up, ms (default 10000: an emulated board on a loaded machine, QEMU starved of
+   * CPU, stays silent for seconds longer than its measured compute times; 3 s failed CI runs).
+   */
   deadMs?: number;
   /** First sequence number (default random): a fresh session never collides with an old one. */
   firstSeq?: number;
@@ -141,7 +145,7 @@ export class Link {
     this.initialComputeMs = options.slowTimeoutMs ?? 10_000;
     this.guessMs = this.initialComputeMs / 10;
     this.maxRetries = options.maxRetries ?? 8;
-    this.deadMs = options.deadMs ?? 3000;
+    this.deadMs = options.deadMs ?? 10_000;
     this.msPerByte = options.baud ? 10_000 / options.baud : 0; // 8N1: 10 bits a byte
     this.nextSeq = (options.firstSeq ?? Math.floor(Math.random() * 0x10000)) & 0xffff;
     this.unsubscribe = transport.onData((chunk) => {

@@ -88,6 +88,8 @@ export function defaultSchedule(variant: Variant, batch = 32): Schedule {
     // The integer module's rules (docs/model-format.md): the rate is per sample (the values
     // above are for batch 32), and batches below 8 normalise online.
     s.lrStart *= batch / 32;
+    // Batch 1 starts at half the rate (the integer module's default lr = 1 there, host/module/spec.ts).
+    if (batch === 1) s.lrStart /= 2;
     s.lrEnd *= batch / 32;
     // Online running means average about 16 samples at every batch size (the module's R = 4 - b).
     s.onlineShift = Math.max(0, 4 - Math.round(Math.log2(batch)));

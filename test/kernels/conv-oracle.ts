@@ -4,7 +4,7 @@
  * term (the kernels choose the valid kernel rows instead), JS numbers (exact to 2^53).
  * Sampled weights are s[r][co] with row r = (ky·3 + kx)·cin + ci.
  */
-import { BC, DELTA_LIMIT, i32, type Rng, roundShift, sampleRow, shr, signRow, sround, unitScale, WEIGHT_ONE } from "./oracle.ts";
+import { BC, BIAS_EXTRA, biasValue, DELTA_LIMIT, i32, type Rng, roundShift, sampleRow, shr, signRow, sround, STAT_EXTRA, statValue, towards, unitScale, WEIGHT_ONE } from "./oracle.ts";
 
 export interface Geometry { h: number; w: number; cin: number; cout: number; batch: number }
 
@@ -140,14 +140,15 @@ export function fdiv(s: bigint, n: number): bigint {
   return s < 0n && q * BigInt(n) !== s ? q - 1n : q;
 }
 
-/** Step 3, training with batch statistics or evaluation with the running ones; F = 4, uint8 outputs. */
+/** Step 3, training (or calibrating, statShift R) with batch statistics or evaluation with the running ones; F = 4, uint8 outputs. */
 export function channelNormForward(
   z: ArrayLike<number>, rows: number, c: number, bias: ArrayLike<number>, runMean: ArrayLike<number>,
-  runSpread: ArrayLike<number>, training: boolean, first: boolean,
+  runSpread: ArrayLike<number>, training: boolean, first: boolean, statShift = 4,
 ): { act: Uint8Array; k: Int32Array; runMean: Int32Array; runSpread: Int32Array } {
   const out = { act: new Uint8Array(rows * c), k: new Int32Array(c), runMean: Int32Array.from(runMean), runSpread: Int32Array.from(runSpread) };
   for (let j = 0; j < c; j++) {
-    let mean = runMean[j], spread = runSpread[j];
+    // The running statistics are stored 2^STAT_EXTRA finer than z and used rounded.
+    let mean = statValue(runMean[j]), spread = statValue(runSpread[j]);
     if (training) {
       let s = 0n;
       for (let r = 0; r < rows; r++) s += BigInt(z[r * c + j]);
@@ -155,14 +156,16 @@ export function channelNormForward(
       let a = 0n;
       for (let r = 0; r < rows; r++) a += BigInt(Math.abs(z[r * c + j] - mean));
       spread = Number(fdiv(a, rows));
-      // v ⇝ 4 = (v + 2^3) >> 4, the running step rounded half up.
-      out.runMean[j] = first ? mean : runMean[j] + shr(mean - runMean[j] + 8, 4);
-      out.runSpread[j] = first ? spread : runSpread[j] + shr(spread - runSpread[j] + 8, 4);
+      // First step: a copy (<< 8); then v ⇝ R (R = 4 in training, calibration's average
+      // otherwise) = (v + 2^(R−1)) >> R, the running step rounded half up.
+      const m8 = i32(mean * 2 ** STAT_EXTRA, "mean << 8"), s8 = i32(spread * 2 ** STAT_EXTRA, "spread << 8");
+      out.runMean[j] = first ? m8 : i32(runMean[j] + towards(m8 - runMean[j], statShift), "running mean");
+      out.runSpread[j] = first ? s8 : i32(runSpread[j] + towards(s8 - runSpread[j], statShift), "running spread");
     }
     const scale = unitScale(spread);
     out.k[j] = scale;
     for (let r = 0; r < rows; r++) {
-      const y = roundShift((z[r * c + j] - mean) * (scale >> 8), 4 - (scale & 255)) + bias[j];
+      const y = roundShift((z[r * c + j] - mean) * (scale >> 8), 4 - (scale & 255)) + biasValue(bias[j]);
       out.act[r * c + j] = Math.min(255, Math.max(0, y));
     }
   }
@@ -181,21 +184,22 @@ export function channelNormBackward(
   const v = new Array<number>(rows * c).fill(0);
   for (let j = 0; j < c; j++) {
     let s = 0n, cp = 0n, signs = 0;
+    const beta = biasValue(bias[j]);
     for (let r = 0; r < rows; r++) {
       s += BigInt(d[r * c + j]);
-      cp += BigInt(d[r * c + j]) * BigInt(act[r * c + j] - bias[j]);
-      signs += Math.sign(act[r * c + j] - bias[j]);
+      cp += BigInt(d[r * c + j]) * BigInt(act[r * c + j] - beta);
+      signs += Math.sign(act[r * c + j] - beta);
     }
     let t = 0;
     while (Number(s >> BigInt(t)) >= 2 ** 30 || Number(s >> BigInt(t)) <= -(2 ** 30)) t++;
-    res.bias[j] = i32(bias[j] - sround(rng, Number(s >> BigInt(t)), exponent + F - lrShift - 5 + t), "bias");
+    res.bias[j] = i32(bias[j] - sround(rng, Number(s >> BigInt(t)), exponent + F + BIAS_EXTRA - lrShift - 5 + t), "bias");
     const mean = Number(fdiv(s, rows));
     cp = fdiv(cp, rows);
     const half = 1n << BigInt(F - 1);
     const g = cp + (cp >> 2n);
     const gs = fdiv(g * BigInt(signs), rows);
     for (let r = 0; r < rows; r++) {
-      const xh = BigInt(act[r * c + j] - bias[j]);
+      const xh = BigInt(act[r * c + j] - beta);
       const t = xh > 0n ? (g - gs + half) >> BigInt(F) : xh < 0n ? (half - g - gs) >> BigInt(F) : (half - gs) >> BigInt(F);
       const w = BigInt(d[r * c + j] - mean) - t;
       v[r * c + j] = Number(w > BigInt(CAP) ? BigInt(CAP) : w < BigInt(-CAP) ? BigInt(-CAP) : w);

@@ -220,24 +220,24 @@ function sums(gen: Gen, count: number, cin: number): Int32Array {
   return Int32Array.from({ length: count }, () => gen.int(-max, max) >> gen.int(0, 8));
 }
 
-function wasmChannelForward(z: Int32Array, rows: number, c: number, bias: Int32Array, rm: Int32Array, rs: Int32Array, training: boolean, first: boolean) {
+function wasmChannelForward(z: Int32Array, rows: number, c: number, bias: Int32Array, rm: Int32Array, rs: Int32Array, training: boolean, first: boolean, statShift: number) {
   const pk = alloc(c * 4), pm = put(rm), ps = put(rs), act = alloc(rows * c);
-  k.norm_forward(put(z), c, rows, 4, put(bias), pm, ps, pk, training ? 1 : 0, first ? 1 : 0, act, -1);
+  k.norm_forward(put(z), c, rows, 4, put(bias), pm, ps, pk, training ? 1 : 0, first ? 1 : 0, act, -1, statShift);
   return { act: getU8(act, rows * c), k: getI32(pk, c), runMean: getI32(pm, c), runSpread: getI32(ps, c) };
 }
 
-test("norm_forward per channel (rows = positions): batch statistics over all positions (fdiv), running statistics, evaluation", (t) => {
+test("norm_forward per channel (rows = positions): batch statistics over all positions (fdiv), running statistics stored 8 bits finer (training and calibration rates), evaluation", (t) => {
   const gen = new Gen(7);
   for (const [rows, c, cin] of [[3 * 28 * 28, 4, 1], [2 * 7 * 7, 16, 8], [1, 3, 2], [5 * 3 * 5, 33, 64]]) {
-    for (const [training, first] of [[true, true], [true, false], [false, false]]) {
+    for (const [training, first, statShift] of [[true, true, 4], [true, false, 4], [true, false, 9], [false, false, 0]] as const) {
       fresh();
       const z = sums(gen, rows * c, cin);
-      const bias = Int32Array.from({ length: c }, () => gen.int(-40, 40));
-      const rm = Int32Array.from({ length: c }, () => gen.int(-500, 500));
-      const rs = Int32Array.from({ length: c }, () => gen.int(0, 3000));
-      const got = wasmChannelForward(z, rows, c, bias, rm, rs, training, first);
-      const want = oracle.channelNormForward(z, rows, c, bias, rm, rs, training, first);
-      const label = `rows ${rows} c ${c} training ${training} first ${first}`;
+      const bias = Int32Array.from({ length: c }, () => gen.int(-40 * 256, 40 * 256));
+      const rm = Int32Array.from({ length: c }, () => gen.int(-500 * 256, 500 * 256));
+      const rs = Int32Array.from({ length: c }, () => gen.int(0, 3000 * 256));
+      const got = wasmChannelForward(z, rows, c, bias, rm, rs, training, first, statShift);
+      const want = oracle.channelNormForward(z, rows, c, bias, rm, rs, training, first, statShift);
+      const label = `rows ${rows} c ${c} training ${training} first ${first} statShift ${statShift}`;
       sameArray(t, got.act, want.act, `act ${label}`, c);
       sameArray(t, got.k, want.k, `k ${label}`);
       sameArray(t, got.runMean, want.runMean, `running mean ${label}`);
@@ -261,7 +261,7 @@ test("norm_backward per channel (rows = positions): bias step, centred error wit
       const d = gen.deltas(rows * c, bits);
       const act = gen.activations(rows * c);
       const kk = Int32Array.from({ length: c }, () => unitScale(gen.int(0, 5000)));
-      const bias = Int32Array.from({ length: c }, () => gen.int(-40, 40));
+      const bias = Int32Array.from({ length: c }, () => gen.int(-40 * 256, 40 * 256));
       k.rng_seed(11, rows);
       const rng = rngFor(11, rows);
       const got = wasmChannelBackward(d, rows, c, kk, bias, -20, lrShift, act);
@@ -281,7 +281,7 @@ test("with 2^b rows the per-channel rules are the dense ones (oracle.ts, steps 4
   const gen = new Gen(9);
   const rows = 64, c = 5;
   const z = sums(gen, rows * c, 3);
-  const bias = Int32Array.from({ length: c }, () => gen.int(-20, 20));
+  const bias = Int32Array.from({ length: c }, () => gen.int(-20 * 256, 20 * 256));
   const zero = new Int32Array(c);
   const got = wasmChannelForward(z, rows, c, bias, zero, zero, true, true);
   const want = dense.normForward(z, c, rows, 6, 4, bias, zero, zero, true, true, true);

@@ -2,7 +2,7 @@ import test from "ava";
 import type { ExecutionContext } from "ava";
 import { Gen } from "./gen.ts";
 import {
-  BC, DELTA_LIMIT, HIDDEN_F, OUTPUT_F, TC, denseForward, normBackward, normForward, rngFor, unitScale,
+  BC, DELTA_LIMIT, biasValue, HIDDEN_F, OUTPUT_F, TC, denseForward, normBackward, normForward, rngFor, unitScale,
 } from "./oracle.ts";
 import { alloc, fresh, getI32, getU8, k, mem, put, rngState, sameArray } from "./wasm.ts";
 
@@ -13,14 +13,19 @@ interface NormIn {
   bias: Int32Array; runMean: Int32Array; runSpread: Int32Array; training: boolean; first: boolean; hidden: boolean;
   /** Online normalisation's running shift R (step 4), or absent for batch statistics. */
   online?: number;
+  /** Batch statistics: the running statistics' step 2^-statShift (training 4; calibration averages). */
+  statShift?: number;
 }
+
+/** Stored running statistics (8 bits finer than z) whose rounded values are `v`. */
+const storedStat = (v: number[]) => Int32Array.from(v, (x) => x * 256);
 
 function wasmNormForward(a: NormIn) {
   const { n, batch } = a;
   const z = put(a.z), mean = put(a.runMean), spread = put(a.runSpread), kp = alloc(n * 4);
   const act = a.hidden ? alloc(batch * n) : 0;
   if (a.hidden) mem.u8(act, batch * n).fill(0xA5);
-  k.norm_forward(z, n, batch, a.F, put(a.bias), mean, spread, kp, a.training ? 1 : 0, a.first ? 1 : 0, act, a.online ?? -1);
+  k.norm_forward(z, n, batch, a.F, put(a.bias), mean, spread, kp, a.training ? 1 : 0, a.first ? 1 : 0, act, a.online ?? -1, a.statShift ?? 4);
   return {
     y: a.hidden ? getU8(act, batch * n) : getI32(z, batch * n),
     k: getI32(kp, n), runMean: getI32(mean, n), runSpread: getI32(spread, n),
@@ -29,7 +34,7 @@ function wasmNormForward(a: NormIn) {
 
 function compareNormForward(t: ExecutionContext, a: NormIn, label: string) {
   const got = wasmNormForward(a);
-  const want = normForward(a.z, a.n, a.batch, a.log2Batch, a.F, a.bias, a.runMean, a.runSpread, a.training, a.first, a.hidden, a.online ?? -1);
+  const want = normForward(a.z, a.n, a.batch, a.log2Batch, a.F, a.bias, a.runMean, a.runSpread, a.training, a.first, a.hidden, a.online ?? -1, a.statShift ?? 4);
   sameArray(t, got.y, want.y, `y ${label}`, a.n);
   sameArray(t, got.k, want.k, `k ${label}`);
   sameArray(t, got.runMean, want.runMean, `running mean ${label}`);
@@ -43,45 +48,52 @@ function compareNormForward(t: ExecutionContext, a: NormIn, label: string) {
 //       = 0b111010100, f = 8, bit 7 = 1: k = 9.
 const Z = Int32Array.from([10, -7, 20, 0, 30, 0, 40, 1000]);
 const base = { z: Z, n: 2, batch: 4, log2Batch: 2 };
+/** Stored biases (8 bits finer than the output, docs/model-format.md) whose rounded value β is each of `beta`. */
+const storedBias = (beta: number[]) => Int32Array.from(beta, (v) => v * 256);
 
 // The hand-computed forward goldens of the power-of-two scale are gone with it; the cases
 // below check statistics by hand and the scaled values against the oracle (whose unitScale is
 // checked by hand above and below).
 test("norm_forward hidden, first training step: batch statistics by hand, values as the oracle", (t) => {
-  const a = { ...base, F: HIDDEN_F, bias: Int32Array.from([250, 20]), runMean: Int32Array.from([-99, -99]),
+  const a = { ...base, F: HIDDEN_F, bias: storedBias([250, 20]), runMean: Int32Array.from([-99, -99]),
     runSpread: Int32Array.from([-99, -99]), training: true, first: true, hidden: true };
   compareNormForward(t, a, "hidden first");
   const got = wasmNormForward(a);
-  t.deepEqual(Array.from(got.runMean), [25, 248]);
-  t.deepEqual(Array.from(got.runSpread), [10, 375]);
+  t.deepEqual(Array.from(got.runMean), [25 * 256, 248 * 256]);
+  t.deepEqual(Array.from(got.runSpread), [10 * 256, 375 * 256]);
   t.deepEqual(Array.from(got.k), [unitScale(10), unitScale(375)]);
 });
 
-test("norm_forward later training steps move the running statistics by (batch - r + 8) >> 4", (t) => {
-  // mean: 9 + (25 - 9 + 8) >> 4 = 10; 0 + (248 + 8) >> 4 = 16. spread: 100 + (-90 + 8) >> 4 = 94; 375 + (0 + 8) >> 4 = 375.
-  const a = { ...base, F: HIDDEN_F, bias: Int32Array.from([250, 20]), runMean: Int32Array.from([9, 0]),
-    runSpread: Int32Array.from([100, 375]), training: true, first: false, hidden: true };
+test("norm_forward later training steps move the (8 bits finer) running statistics by (batch · 2^8 - r + 8) >> 4", (t) => {
+  // Stored mean [2304, 0] (9 and 0), spread [25600, 96000] (100 and 375); batch means 25, 248, spreads 10, 375:
+  // mean: 2304 + (6400 - 2304 + 8) >> 4 = 2560; 0 + (63488 + 8) >> 4 = 3968.
+  // spread: 25600 + (2560 - 25600 + 8) >> 4 = 25600 - 1440 = 24160; 96000 + (0 + 8) >> 4 = 96000.
+  const a = { ...base, F: HIDDEN_F, bias: storedBias([250, 20]), runMean: storedStat([9, 0]),
+    runSpread: storedStat([100, 375]), training: true, first: false, hidden: true };
   compareNormForward(t, a, "hidden later");
   const got = wasmNormForward(a);
-  t.deepEqual(Array.from(got.runMean), [10, 16]);
-  t.deepEqual(Array.from(got.runSpread), [94, 375]);
+  t.deepEqual(Array.from(got.runMean), [2560, 3968]);
+  t.deepEqual(Array.from(got.runSpread), [24160, 96000]);
+  // A calibration's plain average moves them by 2^-statShift instead: statShift 1: 2304 + (4096 + 1) >> 1 = 4352.
+  t.is(wasmNormForward({ ...a, statShift: 1 }).runMean[0], 4352);
+  compareNormForward(t, { ...a, statShift: 7 }, "hidden later, statShift 7");
 });
 
 test("norm_forward output layer writes int32 scores in place, as the oracle", (t) => {
-  compareNormForward(t, { ...base, F: OUTPUT_F, bias: Int32Array.from([0, -3]), runMean: new Int32Array(2), runSpread: new Int32Array(2),
+  compareNormForward(t, { ...base, F: OUTPUT_F, bias: storedBias([0, -3]), runMean: new Int32Array(2), runSpread: new Int32Array(2),
     training: true, first: true, hidden: false }, "output");
 });
 
 test("norm_forward inference uses the running statistics and leaves them alone", (t) => {
   // Spread 0 gives the scale 16 · 2^-4 = 1: col1 = z · 2^F, 1000 · 16 = 16000 -> 255 (hidden).
-  const a = { ...base, F: HIDDEN_F, bias: new Int32Array(2), runMean: Int32Array.from([20, 0]), runSpread: Int32Array.from([3, 0]),
+  const a = { ...base, F: HIDDEN_F, bias: new Int32Array(2), runMean: storedStat([20, 0]), runSpread: storedStat([3, 0]),
     training: false, first: false, hidden: true };
   compareNormForward(t, a, "inference hidden");
   const hidden = wasmNormForward(a);
   t.deepEqual([hidden.y[1], hidden.y[7]], [0, 255]);
-  t.deepEqual(Array.from(hidden.runMean), [20, 0]);
-  t.deepEqual(Array.from(hidden.runSpread), [3, 0]);
-  compareNormForward(t, { ...base, F: OUTPUT_F, bias: Int32Array.from([1, 2]), runMean: Int32Array.from([25, 0]), runSpread: Int32Array.from([10, 0]),
+  t.deepEqual(Array.from(hidden.runMean), [20 * 256, 0]);
+  t.deepEqual(Array.from(hidden.runSpread), [3 * 256, 0]);
+  compareNormForward(t, { ...base, F: OUTPUT_F, bias: storedBias([1, 2]), runMean: Int32Array.from([25 * 256 + 100, 0]), runSpread: Int32Array.from([10 * 256 - 100, 0]),
     training: false, first: true, hidden: false }, "inference output");
 });
 
@@ -137,10 +149,10 @@ test("norm_forward matches the oracle on random shapes, training (first or not) 
             const F = hidden ? HIDDEN_F : OUTPUT_F;
             const a: NormIn = {
               z: randomZ(g, batch, n, scale), n, batch, log2Batch, F,
-              bias: Int32Array.from({ length: n }, () => g.int(-600, 600)),
-              runMean: Int32Array.from({ length: n }, () => g.int(-scale, scale)),
-              runSpread: Int32Array.from({ length: n }, () => g.int(0, scale)),
-              training: mode !== "inference", first: mode === "first", hidden,
+              bias: Int32Array.from({ length: n }, () => g.int(-600 * 256, 600 * 256)),
+              runMean: Int32Array.from({ length: n }, () => g.int(-scale * 256, scale * 256)),
+              runSpread: Int32Array.from({ length: n }, () => g.int(0, scale * 256)),
+              training: mode !== "inference", first: mode === "first", hidden, statShift: g.int(0, 13),
             };
             compareNormForward(t, a, `${hidden ? "hidden" : "output"} ${mode} n ${n} batch ${batch} scale ${scale}`);
           }
@@ -154,7 +166,7 @@ test("norm_forward at MNIST size (256 units of 784-input sums, batch 32) matches
   const g = new Gen(32);
   const x = g.pixels(32 * 784), w = g.weights(784 * 256);
   const { z } = denseForward(rngFor(1, 2, 8), x, 784, 32, w, 256, TC, true);
-  const bias = Int32Array.from({ length: 256 }, () => g.int(-40, 40));
+  const bias = Int32Array.from({ length: 256 }, () => g.int(-40 * 256, 40 * 256));
   const first = compareNormForward(t, {
     z, n: 256, batch: 32, log2Batch: 5, F: HIDDEN_F, bias, runMean: new Int32Array(256), runSpread: new Int32Array(256),
     training: true, first: true, hidden: true,
@@ -181,9 +193,9 @@ interface BackIn {
   online?: { R: number; gm: Int32Array; gc: Int32Array; gExp: number };
 }
 
-/** Outputs equal to the bias: x̂ = 0, so the projection term vanishes (the hand tests below). */
+/** Outputs equal to the rounded bias β: x̂ = 0, so the projection term vanishes (the hand tests below). */
 function outputs(a: BackIn): Int32Array {
-  return a.out ?? Int32Array.from({ length: a.batch * a.n }, (_, i) => a.bias[i % a.n]);
+  return a.out ?? Int32Array.from({ length: a.batch * a.n }, (_, i) => biasValue(a.bias[i % a.n]));
 }
 
 /** Packed unit scales (unitScale's k | M << 8) equal to 2^-e for each e: k = e + 4, M = 16. */
@@ -227,17 +239,17 @@ function compareNormBackward(t: ExecutionContext, a: BackIn, seed: [number, numb
 
 test("norm_backward steps the bias, removes the mean and scales by 2^(kmax - k), by hand", (t) => {
   // n = 2, batch 2, k = [3, 1] (kmax 3), d = [[10, -4], [6, 12]], e = -8, F = 8, s = 2:
-  // bias shift -8 + 8 - 2 - 1 = -3; sums 16, 8 -> (16 + dither < 8) >> 3 = 2, (8 + dither) >> 3 = 1
-  // whatever the dither: bias [100, -50] -> [98, -51]. Means 8, 4; d - mean = [2, -2], [-8, 8];
+  // bias shift -8 + 8 + 8 - 10 - 1 = -3 (s = 10 here); sums 16, 8 -> (16 + dither < 8) >> 3 = 2,
+  // (8 + dither) >> 3 = 1 whatever the dither: stored bias [100·256, -50·256] -> [25598, -12801]. Means 8, 4; d - mean = [2, -2], [-8, 8];
   // Scales 2^-3, 2^-1 as M = 16 with k = [7, 5] (kmax 7): widths 2 + 4 + 0 and 4 + 4 + 2 -> r = 0;
   // d = [2, -2] · 16 and [-8, 8] · 16 · 4; exponent -8 - 7 + 0.
   k.rng_seed(1, 1);
   const got = wasmNormBackward({
     d: Int32Array.from([10, -4, 6, 12]), n: 2, batch: 2, log2Batch: 1, k: pow2Scales([3, 1]),
-    bias: Int32Array.from([100, -50]), exponent: -8, F: 8, lrShift: 2,
+    bias: storedBias([100, -50]), exponent: -8, F: 8, lrShift: 10,
   });
   t.deepEqual(Array.from(got.d), [32, -512, -32, 512]);
-  t.deepEqual(Array.from(got.bias), [98, -51]);
+  t.deepEqual(Array.from(got.bias), [25598, -12801]);
   t.is(got.exponent, -15);
 });
 
@@ -250,10 +262,10 @@ test("norm_backward subtracts the MAD projection 1.25·(sign(x̂) - mean(sign(x�
   k.rng_seed(1, 1);
   const got = wasmNormBackward({
     d: Int32Array.from([10, 2]), n: 1, batch: 2, log2Batch: 1, k: pow2Scales([0]),
-    bias: Int32Array.from([32]), exponent: 0, F: 4, lrShift: 30, out: Int32Array.from([16, 80]), hidden: true,
+    bias: storedBias([32]), exponent: 0, F: 4, lrShift: 30, out: Int32Array.from([16, 80]), hidden: true,
   });
   t.deepEqual(Array.from(got.d), [16, -32]);
-  t.deepEqual(Array.from(got.bias), [32]);
+  t.deepEqual(Array.from(got.bias), [32 * 256]);
   t.is(got.exponent, -4);
 });
 
@@ -276,15 +288,15 @@ test("norm_backward renormalises below 2^14 with r = widest - 14 and rounds half
   k.rng_seed(1, 1);
   const got = wasmNormBackward({
     d: Int32Array.from([10, -40000, 6, 40008]), n: 2, batch: 2, log2Batch: 1, k: pow2Scales([3, 1]),
-    bias: Int32Array.from([100, -50]), exponent: -8, F: 8, lrShift: 2,
+    bias: storedBias([100, -50]), exponent: -8, F: 8, lrShift: 10,
   });
   t.deepEqual(Array.from(got.d), [0, -10001, 0, 10001]);
-  t.deepEqual(Array.from(got.bias), [98, -51]);
+  t.deepEqual(Array.from(got.bias), [25598, -12801]);
   t.is(got.exponent, -7);
 });
 
 test("norm_backward bias step with a positive shift saturates at 2^30 - 1 and draws nothing", (t) => {
-  // n = 1, batch 2, d = [2^23, 2^23]: sum 2^24, shift 0 + 8 - 0 - 1 = 7 -> 2^31 -> 2^30 - 1.
+  // n = 1, batch 2, d = [2^23, 2^23]: sum 2^24, shift 0 + 8 + 8 - 0 - 1 = 15 -> 2^39 -> 2^30 - 1.
   // d - mean = 0 everywhere: r = 0, d = 0, exponent 0 - 4 + 0 (scale 2^0 as M 16, k 4).
   k.rng_seed(5, 5);
   const before = rngState();
@@ -313,13 +325,13 @@ test("norm_backward leaves every renormalised |d| at most 2^14, as the document 
 
 test("norm_backward does not enlarge the renormalising shift for a unit whose error is constant over the batch", (t) => {
   // n = 2, batch 2, k = [20, 0] (kmax 20), d col0 = [100, -100], col1 = [5, 5]; e = -8, F = 8,
-  // s = 0: bias shift -1, sums 0 and 10 -> bias steps 0 and (10 + dither < 2) >> 1 = 5.
+  // s = 8: bias shift -8 + 8 + 8 - 8 - 1 = -1, sums 0 and 10 -> bias steps 0 and (10 + dither < 2) >> 1 = 5.
   // col1 - mean = 0: scaled by anything it stays 0, so only col0 (7 bits + 4 for M = 16, shift 0)
   // limits r: r = 0, d = [[1600, 0], [-1600, 0]], exponent -8 - 24 + 0 = -32.
   k.rng_seed(1, 1);
   const got = wasmNormBackward({
     d: Int32Array.from([100, 5, -100, 5]), n: 2, batch: 2, log2Batch: 1, k: pow2Scales([20, 0]),
-    bias: Int32Array.from([0, 0]), exponent: -8, F: 8, lrShift: 0,
+    bias: Int32Array.from([0, 0]), exponent: -8, F: 8, lrShift: 8,
   });
   t.deepEqual(Array.from(got.bias), [0, -5]);
   t.deepEqual({ d: Array.from(got.d), exponent: got.exponent }, { d: [1600, 0, -1600, 0], exponent: -32 });
@@ -353,7 +365,7 @@ test("norm_backward matches the oracle on random shapes, exponents and learning-
           };
           a.hidden = a.F === HIDDEN_F;
           a.out = Int32Array.from({ length: batch * n }, () => (a.hidden ? g.int(0, 255) : g.int(-(2 ** 16), 2 ** 16)));
-          if (a.hidden) a.bias = a.bias.map(() => g.int(-600, 600));
+          if (a.hidden) a.bias = a.bias.map(() => g.int(-600 * 256, 600 * 256));
           withoutIdleUnits(a);
           compareNormBackward(t, a, [g.u32(), g.u32()], `n ${n} batch ${batch} |d| < 2^${bits} rep ${rep}`);
         }
@@ -368,7 +380,7 @@ test("norm_backward at MNIST size (256 units, batch 32) matches the oracle", (t)
     const a: BackIn = {
       d: g.deltas(32 * 256, 14), n: 256, batch: 32, log2Batch: 5,
       k: Int32Array.from({ length: 256 }, () => g.int(8, 18) | (g.pick([8, 9, 10, 11, 12, 13, 15]) << 8)),
-      bias: Int32Array.from({ length: 256 }, () => g.int(-300, 300)),
+      bias: Int32Array.from({ length: 256 }, () => g.int(-300 * 256, 300 * 256)),
       exponent: -12, F, lrShift: 3,
       hidden: F === HIDDEN_F,
       out: Int32Array.from({ length: 32 * 256 }, () => (F === HIDDEN_F ? g.int(0, 255) : g.int(-3000, 3000))),
@@ -382,14 +394,15 @@ test("norm_backward at MNIST size (256 units, batch 32) matches the oracle", (t)
 
 test("norm_forward online: spread about the running mean before the step, both move by 2^-R, by hand", (t) => {
   // n = 1, batch 2 (b = 1), z = [10, 30], running mean 4, spread 8, R = 1, F = 8, output:
-  // a = |10 - 4| + |30 - 4| = 32 -> 16; rm = 4 + ((40 >> 1) - 4 + 1) >> 1 = 12; rs = 8 + (16 - 8 + 1) >> 1 = 12.
+  // (stored 8 bits finer: 1024, 2048) a = |10 - 4| + |30 - 4| = 32 -> 16; rm = 1024 + (20·256 - 1024 + 1) >> 1
+  // = 3072 (used as (3072 + 128) >> 8 = 12); rs = 2048 + (16·256 - 2048 + 1) >> 1 = 3072 (12).
   // scale of 12: v = 15, f = 3, t = 7 -> M = 8, k = 7: y = (z - 12) · 8 · 2^(8 - 7) = -32, 288.
   const got = wasmNormForward({
     z: Int32Array.from([10, 30]), n: 1, batch: 2, log2Batch: 1, F: 8, bias: Int32Array.from([0]),
-    runMean: Int32Array.from([4]), runSpread: Int32Array.from([8]), training: true, first: false, hidden: false, online: 1,
+    runMean: storedStat([4]), runSpread: storedStat([8]), training: true, first: false, hidden: false, online: 1,
   });
-  t.deepEqual(Array.from(got.runMean), [12]);
-  t.deepEqual(Array.from(got.runSpread), [12]);
+  t.deepEqual(Array.from(got.runMean), [3072]);
+  t.deepEqual(Array.from(got.runSpread), [3072]);
   t.deepEqual(Array.from(got.y), [-32, 288]);
 });
 
@@ -401,8 +414,8 @@ test("norm_forward online matches the oracle at batches 1, 2 and 4 and every run
         const n = g.int(5, 40), batch = 2 ** log2Batch;
         const z = Int32Array.from({ length: batch * n }, () => g.int(-(2 ** 17), 2 ** 17));
         compareNormForward(t, {
-          z, n, batch, log2Batch, F: hidden ? HIDDEN_F : OUTPUT_F, bias: Int32Array.from({ length: n }, () => g.int(-200, 200)),
-          runMean: Int32Array.from({ length: n }, () => g.int(-5000, 5000)), runSpread: Int32Array.from({ length: n }, () => g.int(0, 20000)),
+          z, n, batch, log2Batch, F: hidden ? HIDDEN_F : OUTPUT_F, bias: Int32Array.from({ length: n }, () => g.int(-200 * 256, 200 * 256)),
+          runMean: Int32Array.from({ length: n }, () => g.int(-5000 * 256, 5000 * 256)), runSpread: Int32Array.from({ length: n }, () => g.int(0, 20000 * 256)),
           training: true, first: false, hidden, online,
         }, `batch ${batch} R ${online} ${hidden ? "hidden" : "output"}`);
       }
@@ -440,7 +453,7 @@ test("norm_backward online matches the oracle on random shapes, exponent moves a
           const a: BackIn = {
             d: g.deltas(batch * n, g.pick([6, 14, 20])), n, batch, log2Batch,
             k: Int32Array.from({ length: n }, () => g.int(4, 20) | (g.pick([8, 9, 10, 11, 12, 13, 15, 16]) << 8)),
-            bias: Int32Array.from({ length: n }, () => g.int(-300, 300)), exponent, F, lrShift: g.int(-4, 20), hidden,
+            bias: Int32Array.from({ length: n }, () => g.int(-300 * 256, 300 * 256)), exponent, F, lrShift: g.int(-4, 20), hidden,
             out: Int32Array.from({ length: batch * n }, () => (hidden ? g.int(0, 255) : g.int(-3000, 3000))),
             online: {
               R, gExp: exponent + move,

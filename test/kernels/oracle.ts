@@ -278,6 +278,18 @@ export function roundShift(v: number, s: number): number {
 }
 
 /** A running mean's step v · 2^-r rounded half up: (v + 2^(r-1)) >> r, and v itself for r = 0. */
+/** Biases keep 8 bits below the output's units; β = (bias + 2^7) >> 8 is what the forward adds (step 4). */
+export const BIAS_EXTRA = 8;
+export function biasValue(stored: number): number {
+  return shr(stored + 2 ** (BIAS_EXTRA - 1), BIAS_EXTRA);
+}
+
+/** Running means and spreads keep 8 bits below z's units; the normalisation uses them rounded (step 4). */
+export const STAT_EXTRA = 8;
+export function statValue(stored: number): number {
+  return shr(stored + 2 ** (STAT_EXTRA - 1), STAT_EXTRA);
+}
+
 export function towards(v: number, r: number): number {
   return r === 0 ? v : shr(v + 2 ** (r - 1), r);
 }
@@ -293,7 +305,7 @@ export interface NormForwardOut {
 export function normForward(
   z: ArrayLike<number>, n: number, batch: number, log2Batch: number, F: number,
   bias: ArrayLike<number>, runMean: ArrayLike<number>, runSpread: ArrayLike<number>,
-  training: boolean, first: boolean, hidden: boolean, online = -1,
+  training: boolean, first: boolean, hidden: boolean, online = -1, statShift = 4,
 ): NormForwardOut {
   const out: NormForwardOut = {
     y: hidden ? new Uint8Array(batch * n) : new Int32Array(batch * n),
@@ -306,12 +318,16 @@ export function normForward(
     if (training && online >= 0) {
       // Online (step 4): spread about the running mean before the step; both move by 2^-R.
       let sum = 0, dev = 0;
+      const before = statValue(runMean[j]);
       for (let b = 0; b < batch; b++) {
         sum += z[b * n + j];
-        dev += Math.abs(z[b * n + j] - runMean[j]);
+        dev += Math.abs(z[b * n + j] - before);
       }
-      mean = out.runMean[j] = i32(runMean[j] + towards(shr(i32(sum, "sum z"), log2Batch) - runMean[j], online), "running mean");
-      spread = out.runSpread[j] = i32(runSpread[j] + towards(shr(i32(dev, "sum |z - rm|"), log2Batch) - runSpread[j], online), "running spread");
+      const fine = (v: number) => i32(v * 2 ** STAT_EXTRA, "statistic << 8");
+      out.runMean[j] = i32(runMean[j] + towards(fine(shr(i32(sum, "sum z"), log2Batch)) - runMean[j], online), "running mean");
+      out.runSpread[j] = i32(runSpread[j] + towards(fine(shr(i32(dev, "sum |z - rm|"), log2Batch)) - runSpread[j], online), "running spread");
+      mean = statValue(out.runMean[j]);
+      spread = statValue(out.runSpread[j]);
     } else if (training) {
       let sum = 0;
       for (let b = 0; b < batch; b++) sum += z[b * n + j];
@@ -319,22 +335,23 @@ export function normForward(
       let dev = 0;
       for (let b = 0; b < batch; b++) dev += Math.abs(z[b * n + j] - mean);
       spread = shr(i32(dev, "sum |z - mean|"), log2Batch);
+      const m8 = i32(mean * 2 ** STAT_EXTRA, "mean << 8"), s8 = i32(spread * 2 ** STAT_EXTRA, "spread << 8");
       if (first) {
-        out.runMean[j] = mean;
-        out.runSpread[j] = spread;
+        out.runMean[j] = m8;
+        out.runSpread[j] = s8;
       } else {
-        out.runMean[j] = runMean[j] + towards(mean - runMean[j], 4);
-        out.runSpread[j] = runSpread[j] + towards(spread - runSpread[j], 4);
+        out.runMean[j] = i32(runMean[j] + towards(m8 - runMean[j], statShift), "running mean");
+        out.runSpread[j] = i32(runSpread[j] + towards(s8 - runSpread[j], statShift), "running spread");
       }
     } else {
-      mean = runMean[j];
-      spread = runSpread[j];
+      mean = statValue(runMean[j]);
+      spread = statValue(runSpread[j]);
     }
     const scale = unitScale(spread);
     out.k[j] = scale;
     const k = scale & 255, M = scale >> 8;
     for (let b = 0; b < batch; b++) {
-      const y = i32(roundShift(i32((z[b * n + j] - mean) * M, "(z - mean) · M"), F - k) + bias[j], "y");
+      const y = i32(roundShift(i32((z[b * n + j] - mean) * M, "(z - mean) · M"), F - k) + biasValue(bias[j]), "y");
       out.y[b * n + j] = hidden ? Math.min(255, Math.max(0, y)) : y;
     }
   }
@@ -382,8 +399,8 @@ function shrBig(a: bigint, n: number): bigint {
 }
 
 /**
- * Per unit j (ascending): x̂ = out[b][j] - bias_j (the bias before its step); bias -= sround(
- * sum_b d, e + F - s - b); mean = sum_b d >> b; c = (sum_b d·x̂) >> b; S = sum_b sign(x̂);
+ * Per unit j (ascending): x̂ = out[b][j] - β_j (β = biasValue of the bias before its step); bias -= sround(
+ * sum_b d, e + F + 8 - s - b); mean = sum_b d >> b; c = (sum_b d·x̂) >> b; S = sum_b sign(x̂);
  * g = c + (c >> 2), gs = (g·S) >> b; v = d - mean - t with t = (g - gs + 2^(F-1)) >> F for
  * x̂ > 0, (2^(F-1) - g - gs) >> F for x̂ < 0, (2^(F-1) - gs) >> F for x̂ = 0; online: v = d -
  * gm - ((x̂·gc + 2^(F-1)) >> F); saturated at ±(2^26 - 1). Then d <- v · M_j · 2^(kmax - k_j - r)
@@ -411,13 +428,14 @@ export function normBackward(
   for (let j = 0; j < n; j++) {
     let sum = 0, signs = 0;
     let c = 0n;
+    const beta = biasValue(bias[j]);
     for (let b = 0; b < batch; b++) {
       sum += d[b * n + j];
-      c += BigInt(d[b * n + j]) * BigInt(out[b * n + j] - bias[j]);
-      signs += Math.sign(out[b * n + j] - bias[j]);
+      c += BigInt(d[b * n + j]) * BigInt(out[b * n + j] - beta);
+      signs += Math.sign(out[b * n + j] - beta);
     }
     i32(sum, "sum d");
-    res.bias[j] = i32(bias[j] - sround(rng, sum, exponent + F - lrShift - log2Batch), "bias");
+    res.bias[j] = i32(bias[j] - sround(rng, sum, exponent + F + BIAS_EXTRA - lrShift - log2Batch), "bias");
     let mean = shr(sum, log2Batch);
     c = shrBig(c, log2Batch);
     if (online) {
@@ -434,7 +452,7 @@ export function normBackward(
     const gs = shrBig(g * BigInt(signs), log2Batch);
     const t = (x: bigint) => (x > 0n ? shrBig(g - gs + half, F) : x < 0n ? shrBig(half - g - gs, F) : shrBig(half - gs, F));
     for (let b = 0; b < batch; b++) {
-      const xh = BigInt(out[b * n + j] - bias[j]);
+      const xh = BigInt(out[b * n + j] - beta);
       const corr = online ? shrBig(xh * c + half, F) : t(xh);
       const w = BigInt(d[b * n + j] - mean) - corr;
       v[b * n + j] = Number(w > BigInt(cap) ? BigInt(cap) : w < BigInt(-cap) ? BigInt(-cap) : w);

@@ -106,3 +106,10 @@ test("the typed form is held to the device's ranges, each refusal naming its fie
   named({ sizes: [784, 70000, 10] }, "layer width 70000");
   t.deepEqual(validateSpec({ ...DEFAULT_SPEC, window: 1, lrStart: -8, lrEnd: 30, randBits: 16, batch: 256 }).window, 1);
 });
+
+test("parseSpec: a batch of 1 without lr takes lr=1; lr given, or another batch, is kept", (t) => {
+  t.is(parseSpec("784-16-10:bc,batch=1").lrStart, 1);
+  t.is(parseSpec("784-16-10:bc,batch=1,lr=0").lrStart, 0);
+  t.is(parseSpec("784-16-10:bc,batch=2").lrStart, 0);
+  t.is(parseSpec("784-16-10:bc").lrStart, DEFAULT_SPEC.lrStart);
+});
