@@ -237,10 +237,11 @@ function labelsValid(n: i32): bool {
 
 /**
  * Forward pass of all layers on n samples; returns the scores buffer. `stochastic`: sampled
- * weights (and rows kept for backprop), else deterministic ones. `batchStats`: normalise with
- * this batch's statistics and move the running ones (`first`: set them), else use them.
+ * weights (and rows kept for backprop), else deterministic ones. `statShift` >= 0: normalise
+ * with this batch's statistics and move the running ones by 2^-statShift (0: set them), else
+ * (-1) use them; `rate` >= 0: dense layers normalise online, moving them by 2^-rate.
  */
-function forward(n: i32, stochastic: bool, batchStats: bool, first: bool, rate: i32, statShift: i32): usize {
+function forward(n: i32, stochastic: bool, rate: i32, statShift: i32): usize {
   for (let l = 0; l < layers; l++) {
     let buf = <usize>plan(l).buf;
     let rows = product(n, plan(l).pixels);
@@ -248,7 +249,7 @@ function forward(n: i32, stochastic: bool, batchStats: bool, first: bool, rate: 
     denseForward(layerInput(l, n), plan(l).nIn, rows, <usize>plan(l).w, plan(l).nOut, mode,
       stochastic, buf, rowPos, rowNeg, stochastic ? <usize>plan(l).kept : 0);
     normForward(buf, plan(l).nOut, rows, plan(l).shift, <usize>plan(l).bias,
-      <usize>plan(l).mean, <usize>plan(l).spread, <usize>plan(l).k, batchStats, first,
+      <usize>plan(l).mean, <usize>plan(l).spread, <usize>plan(l).k,
       <usize>plan(l).y, conv ? -1 : rate, statShift);
     if (plan(l).pool) pool(<usize>plan(l).y, plan(l).h, plan(l).w_, plan(l).nOut, n, <usize>plan(l).out, 0);
   }
@@ -274,7 +275,7 @@ export function calibrateBatch(n: i32, fresh: bool): i32 {
   // A plain average over the calibration batches (2^-floor(log2(c + 1)) per batch), up to
   // 2^CALIBRATION_LOG2_SAMPLES samples: online or from the batch statistics alike.
   let average = warmShift(calSteps, CALIBRATION_LOG2_SAMPLES - log2Batch);
-  let scores = forward(n, false, true, fresh, online ? average : -1, average);
+  let scores = forward(n, false, online ? average : -1, average); // fresh: average 0, a copy
   return countCorrect(scores, labels, plan(layers - 1).nOut, n);
 }
 
@@ -292,7 +293,7 @@ export function trainBatch(n: i32): i32 {
   let lrShift = (lr >> 16) + (<i32>half() < (lr & 0xFFFF) ? 1 : 0); // dithered fractional shift
 
   let rate = online ? warmShift(step, ONLINE_LOG2_SAMPLES - log2Batch) : -1;
-  let scores = forward(n, true, true, step == 0, rate, RUNNING_SHIFT);
+  let scores = forward(n, true, rate, step == 0 ? 0 : RUNNING_SHIFT); // the first step sets them
   let nLast = plan(layers - 1).nOut;
   let correct = countCorrect(scores, labels, nLast, n);
   memory.copy(scoresCopy, scores, <usize>nLast << (log2Batch + 2));
@@ -360,7 +361,7 @@ export function trainBatch(n: i32): i32 {
 export function evalBatch(n: i32): i32 {
   if (!ready) return E_NOT_READY;
   if (n < 1 || n > batch || !labelsValid(n)) return E_BATCH;
-  let scores = forward(n, false, false, false, -1, 0);
+  let scores = forward(n, false, -1, -1);
   return countCorrect(scores, labels, plan(layers - 1).nOut, n);
 }
 
@@ -368,7 +369,7 @@ export function evalBatch(n: i32): i32 {
 export function predictBatch(n: i32): i32 {
   if (!ready) return E_NOT_READY;
   if (n < 1 || n > batch) return E_BATCH;
-  let scores = forward(n, false, false, false, -1, 0);
+  let scores = forward(n, false, -1, -1);
   let nLast = plan(layers - 1).nOut;
   let row = scores;
   for (let b = 0; b < n; b++) {

@@ -29,8 +29,7 @@ import { fdiv } from "../arith";
  * would pull every running statistic 2^(r-1) low at equilibrium (the spread of a 10-output
  * layer, tens of units, to nothing under a long calibration average).
  */
-// @ts-ignore: decorator
-@inline function towards(v: i32, r: i32): i32 {
+function towards(v: i32, r: i32): i32 { // out of line, as statValue and biasValue: once per unit
   return r == 0 ? v : (v + (1 << (r - 1))) >> r;
 }
 
@@ -45,15 +44,13 @@ import { fdiv } from "../arith";
 
 /** The bias as the forward adds it: the stored bias (BIAS_EXTRA_SHIFT bits finer than the
  * layer's output) rounded half up to the output's units. */
-// @ts-ignore: decorator
-@inline export function biasValue(stored: i32): i32 {
+function biasValue(stored: i32): i32 {
   return (stored + (1 << (BIAS_EXTRA_SHIFT - 1))) >> BIAS_EXTRA_SHIFT;
 }
 
 /** A running statistic as the normalisation uses it: the stored value (STAT_EXTRA_SHIFT bits
  * finer than z) rounded half up to z's units. */
-// @ts-ignore: decorator
-@inline function statValue(stored: i32): i32 {
+function statValue(stored: i32): i32 {
   return (stored + (1 << (STAT_EXTRA_SHIFT - 1))) >> STAT_EXTRA_SHIFT;
 }
 
@@ -74,9 +71,9 @@ import { fdiv } from "../arith";
 }
 
 /**
- * Normalises z [rows][n] (int32) unit by unit. `training`: batch statistics, which also
- * move the running ones by 2^-statShift (or set them on the first step); otherwise the running
- * ones. `online` >= 0: the running statistics, moved by 2^-online first, normalise. The running
+ * Normalises z [rows][n] (int32) unit by unit. `statShift` >= 0 (training, calibration):
+ * batch statistics, which also move the running ones by 2^-statShift (0, the first step: set
+ * them); statShift < 0 (inference): the running ones. `online` >= 0: the running statistics, moved by 2^-online first, normalise. The running
  * statistics are stored STAT_EXTRA_SHIFT bits finer than z and used rounded (statValue).
  * k [n] receives each unit's packed scale (unitScale) for the backward pass.
  * `act` != 0: hidden layer, uint8 outputs written there; else scores stay in z.
@@ -84,7 +81,7 @@ import { fdiv } from "../arith";
 export function normForward(
   z: usize, n: i32, rows: i32, outShift: i32,
   beta: usize, runMean: usize, runSpread: usize, k: usize,
-  training: bool, first: bool, act: usize, online: i32, statShift: i32,
+  act: usize, online: i32, statShift: i32,
 ): void {
   let stride = <usize>n << 2;
   let zEnd = z;
@@ -92,15 +89,14 @@ export function normForward(
   for (let j = 0; j < n; j++) {
     let col = z + (<usize>j << 2);
     let rm = load<i32>(runMean), rs = load<i32>(runSpread);
-    let mean = statValue(rm), spread = statValue(rs);
-    if (training) {
+    let mean = 0, spread = 0;
+    if (statShift >= 0) {
       // Batch statistics; online, the spread is taken about the running mean before this
       // step, and the running statistics, moved by 2^-online towards the batch's, normalise.
       let s: i64 = 0;
       for (let p = col; p < zEnd; p += stride) s += <i64>load<i32>(p);
-      let about = mean;
       mean = <i32>fdiv(s, rows);
-      if (online < 0) about = mean;
+      let about = online < 0 ? mean : statValue(rm);
       let a: i64 = 0;
       for (let p = col; p < zEnd; p += stride) {
         let v = load<i32>(p) - about;
@@ -108,12 +104,12 @@ export function normForward(
         a += <i64>((v ^ m) - m);
       }
       spread = <i32>fdiv(a, rows);
-      let r = online >= 0 ? online : (first ? 0 : statShift); // r = 0: a copy
+      let r = online >= 0 ? online : statShift; // r = 0: a copy
       rm += towards((mean << STAT_EXTRA_SHIFT) - rm, r);
       rs += towards((spread << STAT_EXTRA_SHIFT) - rs, r);
       store<i32>(runMean, rm); store<i32>(runSpread, rs);
-      if (online >= 0) { mean = statValue(rm); spread = statValue(rs); }
     }
+    if (statShift < 0 || online >= 0) { mean = statValue(rm); spread = statValue(rs); }
     let scale = unitScale(spread);
     store<i32>(k, scale);
     let M = scale >> 8;

@@ -222,7 +222,7 @@ function sums(gen: Gen, count: number, cin: number): Int32Array {
 
 function wasmChannelForward(z: Int32Array, rows: number, c: number, bias: Int32Array, rm: Int32Array, rs: Int32Array, training: boolean, first: boolean, statShift: number) {
   const pk = alloc(c * 4), pm = put(rm), ps = put(rs), act = alloc(rows * c);
-  k.norm_forward(put(z), c, rows, 4, put(bias), pm, ps, pk, training ? 1 : 0, first ? 1 : 0, act, -1, statShift);
+  k.norm_forward(put(z), c, rows, 4, put(bias), pm, ps, pk, act, -1, !training ? -1 : first ? 0 : statShift);
   return { act: getU8(act, rows * c), k: getI32(pk, c), runMean: getI32(pm, c), runSpread: getI32(ps, c) };
 }
 

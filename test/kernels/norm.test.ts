@@ -25,7 +25,9 @@ function wasmNormForward(a: NormIn) {
   const z = put(a.z), mean = put(a.runMean), spread = put(a.runSpread), kp = alloc(n * 4);
   const act = a.hidden ? alloc(batch * n) : 0;
   if (a.hidden) mem.u8(act, batch * n).fill(0xA5);
-  k.norm_forward(z, n, batch, a.F, put(a.bias), mean, spread, kp, a.training ? 1 : 0, a.first ? 1 : 0, act, a.online ?? -1, a.statShift ?? 4);
+  // statShift: 2^-statShift moves the running statistics, 0 sets them (the first step), -1 inference.
+  const statShift = !a.training ? -1 : a.first ? 0 : a.statShift ?? 4;
+  k.norm_forward(z, n, batch, a.F, put(a.bias), mean, spread, kp, act, a.online ?? -1, statShift);
   return {
     y: a.hidden ? getU8(act, batch * n) : getI32(z, batch * n),
     k: getI32(kp, n), runMean: getI32(mean, n), runSpread: getI32(spread, n),

@@ -37,7 +37,7 @@ export interface Kernels {
   norm_forward(
     z: number, n: number, rows: number, outShift: number,
     beta: number, runMean: number, runSpread: number, k: number,
-    training: number, first: number, act: number, online: number, statShift: number,
+    act: number, online: number, statShift: number,
   ): void;
   norm_backward(
     d: number, n: number, rows: number, log2Batch: number, k: number, beta: number,
