@@ -283,7 +283,7 @@ test("with 2^b rows the per-channel rules are the dense ones (oracle.ts, steps 4
   const z = sums(gen, rows * c, 3);
   const bias = Int32Array.from({ length: c }, () => gen.int(-20 * 256, 20 * 256));
   const zero = new Int32Array(c);
-  const got = wasmChannelForward(z, rows, c, bias, zero, zero, true, true);
+  const got = wasmChannelForward(z, rows, c, bias, zero, zero, true, true, 4);
   const want = dense.normForward(z, c, rows, 6, 4, bias, zero, zero, true, true, true);
   sameArray(t, got.act, want.y, "forward", c);
   fresh();
