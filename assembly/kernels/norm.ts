@@ -236,7 +236,7 @@ export function normBackward(
     }
     // The bias step's sum narrowed to |s >> t| < 2^30 (a conv layer sums B·H·W rows).
     let t = 0;
-    while (s >> <i64>t >= (<i64>1 << 30) || s >> <i64>t <= -(<i64>1 << 30)) t++;
+    while (<u64>((s >> <i64>t) + ((<i64>1 << 30) - 1)) >= (<u64>1 << 31) - 1) t++; // one unsigned range test
     store<i32>(bp, stored - stochasticShift(<i32>(s >> <i64>t), biasShift + t));
     let mean = <i32>fdiv(s, rows);
     c = fdiv(c, rows);
