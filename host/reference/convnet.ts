@@ -20,12 +20,11 @@ import { type NetLayer, planLayers, type ConvNetSpec, type Shape } from "../modu
 import { BatchNorm } from "./batchnorm.ts";
 import { type ConvGeometry, convBackwardMasked, convForward, convWeightGrad, poolBackward, poolForward } from "./conv.ts";
 import { denseBackwardMasked, denseForward, denseWeightGrad } from "./dense.ts";
-import type { BatchResult } from "./mlp.ts";
 import { type ReferenceOptions, type WeightKind, type WeightMode, usesQbp, weightKind } from "./options.ts";
 import { Xorshift128 } from "./prng.ts";
 import { qbpRoundArray, qbpWindow } from "./quantize.ts";
-import { learningRate } from "./schedule.ts";
-import { argmax, inferenceWeights, layerScales, sampleWeights, sgdUpdate } from "./steps.ts";
+import { type BatchResult, ReferenceNet } from "./net.ts";
+import { argmax, inferenceWeights, layerScales } from "./steps.ts";
 
 const INPUT_SCALE = 1 / 256;
 
@@ -53,7 +52,7 @@ interface Stage {
   argmax: Int32Array;
 }
 
-export class ReferenceConvNet {
+export class ReferenceConvNet extends ReferenceNet {
   readonly input: Shape;
   readonly layers: readonly NetLayer[];
   readonly batch: number;
@@ -72,7 +71,6 @@ export class ReferenceConvNet {
   readonly gradWeights: Float32Array[] = [];
   readonly bn: BatchNorm[] = [];
   readonly rng: Xorshift128;
-  step = 0;
 
   private readonly stages: Stage[] = [];
   /** acts[k] is the input of stage k; acts[stages] is unused for the last (its output is y). */
@@ -85,6 +83,7 @@ export class ReferenceConvNet {
   private evalWeights: Float32Array[] | undefined;
 
   constructor(o: ConvReferenceOptions) {
+    super();
     if (!Number.isInteger(o.batch) || o.batch < 1) throw new RangeError(`batch must be a positive integer, got ${o.batch}`);
     const plan = planLayers({ input: o.input, layers: o.layers, batch: o.batch } as ConvNetSpec, "reference conv net");
     this.input = o.input;
@@ -150,34 +149,6 @@ export class ReferenceConvNet {
     return this.stages[this.stages.length - 1].outs;
   }
 
-  learningRate(): number {
-    return learningRate(this.lrStart, this.lrEnd, this.decaySteps, this.step);
-  }
-
-  /** One SGD step on n <= batch samples (HWC uint8 images); returns the training forward's loss and correct count. */
-  trainBatch(images: Uint8Array, labels: Uint8Array, n: number): BatchResult {
-    const r = this.computeGradients(images, labels, n);
-    this.applyUpdate();
-    return r;
-  }
-
-  /** Sample, forward with batch statistics, loss, backward: fills gradWeights and bn[].gradBeta. */
-  computeGradients(images: Uint8Array, labels: Uint8Array, n: number): BatchResult {
-    this.checkBatch(images, labels, n);
-    this.loadInputs(images, n);
-    sampleWeights(this.kind, this.weights, this.sampled, this.rng);
-    this.forward(this.sampled, n, true);
-    const result = this.lossAndOutputGrad(labels, n);
-    this.backward(n);
-    return result;
-  }
-
-  /** SGD with the current learning rate, clipping for BC/TC (as ReferenceMlp.applyUpdate). */
-  applyUpdate(): void {
-    sgdUpdate(this.kind, this.learningRate(), this.weights, this.gradWeights, this.layerLrScales, this.bn, this.betaLrScale);
-    this.step++;
-  }
-
   /** Correct predictions over n samples with running statistics (weights as ReferenceMlp.evaluate). */
   evaluate(images: Uint8Array, labels: Uint8Array, n: number, weights: WeightMode): number {
     const f = this.features;
@@ -209,7 +180,7 @@ export class ReferenceConvNet {
     return this.evalWeights;
   }
 
-  private checkBatch(images: Uint8Array, labels: Uint8Array, n: number): void {
+  protected checkBatch(images: Uint8Array, labels: Uint8Array, n: number): void {
     if (!Number.isInteger(n) || n < 1 || n > this.batch) throw new RangeError(`trainBatch: n = ${n} must be an integer in 1..${this.batch}`);
     if (images.length < n * this.features || labels.length < n) {
       throw new RangeError(`trainBatch: need ${n} images of ${this.features} bytes and ${n} labels`);
@@ -217,13 +188,13 @@ export class ReferenceConvNet {
     for (let b = 0; b < n; b++) if (labels[b] >= this.classes) throw new RangeError(`trainBatch: label ${labels[b]} >= ${this.classes} classes`);
   }
 
-  private loadInputs(images: Uint8Array, n: number): void {
+  protected loadInputs(images: Uint8Array, n: number): void {
     const x = this.acts[0];
     const len = n * this.features;
     for (let k = 0; k < len; k++) x[k] = images[k] * INPUT_SCALE;
   }
 
-  private forward(ws: Float32Array[], n: number, training: boolean): void {
+  protected forward(ws: Float32Array[], n: number, training: boolean): void {
     const last = this.stages.length - 1;
     this.stages.forEach((st, k) => {
       const x = this.acts[k];
@@ -244,7 +215,7 @@ export class ReferenceConvNet {
     });
   }
 
-  private lossAndOutputGrad(labels: Uint8Array, n: number): BatchResult {
+  protected lossAndOutputGrad(labels: Uint8Array, n: number): BatchResult {
     const classes = this.classes;
     const y = this.stages[this.stages.length - 1].y;
     const g = this.grads[this.stages.length - 1];
@@ -264,7 +235,7 @@ export class ReferenceConvNet {
     return { loss: loss * inv, correct };
   }
 
-  private backward(n: number): void {
+  protected backward(n: number): void {
     const last = this.stages.length - 1;
     for (let k = last; k >= 0; k--) {
       const st = this.stages[k];

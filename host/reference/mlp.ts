@@ -35,19 +35,14 @@ import { denseBackwardMasked, denseForward, denseWeightGrad } from "./dense.ts";
 import { type ReferenceOptions, type Variant, type WeightKind, type WeightMode, usesQbp, weightKind } from "./options.ts";
 import { Xorshift128 } from "./prng.ts";
 import { qbpRoundArray, qbpWindow } from "./quantize.ts";
-import { learningRate } from "./schedule.ts";
-import { argmax, inferenceWeights, layerScales, sampleWeights, sgdUpdate } from "./steps.ts";
+import { type BatchResult, ReferenceNet } from "./net.ts";
+import { argmax, inferenceWeights, layerScales } from "./steps.ts";
 
 const INPUT_SCALE = 1 / 256;
 
-export interface BatchResult {
-  /** Batch-mean squared hinge loss. */
-  loss: number;
-  /** Samples whose highest score is the label (first maximum wins ties). */
-  correct: number;
-}
+export type { BatchResult };
 
-export class ReferenceMlp {
+export class ReferenceMlp extends ReferenceNet {
   readonly sizes: readonly number[];
   readonly variant: Variant;
   readonly batch: number;
@@ -70,8 +65,6 @@ export class ReferenceMlp {
   readonly gradWeights: Float32Array[];
   readonly bn: BatchNorm[];
   readonly rng: Xorshift128;
-  /** Training steps taken (the learning-rate schedule's position). */
-  step = 0;
 
   private readonly layers: number;
   private readonly x: Float32Array;
@@ -87,6 +80,7 @@ export class ReferenceMlp {
   private evalWeights: Float32Array[] | undefined;
 
   constructor(o: ReferenceOptions) {
+    super();
     validate(o);
     this.sizes = [...o.sizes];
     this.variant = o.variant;
@@ -139,43 +133,6 @@ export class ReferenceMlp {
     this.xq = new Float32Array(this.qbp ? B * maxIns : 0);
     this.idx = new Int32Array(Math.max(maxIns, B));
     this.val = new Float32Array(Math.max(maxIns, B));
-  }
-
-  /** Learning rate the next training step will use. */
-  learningRate(): number {
-    return learningRate(this.lrStart, this.lrEnd, this.decaySteps, this.step);
-  }
-
-  /**
-   * One SGD step on n samples (n <= batch): images[s * sizes[0] + i] are uint8 pixels,
-   * labels[s] class indices. Returns the batch loss and correct count of the training
-   * forward pass (sampled weights, batch statistics).
-   */
-  trainBatch(images: Uint8Array, labels: Uint8Array, n: number): BatchResult {
-    const r = this.computeGradients(images, labels, n);
-    this.applyUpdate();
-    return r;
-  }
-
-  /**
-   * The first half of `trainBatch`: sample weights (BC/TC), forward with batch
-   * statistics (updating the running statistics), loss, backward. Fills `gradWeights`
-   * and each `bn[l].gradBeta`; `sampled` holds the weights used. No parameter changes.
-   */
-  computeGradients(images: Uint8Array, labels: Uint8Array, n: number): BatchResult {
-    this.checkBatch(images, labels, n);
-    this.loadInputs(images, n);
-    sampleWeights(this.kind, this.weights, this.sampled, this.rng);
-    this.forward(this.sampled, n, true);
-    const result = this.lossAndOutputGrad(labels, n);
-    this.backward(n);
-    return result;
-  }
-
-  /** The second half of `trainBatch`: SGD with the current learning rate, clipping for BC/TC. */
-  applyUpdate(): void {
-    sgdUpdate(this.kind, this.learningRate(), this.weights, this.gradWeights, this.layerLrScales, this.bn, this.betaLrScale);
-    this.step++;
   }
 
   /**
@@ -270,7 +227,7 @@ export class ReferenceMlp {
     return this.evalWeights;
   }
 
-  private checkBatch(images: Uint8Array, labels: Uint8Array, n: number): void {
+  protected checkBatch(images: Uint8Array, labels: Uint8Array, n: number): void {
     if (!Number.isInteger(n) || n < 1 || n > this.batch) {
       throw new RangeError(`trainBatch: n = ${n} must be an integer in 1..${this.batch}`);
     }
@@ -283,14 +240,14 @@ export class ReferenceMlp {
     }
   }
 
-  private loadInputs(images: Uint8Array, n: number): void {
+  protected loadInputs(images: Uint8Array, n: number): void {
     const len = n * this.sizes[0];
     const x = this.x;
     for (let k = 0; k < len; k++) x[k] = images[k] * INPUT_SCALE;
   }
 
   /** Forward through the first `upto` layers (all by default). */
-  private forward(ws: Float32Array[], n: number, training: boolean, upto = this.layers): void {
+  protected forward(ws: Float32Array[], n: number, training: boolean, upto = this.layers): void {
     const L = this.layers;
     for (let l = 0; l < upto; l++) {
       const ins = this.sizes[l];
@@ -311,7 +268,7 @@ export class ReferenceMlp {
     }
   }
 
-  private lossAndOutputGrad(labels: Uint8Array, n: number): BatchResult {
+  protected lossAndOutputGrad(labels: Uint8Array, n: number): BatchResult {
     const L = this.layers;
     const classes = this.sizes[L];
     const y = this.y[L - 1];
@@ -337,7 +294,7 @@ export class ReferenceMlp {
     return { loss: loss * inv, correct };
   }
 
-  private backward(n: number): void {
+  protected backward(n: number): void {
     for (let l = this.layers - 1; l >= 0; l--) {
       const ins = this.sizes[l];
       const outs = this.sizes[l + 1];
