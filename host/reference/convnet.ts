@@ -20,8 +20,7 @@ import { type NetLayer, planLayers, type ConvNetSpec, type Shape } from "../modu
 import { BatchNorm } from "./batchnorm.ts";
 import { type ConvGeometry, convBackwardMasked, convForward, convWeightGrad, poolBackward, poolForward } from "./conv.ts";
 import { denseBackwardMasked, denseForward, denseWeightGrad } from "./dense.ts";
-import { type ReferenceOptions, type WeightKind, type WeightMode, usesQbp, weightKind } from "./options.ts";
-import { Xorshift128 } from "./prng.ts";
+import type { ReferenceOptions, WeightMode } from "./options.ts";
 import { qbpRoundArray, qbpWindow } from "./quantize.ts";
 import { type BatchResult, ReferenceNet } from "./net.ts";
 import { argmax, inferenceWeights, layerScales } from "./steps.ts";
@@ -55,22 +54,12 @@ interface Stage {
 export class ReferenceConvNet extends ReferenceNet {
   readonly input: Shape;
   readonly layers: readonly NetLayer[];
-  readonly batch: number;
-  readonly kind: WeightKind;
-  readonly qbp: boolean;
-  readonly window: number;
-  readonly lrStart: number;
-  readonly lrEnd: number;
-  readonly decaySteps: number;
-  readonly betaLrScale: number;
   readonly layerLrScales: readonly number[];
-  readonly reluBounded: boolean;
   /** Per weight layer (conv and dense, in order): latent or real weights, the propagated ones, their gradient. */
   readonly weights: Float32Array[] = [];
   readonly sampled: Float32Array[] = [];
   readonly gradWeights: Float32Array[] = [];
   readonly bn: BatchNorm[] = [];
-  readonly rng: Xorshift128;
 
   private readonly stages: Stage[] = [];
   /** acts[k] is the input of stage k; acts[stages] is unused for the last (its output is y). */
@@ -83,21 +72,11 @@ export class ReferenceConvNet extends ReferenceNet {
   private evalWeights: Float32Array[] | undefined;
 
   constructor(o: ConvReferenceOptions) {
-    super();
+    super(o);
     if (!Number.isInteger(o.batch) || o.batch < 1) throw new RangeError(`batch must be a positive integer, got ${o.batch}`);
     const plan = planLayers({ input: o.input, layers: o.layers, batch: o.batch } as ConvNetSpec, "reference conv net");
     this.input = o.input;
     this.layers = o.layers;
-    this.batch = o.batch;
-    this.kind = weightKind(o.variant);
-    this.qbp = usesQbp(o.variant);
-    this.window = o.window ?? 8;
-    this.lrStart = o.lrStart;
-    this.lrEnd = o.lrEnd;
-    this.decaySteps = o.decaySteps;
-    this.betaLrScale = o.betaLrScale ?? 1;
-    this.reluBounded = o.bnBackward === "relu-bounded";
-    this.rng = new Xorshift128(o.seed);
     const B = o.batch;
     const fans: number[] = [];
     let maxIns = 0;

@@ -32,8 +32,7 @@
  */
 import { BatchNorm } from "./batchnorm.ts";
 import { denseBackwardMasked, denseForward, denseWeightGrad } from "./dense.ts";
-import { type ReferenceOptions, type Variant, type WeightKind, type WeightMode, usesQbp, weightKind } from "./options.ts";
-import { Xorshift128 } from "./prng.ts";
+import type { ReferenceOptions, Variant, WeightMode } from "./options.ts";
 import { qbpRoundArray, qbpWindow } from "./quantize.ts";
 import { type BatchResult, ReferenceNet } from "./net.ts";
 import { argmax, inferenceWeights, layerScales } from "./steps.ts";
@@ -45,18 +44,7 @@ export type { BatchResult };
 export class ReferenceMlp extends ReferenceNet {
   readonly sizes: readonly number[];
   readonly variant: Variant;
-  readonly batch: number;
-  readonly window: number;
-  readonly lrStart: number;
-  readonly lrEnd: number;
-  readonly decaySteps: number;
-  readonly betaLrScale: number;
-  /** Per-layer multipliers of the weights' learning rate. */
   readonly layerLrScales: readonly number[];
-  readonly kind: WeightKind;
-  readonly qbp: boolean;
-  /** Hidden layers' batch-norm backward bounds zhat below by -beta (options.bnBackward). */
-  readonly reluBounded: boolean;
   /** Latent (BC/TC, W0 units) or real (float32) weights per layer, [input][output]. */
   readonly weights: Float32Array[];
   /** Weights the last training step propagated with (the same arrays as `weights` for float32). */
@@ -64,7 +52,6 @@ export class ReferenceMlp extends ReferenceNet {
   /** Gradient of the batch-mean loss w.r.t. the propagated weights, from the last step. */
   readonly gradWeights: Float32Array[];
   readonly bn: BatchNorm[];
-  readonly rng: Xorshift128;
 
   private readonly layers: number;
   private readonly x: Float32Array;
@@ -80,21 +67,11 @@ export class ReferenceMlp extends ReferenceNet {
   private evalWeights: Float32Array[] | undefined;
 
   constructor(o: ReferenceOptions) {
-    super();
     validate(o);
+    super(o);
     this.sizes = [...o.sizes];
     this.variant = o.variant;
-    this.batch = o.batch;
-    this.window = o.window ?? 8;
-    this.lrStart = o.lrStart;
-    this.lrEnd = o.lrEnd;
-    this.decaySteps = o.decaySteps;
-    this.betaLrScale = o.betaLrScale ?? 1;
     this.layerLrScales = layerScales(o.sizes.slice(1).map((n, l) => o.sizes[l] + n), o.layerLrScales);
-    this.kind = weightKind(o.variant);
-    this.qbp = usesQbp(o.variant);
-    this.reluBounded = o.bnBackward === "relu-bounded";
-    this.rng = new Xorshift128(o.seed);
     const L = (this.layers = o.sizes.length - 1);
     const B = o.batch;
     this.weights = [];

@@ -2,8 +2,8 @@
 // learning rate of the next step, and a training step as sample, forward with batch
 // statistics, loss, backward, then the SGD update.
 import type { BatchNorm } from "./batchnorm.ts";
-import type { WeightKind } from "./options.ts";
-import type { Xorshift128 } from "./prng.ts";
+import { type ReferenceOptions, type WeightKind, usesQbp, weightKind } from "./options.ts";
+import { Xorshift128 } from "./prng.ts";
 import { learningRate } from "./schedule.ts";
 import { sampleWeights, sgdUpdate } from "./steps.ts";
 
@@ -15,11 +15,19 @@ export interface BatchResult {
 }
 
 export abstract class ReferenceNet {
-  abstract readonly kind: WeightKind;
-  abstract readonly lrStart: number;
-  abstract readonly lrEnd: number;
-  abstract readonly decaySteps: number;
-  abstract readonly betaLrScale: number;
+  readonly batch: number;
+  readonly kind: WeightKind;
+  readonly qbp: boolean;
+  /** QBP exponent window (number of exponents). */
+  readonly window: number;
+  readonly lrStart: number;
+  readonly lrEnd: number;
+  readonly decaySteps: number;
+  readonly betaLrScale: number;
+  /** Hidden layers' batch-norm backward bounds zhat below by -beta (options.bnBackward). */
+  readonly reluBounded: boolean;
+  readonly rng: Xorshift128;
+  /** Per-layer multipliers of the weights' learning rate. */
   abstract readonly layerLrScales: readonly number[];
   /** Latent weights per weight layer. */
   abstract readonly weights: Float32Array[];
@@ -28,8 +36,22 @@ export abstract class ReferenceNet {
   /** Gradient of the batch-mean loss w.r.t. the propagated weights, from the last step. */
   abstract readonly gradWeights: Float32Array[];
   abstract readonly bn: BatchNorm[];
-  abstract readonly rng: Xorshift128;
+  /** Training steps taken (the learning-rate schedule's position). */
   step = 0;
+
+  /** The options every net reads alike (the layers are the subclass's). */
+  protected constructor(o: Omit<ReferenceOptions, "sizes">) {
+    this.batch = o.batch;
+    this.kind = weightKind(o.variant);
+    this.qbp = usesQbp(o.variant);
+    this.window = o.window ?? 8;
+    this.lrStart = o.lrStart;
+    this.lrEnd = o.lrEnd;
+    this.decaySteps = o.decaySteps;
+    this.betaLrScale = o.betaLrScale ?? 1;
+    this.reluBounded = o.bnBackward === "relu-bounded";
+    this.rng = new Xorshift128(o.seed);
+  }
 
   /** Learning rate the next training step will use. */
   learningRate(): number {
