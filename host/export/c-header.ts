@@ -1,6 +1,6 @@
 // The export as a C header: const arrays, dimensions and a small integer-only predict
 // function (the same arithmetic as host/export/infer.ts and the device module).
-import { EXPORT_VERSION, HIDDEN_MAX, HIDDEN_SHIFT, OUTPUT_SHIFT, type ExportedModel } from "./format.ts";
+import { EXPORT_VERSION, EXPORT_VERSION_CONV, HIDDEN_MAX, HIDDEN_SHIFT, OUTPUT_SHIFT, type ExportedModel, type ExportLayer } from "./format.ts";
 
 /** A C identifier from a file base name: "out/mnist-64" → "mnist_64". */
 export function cName(base: string): string {
@@ -24,6 +24,7 @@ const i32 = (v: number) => (v === -2147483648 ? "(-2147483647 - 1)" : String(v))
 
 /** The header text. `name` prefixes every identifier; `source` is named in the comment. */
 export function renderHeader(m: ExportedModel, name: string, source: string): string {
+  if (m.shape) return renderConvHeader(m, name, source);
   const tc = m.mode === "tc";
   const N = name.toUpperCase();
   const L = m.layers.length;
@@ -69,15 +70,41 @@ export function renderHeader(m: ExportedModel, name: string, source: string): st
 #define ${N}_L${i}_OUT ${l.nOut}
 #define ${N}_L${i}_WORDS ${l.words}
 `);
-    parts.push(array("uint32_t", `${name}_l${i}_pos`, l.pos, hex32, 6));
-    if (tc) parts.push(array("uint32_t", `${name}_l${i}_neg`, l.neg, hex32, 6));
-    parts.push(array("int32_t", `${name}_l${i}_mean`, l.mean, i32, 10));
-    parts.push(array("int8_t", `${name}_l${i}_k`, l.k, String, 20));
-    parts.push(array("uint8_t", `${name}_l${i}_mul`, l.mul, String, 20));
-    parts.push(array("int32_t", `${name}_l${i}_bias`, l.bias, i32, 10));
+    parts.push(layerArrays(l, `${name}_l${i}`, tc));
   });
   parts.push(`
-#ifndef FEWMUL_EXPORT_TYPES
+${DENSE_RUNTIME}
+static const fewmul_layer_t ${name}_layers[${N}_LAYERS] = {
+${m.layers.map((l, i) => denseLayerRecord(l, `${name}_l${i}`, tc)).join("\n")}
+};
+
+/* Class (0..${m.sizes[L] - 1}) of one sample x[${N}_INPUTS]; scratch: ${N}_SCRATCH_BYTES bytes. */
+static inline int ${name}_predict(const uint8_t *x, uint8_t *scratch) {
+  return fewmul_predict(${name}_layers, ${N}_LAYERS, x, scratch, ${maxHidden});
+}
+
+#endif /* ${N}_H */
+`);
+  return parts.join("");
+}
+
+/** One layer's const arrays: pos, neg (TC), mean, k, mul, bias, named `<prefix>_pos` etc. */
+function layerArrays(l: ExportLayer, prefix: string, tc: boolean): string {
+  return array("uint32_t", `${prefix}_pos`, l.pos, hex32, 6)
+    + (tc ? array("uint32_t", `${prefix}_neg`, l.neg, hex32, 6) : "")
+    + array("int32_t", `${prefix}_mean`, l.mean, i32, 10)
+    + array("int8_t", `${prefix}_k`, l.k, String, 20)
+    + array("uint8_t", `${prefix}_mul`, l.mul, String, 20)
+    + array("int32_t", `${prefix}_bias`, l.bias, i32, 10);
+}
+
+/** A dense layer's fewmul_layer_t initialiser. */
+function denseLayerRecord(l: ExportLayer, prefix: string, tc: boolean): string {
+  return `  { ${l.nIn}, ${l.nOut}, ${l.words}, ${l.shift}, ${prefix}_pos, ${tc ? `${prefix}_neg` : "0"}, ${prefix}_mean, ${prefix}_k, ${prefix}_mul, ${prefix}_bias },`;
+}
+
+/** The dense inference code every header carries once per translation unit (FEWMUL_EXPORT_TYPES). */
+const DENSE_RUNTIME = `#ifndef FEWMUL_EXPORT_TYPES
 #define FEWMUL_EXPORT_TYPES
 typedef struct fewmul_layer {
   uint16_t n_in, n_out, words;
@@ -126,14 +153,197 @@ static inline int fewmul_predict(const fewmul_layer_t *layers, int n_layers, con
   return best;
 }
 #endif /* FEWMUL_EXPORT_TYPES */
+`;
 
-static const fewmul_layer_t ${name}_layers[${N}_LAYERS] = {
-${m.layers.map((l, i) => `  { ${l.nIn}, ${l.nOut}, ${l.words}, ${l.shift}, ${name}_l${i}_pos, ${tc ? `${name}_l${i}_neg` : "0"}, ${name}_l${i}_mean, ${name}_l${i}_k, ${name}_l${i}_mul, ${name}_l${i}_bias },`).join("\n")}
+/** A conv net's spec text, e.g. 1x28x28-c8-p-c16-p-d64-10. */
+function convArch(m: ExportedModel): string {
+  const { channels, height, width } = m.shape!;
+  const parts = [`${channels}x${height}x${width}`];
+  m.layers.forEach((l, i) => {
+    if (l.conv) parts.push(`c${l.nOut}`, ...(l.conv.pool ? ["p"] : []));
+    else parts.push(i === m.layers.length - 1 ? `${l.nOut}` : `d${l.nOut}`);
+  });
+  return parts.join("-");
+}
+
+/** The conv inference code (FEWMUL_EXPORT_CONV): conv layers, then fewmul_predict on the dense ones. */
+const CONV_RUNTIME = `#ifndef FEWMUL_EXPORT_CONV
+#define FEWMUL_EXPORT_CONV
+typedef struct fewmul_conv_layer {
+  uint16_t height, width, cin;   /* input image [height][width][cin], channels-last */
+  uint16_t cout, words;          /* output channels; uint32 words per channel and bit plane */
+  uint16_t line;                 /* width * cin: values per image row */
+  uint8_t pool;                  /* 1: 2x2 max pooling follows */
+  const uint32_t *pos, *neg;     /* [cout][words], bit (ky * 3 + kx) * cin + ci; neg is 0 for BC */
+  const int32_t *mean;
+  const int8_t *k;
+  const uint8_t *mul;            /* unit scale mul * 2^-k */
+  const int32_t *bias;
+} fewmul_conv_layer_t;
+
+/* Channel j's activation clamp(y, 0, ${HIDDEN_MAX}) from its sum z (F = ${HIDDEN_SHIFT}), wrapping like the device. */
+static inline uint8_t fewmul_conv_unit(const fewmul_conv_layer_t *ly, int j, int32_t z) {
+  uint32_t dz = (uint32_t)z - (uint32_t)ly->mean[j], dm = 0;
+  for (unsigned m = ly->mul[j], b = 0; m; m >>= 1, b++) if (m & 1) dm += dz << b; /* (z - mean) * mul */
+  int32_t d = (int32_t)dm;
+  int s = ${HIDDEN_SHIFT} - ly->k[j];
+  int32_t y = s >= 0 ? (int32_t)((uint32_t)d << s)
+                     : (int32_t)((uint32_t)d + ((uint32_t)1 << (-s - 1))) >> -s;
+  y = (int32_t)((uint32_t)y + (uint32_t)ly->bias[j]);
+  return (uint8_t)(y < 0 ? 0 : y > ${HIDDEN_MAX} ? ${HIDDEN_MAX} : y);
+}
+
+/* The sum of one channel (bit rows p, n) over the 3x3 window around pixel (y, x) of the image
+ * in[], whose value (y, x, 0) is in[at]; pixels outside the image are the zero padding. */
+static inline int32_t fewmul_conv_sum(const fewmul_conv_layer_t *ly, const uint8_t *in, int y, int x, int at,
+                                      const uint32_t *p, const uint32_t *n) {
+  int32_t z = 0;
+  unsigned i = 0;                          /* the patch index (ky * 3 + kx) * cin + ci */
+  int row = at - ly->line - ly->cin;       /* the window's top-left value */
+  for (int ky = -1; ky <= 1; ky++, row += ly->line) {
+    int src = row;
+    for (int kx = -1; kx <= 1; kx++, src += ly->cin) {
+      if ((unsigned)(y + ky) >= (unsigned)ly->height || (unsigned)(x + kx) >= (unsigned)ly->width) {
+        i += ly->cin;
+        continue;
+      }
+      for (int c = 0; c < ly->cin; c++, i++) {
+        uint32_t bit = (uint32_t)1 << (i & 31);
+        int32_t v = in[src + c];
+        if (p[i >> 5] & bit) z += v;
+        else if (!n || (n[i >> 5] & bit)) z -= v;   /* BC: every other weight is -1 */
+      }
+    }
+  }
+  return z;
+}
+
+/* One conv layer: in [height][width][cin] -> out [h][w][cout], h, w halved when it pools
+ * (the max of each 2x2 window of activations, the window's pixels computed in turn). */
+static inline void fewmul_conv_layer(const fewmul_conv_layer_t *ly, const uint8_t *in, uint8_t *out) {
+  int step = ly->pool ? 2 : 1, row = 0;  /* row: offset of pixel (y, 0) */
+  for (int y = 0; y < ly->height; y += step, row += ly->pool ? ly->line << 1 : ly->line) {
+    int at = row;                        /* offset of pixel (y, x) */
+    for (int x = 0; x < ly->width; x += step, at += ly->pool ? ly->cin << 1 : ly->cin) {
+      const uint32_t *p = ly->pos, *n = ly->neg;
+      for (int j = 0; j < ly->cout; j++) {
+        uint8_t best = 0;                /* activations are >= 0: max(0, window) = max(window) */
+        for (int dy = 0; dy < step; dy++) {
+          for (int dx = 0; dx < step; dx++) {
+            int a = at + (dy ? ly->line : 0) + (dx ? ly->cin : 0);
+            uint8_t v = fewmul_conv_unit(ly, j, fewmul_conv_sum(ly, in, y + dy, x + dx, a, p, n));
+            if (v > best) best = v;
+          }
+        }
+        *out++ = best;
+        p += ly->words;
+        if (n) n += ly->words;
+      }
+    }
+  }
+}
+
+/* Class of one image x (HWC): the conv layers in two buffers of conv_half bytes at scratch,
+ * then the dense layers (the last image is their flat input) with 2 x dense_half bytes after. */
+static inline int fewmul_conv_predict(const fewmul_conv_layer_t *conv, int n_conv, const fewmul_layer_t *dense,
+                                      int n_dense, const uint8_t *x, uint8_t *scratch, int conv_half, int dense_half) {
+  for (int l = 0; l < n_conv; l++) {
+    uint8_t *out = scratch + ((l & 1) ? conv_half : 0);
+    fewmul_conv_layer(&conv[l], x, out);
+    x = out;
+  }
+  return fewmul_predict(dense, n_dense, x, scratch + (conv_half << 1), dense_half);
+}
+#endif /* FEWMUL_EXPORT_CONV */
+`;
+
+/** The header of a conv net: its conv layers' records and the dense layers' as renderHeader's. */
+function renderConvHeader(m: ExportedModel, name: string, source: string): string {
+  const tc = m.mode === "tc";
+  const N = name.toUpperCase();
+  const L = m.layers.length;
+  const convs = m.layers.filter((l) => l.conv);
+  const dense = m.layers.slice(convs.length);
+  // each conv buffer holds the largest conv output (pooled when the layer pools)
+  const convHalf = Math.max(...convs.map((l) => (l.conv!.pool ? (l.conv!.height >> 1) * (l.conv!.width >> 1) : l.conv!.height * l.conv!.width) * l.nOut));
+  const denseHalf = Math.max(1, ...dense.slice(0, -1).map((l) => l.nOut));
+  const digest = (m.sourceDigest >>> 0).toString(16).padStart(8, "0");
+  const { channels, height, width } = m.shape!;
+  const parts: string[] = [];
+  parts.push(`/* ${name}.h: generated by \`fewmul export\` from ${source.replace(/\*\//g, "* /")}
+ * (state digest ${digest}); do not edit. Format: docs/export-format.md (version ${EXPORT_VERSION_CONV}).
+ *
+ * Model ${convArch(m)}, ${tc ? "ternary (TC) weights: -1, 0 or +1" : "binary (BC) weights: -1 or +1"}.
+ * Inference uses integer add, subtract, shift and compare only. Images are uint8 [height][width][channels]
+ * (channels-last). Conv layer l (3x3, stride 1, zero padding "same"), per pixel (y, x), per channel j:
+ *   z = sum over ky, kx in 0..2 inside the image and input channels ci of s * in[y + ky - 1][x + kx - 1][ci],
+ *       s the weight of patch index i = (ky * 3 + kx) * cin + ci in ${name}_l<l>_pos[j]${tc ? ` / _neg[j]` : ""} as for a dense unit;
+ *   a = clamp(y, 0, ${HIDDEN_MAX}) with y the normalisation below (F = ${HIDDEN_SHIFT}); then, if the layer pools,
+ *   the maximum of each 2x2 window. The last image, flattened as it lies, is the dense layers' input.
+ * Dense layer l, per unit j, with x the layer's uint8 inputs:
+ *   z = sum over inputs i of s_ij * x[i], s_ij = +1 if bit i of ${name}_l<l>_pos[j] is set,
+ *       ${tc ? `-1 if bit i of ${name}_l<l>_neg[j] is set, else 0` : "else -1 (so z = 2 * (sum of x with the bit set) - sum of x)"}
+ *       (bit i is bit i % 32 of word i / 32 among the unit's ${N}_L<l>_WORDS uint32 words)
+ * Every layer's normalisation:
+ *   d = (z - mean[j]) * mul[j] (mul < 32: shift-and-add over its bits);
+ *   s = F - k[j]  with F = ${HIDDEN_SHIFT} for hidden layers, ${OUTPUT_SHIFT} for the output layer
+ *   y = (s >= 0 ? d << s : (d + (1 << (-s - 1))) >> -s) + bias[j]   (rounded half up;
+ *       >> must be an arithmetic shift, as on every usual compiler)
+ *   hidden layers: a[j] = clamp(y, 0, ${HIDDEN_MAX}); output layer: the class is the first j with the highest y.
+ * ${name}_predict() below does exactly this; its results equal the device's \`predict\`.
+ */
+#ifndef ${N}_H
+#define ${N}_H
+
+#include <stdint.h>
+
+#define ${N}_MODE_TC ${tc ? 1 : 0}
+#define ${N}_LAYERS ${L}
+#define ${N}_CONV_LAYERS ${convs.length}
+#define ${N}_INPUTS ${m.sizes[0]}
+#define ${N}_INPUT_CHANNELS ${channels}
+#define ${N}_INPUT_HEIGHT ${height}
+#define ${N}_INPUT_WIDTH ${width}
+#define ${N}_OUTPUTS ${m.sizes[L]}
+#define ${N}_HIDDEN_SHIFT ${HIDDEN_SHIFT}
+#define ${N}_OUTPUT_SHIFT ${OUTPUT_SHIFT}
+/* bytes of scratch ${name}_predict needs: two buffers of the largest conv output, two of the widest hidden dense layer */
+#define ${N}_SCRATCH_BYTES ${2 * convHalf + 2 * denseHalf}
+#define ${N}_STATE_DIGEST 0x${digest}u
+`);
+  m.layers.forEach((l, i) => {
+    const c = l.conv;
+    parts.push(c ? `
+/* layer ${i}: 3x3 conv over ${c.height}x${c.width}x${c.cin} -> ${l.nOut} channels${c.pool ? ", 2x2 max pool" : ""}, F = ${l.shift} */
+#define ${N}_L${i}_IN ${l.nIn}
+#define ${N}_L${i}_OUT ${l.nOut}
+#define ${N}_L${i}_WORDS ${l.words}
+#define ${N}_L${i}_HEIGHT ${c.height}
+#define ${N}_L${i}_WIDTH ${c.width}
+#define ${N}_L${i}_POOL ${c.pool ? 1 : 0}
+` : `
+/* layer ${i}: ${l.nIn} inputs -> ${l.nOut} units, F = ${l.shift} */
+#define ${N}_L${i}_IN ${l.nIn}
+#define ${N}_L${i}_OUT ${l.nOut}
+#define ${N}_L${i}_WORDS ${l.words}
+`);
+    parts.push(layerArrays(l, `${name}_l${i}`, tc));
+  });
+  const prefix = (i: number) => `${name}_l${i}`;
+  parts.push(`
+${DENSE_RUNTIME}
+${CONV_RUNTIME}
+static const fewmul_conv_layer_t ${name}_conv_layers[${N}_CONV_LAYERS] = {
+${convs.map((l, i) => `  { ${l.conv!.height}, ${l.conv!.width}, ${l.conv!.cin}, ${l.nOut}, ${l.words}, ${l.conv!.width * l.conv!.cin}, ${l.conv!.pool ? 1 : 0}, ${prefix(i)}_pos, ${tc ? `${prefix(i)}_neg` : "0"}, ${prefix(i)}_mean, ${prefix(i)}_k, ${prefix(i)}_mul, ${prefix(i)}_bias },`).join("\n")}
 };
 
-/* Class (0..${m.sizes[L] - 1}) of one sample x[${N}_INPUTS]; scratch: ${N}_SCRATCH_BYTES bytes. */
+static const fewmul_layer_t ${name}_layers[${N}_LAYERS - ${N}_CONV_LAYERS] = {
+${dense.map((l, i) => denseLayerRecord(l, prefix(convs.length + i), tc)).join("\n")}
+};
+
+/* Class (0..${m.sizes[L] - 1}) of one image x[${N}_INPUTS] (HWC); scratch: ${N}_SCRATCH_BYTES bytes. */
 static inline int ${name}_predict(const uint8_t *x, uint8_t *scratch) {
-  return fewmul_predict(${name}_layers, ${N}_LAYERS, x, scratch, ${maxHidden});
+  return fewmul_conv_predict(${name}_conv_layers, ${N}_CONV_LAYERS, ${name}_layers, ${N}_LAYERS - ${N}_CONV_LAYERS, x, scratch, ${convHalf}, ${denseHalf});
 }
 
 #endif /* ${N}_H */

@@ -8,15 +8,28 @@ import { BIAS_EXTRA_SHIFT, STAT_EXTRA_SHIFT, HIDDEN_MAX, HIDDEN_SHIFT, OUTPUT_SH
 
 /** Fixed-point shifts F of the normalised outputs (hidden, output) and the largest activation. */
 export { HIDDEN_MAX, HIDDEN_SHIFT, OUTPUT_SHIFT };
-import { specArch } from "../module/spec.ts";
+import { weightLayers } from "../module/spec.ts";
 
 export const EXPORT_MAGIC = 0x49584d46; // "FMXI" read as a little-endian u32
+/** Version of an export without conv layers (byte-identical to before conv nets). */
 export const EXPORT_VERSION = 2;
+/** Version of an export of a conv net: version 2 plus the input shape, conv layers and pools. */
+export const EXPORT_VERSION_CONV = 3;
 export const EXPORT_HEADER_BYTES = 32;
 /** Latent weight scale (docs/model-format.md): W/W0 = w / 2^WEIGHT_SHIFT. */
 const WEIGHT_ONE = 1 << WEIGHT_SHIFT;
 
+/** A conv layer's geometry: 3x3 "same" conv over its input image, 2x2 max pool after it when `pool`. */
+export interface ExportConv {
+  /** Its input: height, width, channels (channels-last, HWC). */
+  height: number;
+  width: number;
+  cin: number;
+  pool: boolean;
+}
+
 export interface ExportLayer {
+  /** Inputs per unit: a dense layer's inputs; a conv layer's patch values 9·cin, index (ky·3 + kx)·cin + ci. */
   nIn: number;
   nOut: number;
   /** u32 words per unit and bit plane: ceil(nIn / 32). */
@@ -32,12 +45,16 @@ export interface ExportLayer {
   k: Int8Array;
   mul: Uint8Array;
   bias: Int32Array;
+  /** Conv layers only (they come first). */
+  conv?: ExportConv;
 }
 
 export interface ExportedModel {
   mode: "bc" | "tc";
   /** Layer widths: inputs, hidden..., outputs. */
   sizes: number[];
+  /** Conv nets only: the input image (sizes[0] = channels · height · width bytes, HWC). */
+  shape?: { channels: number; height: number; width: number };
   /** Digest of the state the export was made from. */
   sourceDigest: number;
   layers: ExportLayer[];
@@ -58,11 +75,12 @@ export function unitScale(spread: number): { k: number; mul: number } {
 
 /** The deterministic network of a model file, ready for inference. */
 export function exportModel(m: ModelFile): ExportedModel {
-  if (m.spec.conv) throw new UserError(`${m.path}: exporting conv nets (${specArch(m.spec)}) is not implemented yet; fewmul eval runs them on the device`, "E_SPEC");
   const tc = m.spec.mode === "tc";
   const half = WEIGHT_ONE >> 1;
+  const planned = weightLayers(m.spec);
   const layers = m.layers.map((s, l): ExportLayer => {
     const words = (s.nIn + 31) >> 5;
+    // A conv layer's rows are its patch values (ky, kx, ci), as a dense layer's are its inputs.
     const pos = new Uint32Array(s.nOut * words), neg = new Uint32Array(tc ? s.nOut * words : 0);
     for (let i = 0; i < s.nIn; i++) {
       const bit = (1 << (i & 31)) >>> 0, word = i >> 5;
@@ -79,9 +97,22 @@ export function exportModel(m: ModelFile): ExportedModel {
       k: Int8Array.from(s.runningSpread, (x) => unitScale(statValue(x)).k), mul: Uint8Array.from(s.runningSpread, (x) => unitScale(statValue(x)).mul),
       // The state keeps BIAS_EXTRA_SHIFT bits below the output units; inference adds it rounded.
       bias: Int32Array.from(s.bias, (b) => (b + (1 << (BIAS_EXTRA_SHIFT - 1))) >> BIAS_EXTRA_SHIFT),
+      ...(planned[l].conv ? { conv: convGeometry(m.spec.conv!.input, planned, l) } : {}),
     };
   });
-  return { mode: m.spec.mode, sizes: [...m.spec.sizes], sourceDigest: m.digest, layers };
+  if (!m.spec.conv) return { mode: m.spec.mode, sizes: [...m.spec.sizes], sourceDigest: m.digest, layers };
+  const [channels, height, width] = m.spec.conv.input;
+  return { mode: m.spec.mode, sizes: [...m.spec.sizes], shape: { channels, height, width }, sourceDigest: m.digest, layers };
+}
+
+/** The input geometry of conv layer l (conv layers first, each halving the sides when it pools). */
+function convGeometry(input: readonly [number, number, number], planned: { nOut: number; pool: boolean }[], l: number): ExportConv {
+  let [cin, height, width] = input;
+  for (let k = 0; k < l; k++) {
+    cin = planned[k].nOut;
+    if (planned[k].pool) { height >>= 1; width >>= 1; }
+  }
+  return { height, width, cin, pool: planned[l].pool };
 }
 
 const pad4 = (n: number) => (n + 3) & ~3;
@@ -101,7 +132,7 @@ export function encodeExport(m: ExportedModel): Uint8Array {
   const out = new Uint8Array(total);
   const v = new DataView(out.buffer);
   v.setUint32(0, EXPORT_MAGIC, true);
-  v.setUint16(4, EXPORT_VERSION, true);
+  v.setUint16(4, m.shape ? EXPORT_VERSION_CONV : EXPORT_VERSION, true);
   v.setUint16(6, EXPORT_HEADER_BYTES, true);
   v.setUint32(8, total, true);
   out[16] = tc ? 1 : 0;
@@ -110,6 +141,14 @@ export function encodeExport(m: ExportedModel): Uint8Array {
   out[19] = OUTPUT_SHIFT;
   v.setUint32(20, m.sourceDigest >>> 0, true);
   v.setUint16(24, HIDDEN_MAX, true);
+  if (m.shape) {
+    // version 3: the input image and which layers are conv layers (the first ones) and pool
+    out[26] = m.shape.channels;
+    out[27] = m.shape.height;
+    out[28] = m.shape.width;
+    out[29] = m.layers.filter((l) => l.conv).length;
+    out[30] = m.layers.reduce((mask, l, i) => (l.conv?.pool ? mask | (1 << i) : mask), 0);
+  }
   let at = EXPORT_HEADER_BYTES;
   m.sizes.forEach((n, i) => v.setUint16(at + 2 * i, n, true));
   at += sizesBytes;
@@ -132,8 +171,9 @@ export function decodeExport(bytes: Uint8Array, name: string): ExportedModel {
   if (bytes.length < EXPORT_HEADER_BYTES) fail(`not a fewmul export (${bytes.length} bytes)`);
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (v.getUint32(0, true) !== EXPORT_MAGIC) fail(`not a fewmul export (bad magic)`);
-  if (v.getUint16(4, true) !== EXPORT_VERSION || v.getUint16(6, true) !== EXPORT_HEADER_BYTES) {
-    fail(`export format version ${v.getUint16(4, true)} is not supported (this fewmul reads ${EXPORT_VERSION})`);
+  const version = v.getUint16(4, true);
+  if ((version !== EXPORT_VERSION && version !== EXPORT_VERSION_CONV) || v.getUint16(6, true) !== EXPORT_HEADER_BYTES) {
+    fail(`export format version ${version} is not supported (this fewmul reads ${EXPORT_VERSION} and ${EXPORT_VERSION_CONV})`);
   }
   if (v.getUint32(8, true) !== bytes.length) fail(`export is ${bytes.length} bytes but its header says ${v.getUint32(8, true)}`);
   if (crc32(bytes.subarray(16)) !== v.getUint32(12, true)) fail(`export is corrupt (checksum mismatch)`);
@@ -144,9 +184,25 @@ export function decodeExport(bytes: Uint8Array, name: string): ExportedModel {
   let at = EXPORT_HEADER_BYTES;
   const sizes = Array.from({ length: L + 1 }, (_, i) => v.getUint16(at + 2 * i, true));
   at += pad4(2 * (L + 1));
+  // version 3: conv layers 0..convs-1, each over an image [height][width][cin]
+  const shape = version === EXPORT_VERSION_CONV ? { channels: bytes[26], height: bytes[27], width: bytes[28] } : undefined;
+  const convs = shape ? bytes[29] : 0, pools = shape ? bytes[30] : 0;
+  if (shape && (shape.channels < 1 || shape.height < 1 || shape.width < 1 || sizes[0] !== shape.channels * shape.height * shape.width)) {
+    fail(`input shape ${shape.channels}x${shape.height}x${shape.width} does not match its ${sizes[0]} inputs`);
+  }
+  if (shape && (convs < 1 || convs >= L || pools >> convs !== 0)) fail(`bad conv layer count ${convs} or pool mask ${pools} for ${L} layers`);
+  let image = shape ? { height: shape.height, width: shape.width, cin: shape.channels } : undefined;
   const layers: ExportLayer[] = [];
   for (let l = 0; l < L; l++) {
-    const nIn = sizes[l], nOut = sizes[l + 1], words = (nIn + 31) >> 5;
+    let conv: ExportConv | undefined;
+    if (image && l < convs) {
+      conv = { ...image, pool: ((pools >> l) & 1) === 1 };
+      if (conv.pool && ((conv.height | conv.width) & 1) !== 0) fail(`layer ${l} pools a ${conv.height}x${conv.width} image (sides must be even)`);
+      image = { height: conv.pool ? conv.height >> 1 : conv.height, width: conv.pool ? conv.width >> 1 : conv.width, cin: sizes[l + 1] };
+    }
+    // sizes[l] of a conv net's first dense layer is the last conv's channels: its inputs are the flattened image
+    const nIn = conv ? 9 * conv.cin : l === convs && image ? image.height * image.width * image.cin : sizes[l];
+    const nOut = sizes[l + 1], words = (nIn + 31) >> 5;
     if (at + layerBytes({ nIn, nOut, words } as ExportLayer, tc) > bytes.length) fail(`sizes ${sizes.join("-")} do not match the file length`);
     const u32 = (n: number) => { const a = new Uint32Array(n); for (let i = 0; i < n; i++, at += 4) a[i] = v.getUint32(at, true); return a; };
     const i32 = (n: number) => { const a = new Int32Array(n); for (let i = 0; i < n; i++, at += 4) a[i] = v.getInt32(at, true); return a; };
@@ -156,8 +212,9 @@ export function decodeExport(bytes: Uint8Array, name: string): ExportedModel {
     const mul = Uint8Array.from(bytes.subarray(at + nOut, at + 2 * nOut));
     at = pad4(at + 2 * nOut);
     const bias = i32(nOut);
-    layers.push({ nIn, nOut, words, shift: l === L - 1 ? OUTPUT_SHIFT : HIDDEN_SHIFT, pos, neg, mean, k, mul, bias });
+    layers.push({ nIn, nOut, words, shift: l === L - 1 ? OUTPUT_SHIFT : HIDDEN_SHIFT, pos, neg, mean, k, mul, bias, ...(conv ? { conv } : {}) });
   }
   if (at !== bytes.length) fail(`sizes ${sizes.join("-")} do not match the file length`);
-  return { mode, sizes, sourceDigest: v.getUint32(20, true), layers };
+  if (!shape) return { mode, sizes, sourceDigest: v.getUint32(20, true), layers };
+  return { mode, sizes, shape, sourceDigest: v.getUint32(20, true), layers };
 }

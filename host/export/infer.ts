@@ -28,19 +28,57 @@ function sums(l: ExportLayer, tc: boolean, x: Uint8Array, z: Int32Array): void {
   }
 }
 
-/** The output scores (int32, one unit = 2^8) of one sample (`x`: the uint8 inputs). */
+/** Normalised, clamped activations a[j] = clamp(y, 0, HIDDEN_MAX) of a hidden unit's sum. */
+const activation = (z: number, l: ExportLayer, j: number) => {
+  const y = normalise(z, l, j);
+  return y < 0 ? 0 : y > HIDDEN_MAX ? HIDDEN_MAX : y;
+};
+
+/**
+ * A conv layer on one image x [h][w][cin] (uint8, channels-last): per pixel, the 3x3 patch
+ * [ky][kx][ci] (0 outside the image) through the packed weights as a dense layer, the
+ * normalisation and ReLU; then the 2x2 max pool when the layer pools. Returns [h'][w'][nOut].
+ */
+function convLayer(l: ExportLayer, tc: boolean, x: Uint8Array): Uint8Array {
+  const { height: h, width: w, cin, pool } = l.conv!;
+  const out = new Uint8Array(h * w * l.nOut), patch = new Uint8Array(9 * cin), z = new Int32Array(l.nOut);
+  for (let y = 0; y < h; y++) {
+    for (let x0 = 0; x0 < w; x0++) {
+      patch.fill(0);
+      for (let ky = 0; ky < 3; ky++) {
+        for (let kx = 0; kx < 3; kx++) {
+          const sy = y + ky - 1, sx = x0 + kx - 1;
+          if (sy >= 0 && sy < h && sx >= 0 && sx < w) patch.set(x.subarray((sy * w + sx) * cin, (sy * w + sx + 1) * cin), (ky * 3 + kx) * cin);
+        }
+      }
+      sums(l, tc, patch, z);
+      for (let j = 0; j < l.nOut; j++) out[(y * w + x0) * l.nOut + j] = activation(z[j], l, j);
+    }
+  }
+  if (!pool) return out;
+  const c = l.nOut, pooled = new Uint8Array((h >> 1) * (w >> 1) * c);
+  for (let py = 0; py < h >> 1; py++) {
+    for (let px = 0; px < w >> 1; px++) {
+      for (let j = 0; j < c; j++) {
+        const at = (2 * py * w + 2 * px) * c + j;
+        pooled[(py * (w >> 1) + px) * c + j] = Math.max(out[at], out[at + c], out[at + w * c], out[at + w * c + c]);
+      }
+    }
+  }
+  return pooled;
+}
+
+/** The output scores (int32, one unit = 2^8) of one sample (`x`: the uint8 inputs, HWC for a conv net). */
 export function scores(m: ExportedModel, x: Uint8Array): Int32Array {
   const tc = m.mode === "tc";
   let a = x;
   for (let l = 0; l < m.layers.length; l++) {
     const layer = m.layers[l];
+    if (layer.conv) { a = convLayer(layer, tc, a); continue; } // the last conv's image is the next layer's flat input
     const z = new Int32Array(layer.nOut);
     sums(layer, tc, a, z);
-    for (let j = 0; j < layer.nOut; j++) z[j] = normalise(z[j], layer, j);
-    if (l === m.layers.length - 1) return z;
-    const next = new Uint8Array(layer.nOut);
-    for (let j = 0; j < layer.nOut; j++) next[j] = z[j] < 0 ? 0 : z[j] > HIDDEN_MAX ? HIDDEN_MAX : z[j];
-    a = next;
+    if (l === m.layers.length - 1) return z.map((v, j) => normalise(v, layer, j));
+    a = Uint8Array.from(z, (v, j) => activation(v, layer, j));
   }
   throw new Error("model without layers");
 }

@@ -1,10 +1,13 @@
 // Conv nets through the CLI on the emulated board: train (full protocol stack), eval of the
-// saved model, validate, the refusals (a spec that does not fit names its largest layer;
-// export of conv nets is not implemented yet).
+// saved model, validate, export (its inference scores as eval did), the refusals (a spec that
+// does not fit names its largest layer).
 import test from "ava";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runMain, tempDir } from "./helpers.ts";
+import { decodeExport } from "../../host/export/format.ts";
+import { accuracy } from "../../host/export/infer.ts";
+import { loadDataset } from "../../host/datasets/index.ts";
 import { idx } from "../datasets/helpers.ts";
 import { Gen, quadrants } from "../kernels/gen.ts";
 
@@ -44,9 +47,13 @@ test.serial("train, eval and validate a conv net on the emulated board", async (
   t.is(v.code, 0, v.stderr);
   t.deepEqual(JSON.parse(v.stdout), { identical: true, batches: 6, first_divergence: null });
 
-  const x = await runMain(["export", "--model-file", out, "--out", join(dir, "conv")]);
-  t.is(x.code, 1);
-  t.regex(x.stderr, /^error: .*exporting conv nets \(1x8x8-c4-p-10\) is not implemented yet.*\n$/);
+  // the export of the saved model classifies the test split exactly as `eval` did
+  const x = await runMain(["export", "--model-file", out, "--out", join(dir, "conv"), "--json"]);
+  t.is(x.code, 0, x.stderr);
+  t.is(JSON.parse(x.stdout).model, "1x8x8-c4-p-10:tc");
+  const exported = decodeExport(new Uint8Array(readFileSync(join(dir, "conv.bin"))), "conv.bin");
+  const held = loadDataset("idx", { data, split: "test" });
+  t.is(accuracy(exported, held.images, held.labels, held.count), trained.test_accuracy);
 });
 
 test.serial("a conv net that does not fit the board is refused at init, naming the layer that needs the most", async (t) => {

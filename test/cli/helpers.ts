@@ -13,11 +13,13 @@ import { EXIT_USAGE } from "../../host/errors.ts";
 import { stateTensors } from "../../host/module/state-layout.ts";
 import type { DeviceExports, InProcessTransport } from "../../host/transports/in-process.ts";
 import { DeviceModel } from "../../host/module/device-model.ts";
-import { parseSpec } from "../../host/module/spec.ts";
+import { parseModelSpec } from "../../host/module/conv-spec.ts";
 import { mnistDigits } from "../../host/datasets/mnist-package.ts";
 import { BatchSource } from "../../host/training/run.ts";
 import { crc32 } from "../../host/crc32.ts";
 import { STATE_O_DIGEST, STATE_O_SPEC } from "../../assembly/shared/state.ts";
+import { A_PONG } from "../../assembly/shared/arena.ts";
+import { arenaTensors } from "../../host/module/arena.ts";
 
 export const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const BIN = join(repoRoot, "bin", "fewmul.js");
@@ -110,14 +112,14 @@ export async function freePort(): Promise<number> {
 /** The state blob of a freshly initialised model (no training): a valid model file. */
 export function freshModelBlob(spec: string, seed = 1): Uint8Array {
   const m = new DeviceModel({ ramBytes: 64 << 20 });
-  m.init(parseSpec(spec), seed);
+  m.init(parseModelSpec(spec), seed);
   return m.saveState();
 }
 
 /** The state blob of a model trained in this process (DeviceModel) on `batches` MNIST batches. */
 export function trainedModelBlob(spec: string, batches: number, seed = 1): Uint8Array {
   const { train } = mnistDigits();
-  const s = parseSpec(spec);
+  const s = parseModelSpec(spec);
   const m = new DeviceModel({ ramBytes: 64 << 20 });
   m.init(s, seed);
   const source = new BatchSource(train, s.batch, seed);
@@ -163,19 +165,25 @@ export function reseal(blob: Uint8Array): Uint8Array {
   return blob;
 }
 
-/** The device module's own predictions (`predict`) and correct counts (`evaluate`), batch by batch. */
+/**
+ * The device module's own predictions (`predict`) and correct counts (`evaluate`), batch by
+ * batch, and the int32 output scores `evaluate` left in the output layer's sums buffer (its
+ * "pong", assembly/shared/arena.ts), [count][classes].
+ */
 export function devicePredictions(blob: Uint8Array, images: Uint8Array, labels: Uint8Array, count: number) {
   const m = new DeviceModel({ ramBytes: 64 << 20 });
   m.loadState(blob);
-  const x = m.mod.exports, B = m.spec.batch, f = m.spec.sizes[0];
-  const predictions = new Uint8Array(count);
+  const x = m.mod.exports, B = m.spec.batch, f = m.spec.sizes[0], classes = m.spec.sizes[m.spec.sizes.length - 1];
+  const pong = x.state_ptr() + arenaTensors(m.spec).find((a) => a.tensor === A_PONG)!.offset;
+  const predictions = new Uint8Array(count), scores = new Int32Array(count * classes);
   const correct: number[] = [];
   for (let at = 0; at < count; at += B) {
     const n = Math.min(B, count - at);
     correct.push(m.evaluate(images.subarray(at * f, (at + n) * f), labels.subarray(at, at + n), n));
+    scores.set(m.mod.mem.i32(pong, n * classes), at * classes);
     // evaluate left this batch's inputs in place; predict overwrites the labels with classes
     if (x.predict(n) !== n) throw new Error("predict failed");
     predictions.set(m.mod.mem.u8(x.batch_labels_ptr(), n), at);
   }
-  return { predictions, correct };
+  return { predictions, correct, scores };
 }

@@ -6,6 +6,7 @@ import { printResult } from "../output.ts";
 import { readModelFile } from "../../export/model-file.ts";
 import { encodeExport, exportModel } from "../../export/format.ts";
 import { cName, renderHeader } from "../../export/c-header.ts";
+import { specArch } from "../../module/spec.ts";
 
 export default defineCommand({
   meta: { name: "export", description: "Write a trained model for inference: BASE.bin (docs/export-format.md) and the C header BASE.h" },
@@ -29,7 +30,7 @@ export default defineCommand({
     writeFileAtomic(`${base}.h`, header);
     const crc = new DataView(bin.buffer).getUint32(12, true);
     printResult({
-      bin: `${base}.bin`, header: `${base}.h`, bytes: bin.length, model: `${exported.sizes.join("-")}:${exported.mode}`,
+      bin: `${base}.bin`, header: `${base}.h`, bytes: bin.length, model: `${specArch(model.spec)}:${exported.mode}`,
       state_digest: model.digest.toString(16).padStart(8, "0"), crc32: crc.toString(16).padStart(8, "0"),
     }, args.json);
   },
