@@ -4,6 +4,7 @@ import { DeviceModel } from "../../host/module/device-model.ts";
 import { parseSpec } from "../../host/module/spec.ts";
 import { mnistDigits } from "../../host/datasets/mnist-package.ts";
 import { epochBatches } from "../../host/training/batches.ts";
+import { parseModelSpec } from "../../host/module/conv-spec.ts";
 
 const FLOAT32_MODULE = fileURLToPath(new URL("../../build/fewmul-float32.wasm", import.meta.url));
 
@@ -36,4 +37,18 @@ test("the float32 comparison module learns the MNIST digits to at least 90 % in 
   t.log(`test accuracy ${(100 * before).toFixed(2)} % before, ${(100 * accuracy).toFixed(2)} % after ${model.step} steps`);
   t.is(model.step, steps);
   t.true(before < 0.3 && accuracy >= 0.9);
+});
+
+// bench:cost and bench:mcu compare conv nets against the float32 module's conv path too.
+test("the float32 comparison module learns a conv net on the MNIST digits to at least 85 % in 1 epoch", (t) => {
+  const { train, test: held } = mnistDigits();
+  const steps = Math.floor(train.count / 8);
+  const spec = parseModelSpec(`1x28x28-c4-p-c8-p-d16-10,batch=8,lr=3,lrend=8,decay=${steps}`);
+  const model = new DeviceModel({ path: FLOAT32_MODULE });
+  model.init(spec, 1);
+  const before = model.accuracy(held.images, held.labels, held.count);
+  for (const b of epochBatches(train, spec.batch, 7, 0)) model.train(b.images, b.labels);
+  const accuracy = model.accuracy(held.images, held.labels, held.count);
+  t.log(`test accuracy ${(100 * before).toFixed(2)} % before, ${(100 * accuracy).toFixed(2)} % after ${model.step} steps`);
+  t.true(before < 0.3 && accuracy >= 0.85);
 });
