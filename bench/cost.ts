@@ -1,13 +1,16 @@
 // npm run bench:cost [-- --json] [-- --quick]
 // Multiplications executed per training sample (counted on instrumented copies of the
 // compiled modules), training throughput in Node of the integer module, the float32 module
-// (same network, same compiler) and TensorFlow.js, module size, and linear memory per model.
+// (same network, same compiler) and TensorFlow.js, module size, and linear memory per model;
+// then the same for a small CNN (1x28x28-c8-p-c16-p-d64-10, batch 8): integer module against
+// the float32 module's conv path (no TensorFlow.js row for it).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { countingModule, inspectModule } from "../host/module/inspect.ts";
 import { DeviceModel } from "../host/module/device-model.ts";
 import { RELEASE_MODULE } from "../host/module/loader.ts";
 import { parseSpec } from "../host/module/spec.ts";
+import { parseModelSpec } from "../host/module/conv-spec.ts";
 import { mnistDigits } from "../host/datasets/mnist-package.ts";
 import { epochBatches } from "../host/training/batches.ts";
 import { json, quick, say } from "./lib/args.ts";
@@ -32,13 +35,13 @@ function mulsPerSample(path: string, spec = INT_SPEC): number {
   return ((m.mod.exports.__muls_get() >>> 0) - before) / (n * BATCH);
 }
 
-function samplesPerSecond(path: string, spec: typeof INT_SPEC): number {
+function samplesPerSecond(path: string, spec: typeof INT_SPEC, from = batches, count = steps): number {
   const m = new DeviceModel({ path });
   m.init(spec, 1);
-  m.train(batches[0].images, batches[0].labels); // warm-up (tier-up)
+  m.train(from[0].images, from[0].labels); // warm-up (tier-up)
   const t0 = performance.now();
-  for (let s = 0; s < steps; s++) m.train(batches[s].images, batches[s].labels);
-  return (steps * BATCH) / ((performance.now() - t0) / 1000);
+  for (let s = 0; s < count; s++) m.train(from[s].images, from[s].labels);
+  return (count * spec.batch) / ((performance.now() - t0) / 1000);
 }
 
 const muls = { int: mulsPerSample(RELEASE_MODULE), float32: mulsPerSample(FLOAT_MODULE, FLOAT_SPEC) };
@@ -68,6 +71,36 @@ for (const arch of ["784-128-10", "784-256-10"]) {
 }
 say(`release module: ${report.bytes} bytes; linear memory at batch 32: ${Object.entries(memory).map(([k, v]) => `${k} ${v}`).join(", ")}`);
 
+// The conv net: multiplications counted as above, samples/s of both modules interleaved.
+const CONV_ARCH = "1x28x28-c8-p-c16-p-d64-10", CONV_BATCH = 8;
+const convInt = parseModelSpec(`${CONV_ARCH}:tc,batch=${CONV_BATCH}`), convFloat = parseModelSpec(`${CONV_ARCH},batch=${CONV_BATCH},lr=3,lrend=8`);
+const convBatches = [...epochBatches(train, CONV_BATCH, 7, 0)];
+const convSteps = quick ? 10 : 100;
+const convMuls = (path: string, spec: typeof convInt) => {
+  const m = new DeviceModel({ wasm: countingModule(readFileSync(path)) });
+  m.init(spec, 1);
+  const before = m.mod.exports.__muls_get() >>> 0;
+  for (let s = 0; s < 4; s++) m.train(convBatches[s].images, convBatches[s].labels);
+  return ((m.mod.exports.__muls_get() >>> 0) - before) / (4 * CONV_BATCH);
+};
+const conv = {
+  multiplications_per_sample: { int: convMuls(RELEASE_MODULE, convInt), float32: Math.round(convMuls(FLOAT_MODULE, convFloat)) },
+  samples_per_s: { int: 0, float32: 0 },
+  ratios: { int_over_float32: 0 },
+  memory_bytes: { int: new DeviceModel().requiredBytes(convInt), float32: new DeviceModel({ path: FLOAT_MODULE }).requiredBytes(convFloat) },
+  arch: CONV_ARCH, batch: CONV_BATCH, steps: convSteps,
+};
+say(`conv ${CONV_ARCH}, batch ${CONV_BATCH}: multiplications per training sample int ${conv.multiplications_per_sample.int}, float32 module ${conv.multiplications_per_sample.float32}`);
+const convRuns: { int: number[]; float32: number[] } = { int: [], float32: [] };
+for (let r = 0; r < rounds; r++) {
+  convRuns.int.push(samplesPerSecond(RELEASE_MODULE, convInt, convBatches, convSteps));
+  convRuns.float32.push(samplesPerSecond(FLOAT_MODULE, convFloat, convBatches, convSteps));
+}
+conv.samples_per_s = { int: Math.round(median(convRuns.int)), float32: Math.round(median(convRuns.float32)) };
+conv.ratios.int_over_float32 = conv.samples_per_s.int / conv.samples_per_s.float32;
+say(`  training samples/s in Node: int ${conv.samples_per_s.int}, float32 module ${conv.samples_per_s.float32}: int/float32 ${conv.ratios.int_over_float32.toFixed(2)}x; ` +
+  `linear memory int ${conv.memory_bytes.int}, float32 ${conv.memory_bytes.float32}`);
+
 if (json) {
   process.stdout.write(`${JSON.stringify({
     multiplications_per_sample: muls,
@@ -78,5 +111,6 @@ if (json) {
     memory_bytes: { "784-128-10": memory["784-128-10"], "784-256-10": memory["784-256-10"] },
     memory_bytes_by_mode: memory,
     arch: ARCH, batch: BATCH, steps,
+    conv,
   })}\n`);
 }

@@ -31,7 +31,8 @@ import { startQemu } from "../host/boards/qemu.ts";
 import { PicoEmulator } from "../host/emulator/pico.ts";
 import { readFileSync } from "node:fs";
 import { instantiate } from "../host/module/loader.ts";
-import { encodeSpec, parseSpec, type ModelSpec } from "../host/module/spec.ts";
+import { encodeSpec, weightLayers, type ModelSpec } from "../host/module/spec.ts";
+import { parseModelSpec } from "../host/module/conv-spec.ts";
 import { batchHeader, syntheticBatch } from "./mcu/synthetic.ts";
 
 const argv = process.argv.slice(2);
@@ -64,11 +65,15 @@ interface Run {
   wallMs: number;
 }
 
-const spec: ModelSpec = parseSpec(MODEL);
+const spec: ModelSpec = parseModelSpec(MODEL);
 const specBytes = encodeSpec(spec);
 const batch = syntheticBatch(spec.batch, SEED, Math.round(Math.sqrt(spec.sizes[0])));
 if (batch.features !== spec.sizes[0]) throw new Error(`--model needs ${batch.features} inputs (a square image)`);
-const weights = spec.sizes.slice(1).reduce((s, n, i) => s + spec.sizes[i] * n, 0);
+const weights = weightLayers(spec).reduce((s, l) => s + l.nIn * l.nOut, 0);
+// Multiply-accumulates of one sample's forward pass in a float net of this shape: a weight per
+// input and output of a dense layer, per input, output and position of a conv (9·cin·cout·h·w).
+// The MLP's equal its weights; the integer module does additions and shifts in their place.
+const macs = weightLayers(spec).reduce((s, l) => s + l.nIn * l.nOut * l.pixels, 0);
 const work = join(ROOT, "build", "bench-mcu");
 mkdirSync(work, { recursive: true });
 writeFileSync(join(work, "bench_batch.h"), batchHeader(batch));
@@ -271,6 +276,9 @@ async function main() {
       ratio: +(f.instructions_per_sample / i.instructions_per_sample).toFixed(2),
       ratio_inference: +(f.instructions_per_inference / i.instructions_per_inference).toFixed(2),
       instructions_per_weight: +(i.instructions_per_sample / weights).toFixed(2),
+      // per multiply-accumulate-equivalent of the forward pass (an MLP: the same as per weight)
+      macs_per_sample: macs,
+      instructions_per_mac: { int: +(i.instructions_per_sample / macs).toFixed(2), float32: +(f.instructions_per_sample / macs).toFixed(2) },
       // the board's firmware (byte pump + integer module), as `fewmul build` makes it
       text: pump.text, data: pump.data, bss: pump.bss,
       firmware_static_ram: (pump.sections[".data"] ?? 0) + (pump.sections[".bss"] ?? 0),
@@ -328,6 +336,7 @@ async function main() {
     }
     process.stdout.write(`${id} (wasm2c): float32/int ${r.ratio}x per training sample, ${r.ratio_inference}x per inference; ` +
       `${r.instructions_per_weight} instructions per weight per training sample (${weights} weights); ` +
+      `per multiply-accumulate-equivalent (${macs} per forward pass) int ${r.instructions_per_mac.int}, float32 ${r.instructions_per_mac.float32}; ` +
       `firmware text ${r.text} data ${r.data} bss ${r.bss}\n`);
   }
 }
