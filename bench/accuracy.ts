@@ -6,12 +6,19 @@
 // dataset-fashion-mnist), same MLP, batch, epochs and shuffling for all. Each variant's
 // learning-rate schedule decays exponentially per step over the whole run; the float
 // schedules are host/reference's tuned defaults, the integer one the module's default.
+// --conv runs the conv rows instead (small CNNs; their own defaults below): Fashion-MNIST
+// always, SVHN and CIFAR-10 only from real files given with --data=DIR (not installable here).
 import { ReferenceMlp, defaultSchedule, trainEpoch, type Variant } from "../host/reference/index.ts";
+import { ReferenceConvNet } from "../host/reference/convnet.ts";
+import { parseConvSpec, parseModelSpec } from "../host/module/conv-spec.ts";
+import { loadDataset } from "../host/datasets/index.ts";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { DeviceModel } from "../host/module/device-model.ts";
 import { parseSpec } from "../host/module/spec.ts";
 import { mnistDigits } from "../host/datasets/mnist-package.ts";
 import { readIdxDir, fashionMnistDir } from "../host/datasets/idx.ts";
-import { subset, type Dataset } from "../host/datasets/dataset.ts";
+import { subset, shuffledOrder, type Dataset } from "../host/datasets/dataset.ts";
 import { epochBatches } from "../host/training/batches.ts";
 import { json, quick, say } from "./lib/args.ts";
 
@@ -24,7 +31,11 @@ const SEED = 1;
 const FLOAT_VARIANTS: Variant[] = ["float32", "float-bc-qbp", "float-tc-qbp"];
 const INT_VARIANTS = ["int-bc-qbp", "int-tc-qbp"] as const;
 
-interface Row { dataset: string; arch: string; variant: string; epochs: number; test_error: number; test_error_latent?: number; test_error_calibrated?: number; seconds: number }
+interface Row {
+  dataset: string; arch: string; variant: string; epochs: number; test_error: number; test_error_latent?: number; test_error_calibrated?: number; seconds: number;
+  /** conv rows: their batch and the samples trained on and tested */
+  batch?: number; train_samples?: number; test_samples?: number;
+}
 
 function sets(name: string): { train: Dataset; test: Dataset; epochs: number } {
   if (name === "mnist") {
@@ -36,6 +47,7 @@ function sets(name: string): { train: Dataset; test: Dataset; epochs: number } {
   return quick ? { train: subset(train, range(4000)), test: subset(test, range(2000)), epochs: 1 } : { train, test, epochs: EPOCHS ?? FASHION_EPOCHS };
 }
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const results: Row[] = [];
 const pct = (correct: number, n: number) => Number((100 - (100 * correct) / n).toFixed(2));
 
 function runFloat(variant: Variant, sizes: number[], train: Dataset, test: Dataset, epochs: number): Omit<Row, "dataset" | "arch"> {
@@ -70,9 +82,99 @@ function runInt(variant: (typeof INT_VARIANTS)[number], sizes: number[], train: 
   return { variant, epochs, test_error: det, test_error_calibrated: calibrated, seconds: (performance.now() - t0) / 1000 };
 }
 
-const datasets = arg("dataset") ? [arg("dataset")!] : ["mnist", "fashion"];
+// ---- Conv rows (--conv) ----
+// Defaults keep a run short (about 6 minutes on 2 idle cores for Fashion-MNIST): an 8,000-sample
+// seeded subset of the training split, 2 epochs, the first 2,000 test images;
+// --conv-train=60000 --conv-epochs=12 --conv-test=10000 is the full run (hours).
+const CONV = process.argv.includes("--conv");
+const CONV_TRAIN = Number(arg("conv-train") ?? (quick ? 1000 : 8000));
+const CONV_EPOCHS = Number(arg("conv-epochs") ?? (quick ? 1 : 2));
+const CONV_TEST = Number(arg("conv-test") ?? (quick ? 500 : 2000));
+/** Per dataset: the CNN and its batch (the integer model trains in <= 1 MiB of linear memory). */
+const CONV_NETS: Record<string, { arch: string; batch: number }> = {
+  fashion: { arch: "1x28x28-c8-p-c16-p-d64-10", batch: 8 },
+  svhn: { arch: "3x32x32-c8-p-c16-p-d64-10", batch: 4 },
+  cifar10: { arch: "3x32x32-c8-p-c16-p-d64-10", batch: 4 },
+};
+
+/** The real SVHN / CIFAR-10 files among the --data=DIR arguments. */
+function realDataDirs(): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const a of process.argv.filter((x) => x.startsWith("--data="))) {
+    const dir = a.slice("--data=".length);
+    if (existsSync(join(dir, "train_32x32.mat")) && existsSync(join(dir, "test_32x32.mat"))) found.svhn = dir;
+    else if (existsSync(join(dir, "data_batch_1.bin")) && existsSync(join(dir, "test_batch.bin"))) found.cifar10 = dir;
+    else throw new Error(`--data=${dir}: neither SVHN (train_32x32.mat, test_32x32.mat) nor CIFAR-10 (data_batch_1..5.bin, test_batch.bin)`);
+  }
+  return found;
+}
+
+function convSets(name: string, data?: string): { train: Dataset; test: Dataset } {
+  const full = name === "fashion" ? { train: readIdxDir(fashionMnistDir(), "train"), test: readIdxDir(fashionMnistDir(), "test") }
+    : { train: loadDataset(name as "svhn" | "cifar10", { data, split: "train" }), test: loadDataset(name as "svhn" | "cifar10", { data, split: "test" }) };
+  return {
+    // the subset of bench/experiments/device-conv.ts: the first CONV_TRAIN of one seeded shuffle
+    train: subset(full.train, shuffledOrder(full.train.count, 1, 0).subarray(0, Math.min(CONV_TRAIN, full.train.count))),
+    test: subset(full.test, range(Math.min(CONV_TEST, full.test.count))),
+  };
+}
+
+function runConv(variant: string, arch: string, batch: number, train: Dataset, test: Dataset, epochs: number): Omit<Row, "dataset" | "arch"> {
+  const t0 = performance.now();
+  const steps = Math.floor(train.count / batch) * epochs;
+  const sizes = { batch, train_samples: train.count, test_samples: test.count };
+  if (variant.startsWith("int")) {
+    const spec = parseModelSpec(`${arch}:${variant === "int-bc-qbp" ? "bc" : "tc"},qbp=1,batch=${batch},decay=${steps}`);
+    const m = new DeviceModel({ ramBytes: 1 << 20 });
+    m.init(spec, SEED);
+    for (let e = 0; e < epochs; e++) for (const b of epochBatches(train, batch, 7, e)) m.train(b.images, b.labels);
+    const det = pct(Math.round(m.accuracy(test.images, test.labels, test.count) * test.count), test.count);
+    m.calibrate(train.images, train.labels, Math.min(train.count - (train.count % batch), 8192));
+    const calibrated = pct(Math.round(m.accuracy(test.images, test.labels, test.count) * test.count), test.count);
+    return { variant, epochs, test_error: det, test_error_calibrated: calibrated, seconds: (performance.now() - t0) / 1000, ...sizes };
+  }
+  const net = parseConvSpec(arch);
+  const m = new ReferenceConvNet({ input: net.input, layers: net.layers, variant: variant as Variant, batch, seed: SEED, decaySteps: steps, ...defaultSchedule(variant as Variant, batch) });
+  for (let e = 0; e < epochs; e++) for (const b of epochBatches(train, batch, 7, e)) m.trainBatch(b.images, b.labels, batch);
+  const error = (mode: "deterministic" | "latent") => pct(m.evaluate(test.images, test.labels, test.count, mode), test.count);
+  return { variant, epochs, test_error: error("deterministic"), test_error_latent: variant === "float32" ? undefined : error("latent"), seconds: (performance.now() - t0) / 1000, ...sizes };
+}
+
+const notRun: { dataset: string; reason: string }[] = [];
+if (CONV) {
+  const real = realDataDirs();
+  for (const name of ["fashion", "svhn", "cifar10"]) {
+    const { arch, batch } = CONV_NETS[name];
+    if (name !== "fashion" && !real[name]) {
+      const reason = `not run: the ${name === "svhn" ? "SVHN .mat" : "CIFAR-10 binary"} files are not installable here (no apt package); pass --data=DIR with ${name === "svhn" ? "train_32x32.mat and test_32x32.mat" : "data_batch_1..5.bin and test_batch.bin"}`;
+      notRun.push({ dataset: name, reason });
+      say(`${name} ${arch}: ${reason}`);
+      continue;
+    }
+    const { train, test } = convSets(name, real[name]);
+    say(`${name} ${arch}, batch ${batch}: ${train.count} training samples (seeded subset), ${CONV_EPOCHS} epochs, ${test.count} test samples`);
+    const only = arg("variants")?.split(",");
+    for (const v of [...FLOAT_VARIANTS, ...INT_VARIANTS].filter((v) => !only || only.includes(v))) {
+      const r = runConv(v, arch, batch, train, test, CONV_EPOCHS);
+      results.push({ dataset: name, arch, ...r });
+      const extra = [r.test_error_latent !== undefined ? `latent ${r.test_error_latent}` : "", r.test_error_calibrated !== undefined ? `recalibrated ${r.test_error_calibrated}` : ""].filter(Boolean).join(", ");
+      say(`${name} ${arch} ${v.padEnd(13)} ${CONV_EPOCHS} epochs: test error ${r.test_error.toFixed(2)} %${extra ? ` (${extra})` : ""}  [${r.seconds.toFixed(0)} s]`);
+    }
+    compare(name, arch);
+  }
+}
+
+function compare(name: string, arch: string): void {
+  const base = results.find((r) => r.dataset === name && r.arch === arch && r.variant === "float32")?.test_error;
+  for (const v of INT_VARIANTS) {
+    const int = results.find((r) => r.dataset === name && r.arch === arch && r.variant === v);
+    const flt = results.find((r) => r.dataset === name && r.arch === arch && r.variant === v.replace("int", "float"));
+    if (int && flt && base !== undefined) say(`  ${v}: ${(int.test_error - flt.test_error).toFixed(2)} pt vs its float form, ${(int.test_error - base).toFixed(2)} pt vs float32`);
+  }
+}
+
+const datasets = CONV ? [] : arg("dataset") ? [arg("dataset")!] : ["mnist", "fashion"];
 const archs = arg("arch") ? [arg("arch")!] : ["784-128-10", "784-256-10"];
-const results: Row[] = [];
 for (const name of datasets) {
   const { train, test, epochs } = sets(name);
   for (const arch of archs) {
@@ -85,12 +187,8 @@ for (const name of datasets) {
       const extra = [r.test_error_latent !== undefined ? `latent ${r.test_error_latent}` : "", r.test_error_calibrated !== undefined ? `recalibrated ${r.test_error_calibrated}` : ""].filter(Boolean).join(", ");
       say(`${name} ${arch} ${v.padEnd(13)} ${epochs} epochs: test error ${r.test_error.toFixed(2)} %${extra ? ` (${extra})` : ""}  [${r.seconds.toFixed(0)} s]`);
     }
-    const base = results.find((r) => r.dataset === name && r.arch === arch && r.variant === "float32")?.test_error;
-    for (const v of INT_VARIANTS) {
-      const int = results.find((r) => r.dataset === name && r.arch === arch && r.variant === v);
-      const flt = results.find((r) => r.dataset === name && r.arch === arch && r.variant === v.replace("int", "float"));
-      if (int && flt && base !== undefined) say(`  ${v}: ${(int.test_error - flt.test_error).toFixed(2)} pt vs its float form, ${(int.test_error - base).toFixed(2)} pt vs float32`);
-    }
+    compare(name, arch);
   }
 }
-if (json) process.stdout.write(`${JSON.stringify({ results, batch: BATCH, seed: SEED, quick })}\n`);
+if (!CONV) say("conv rows (small CNNs on Fashion-MNIST; SVHN, CIFAR-10 from --data=DIR): npm run bench:accuracy -- --conv");
+if (json) process.stdout.write(`${JSON.stringify({ results, batch: BATCH, seed: SEED, quick, ...(CONV ? { conv: true, not_run: notRun } : {}) })}\n`);
