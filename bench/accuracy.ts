@@ -90,6 +90,8 @@ const CONV = process.argv.includes("--conv");
 const CONV_TRAIN = Number(arg("conv-train") ?? (quick ? 1000 : 8000));
 const CONV_EPOCHS = Number(arg("conv-epochs") ?? (quick ? 1 : 2));
 const CONV_TEST = Number(arg("conv-test") ?? (quick ? 500 : 2000));
+/** --conv-batch=N: every conv row at batch N (the integer model then may need more than 1 MiB). */
+const CONV_BATCH = arg("conv-batch") ? Number(arg("conv-batch")) : undefined;
 /** Per dataset: the CNN and its batch (the integer model trains in <= 1 MiB of linear memory). */
 const CONV_NETS: Record<string, { arch: string; batch: number }> = {
   fashion: { arch: "1x28x28-c8-p-c16-p-d64-10", batch: 8 },
@@ -125,7 +127,7 @@ function runConv(variant: string, arch: string, batch: number, train: Dataset, t
   const sizes = { batch, train_samples: train.count, test_samples: test.count };
   if (variant.startsWith("int")) {
     const spec = parseModelSpec(`${arch}:${variant === "int-bc-qbp" ? "bc" : "tc"},qbp=1,batch=${batch},decay=${steps}`);
-    const m = new DeviceModel({ ramBytes: 1 << 20 });
+    const m = new DeviceModel({ ramBytes: CONV_BATCH ? 64 << 20 : 1 << 20 });
     m.init(spec, SEED);
     for (let e = 0; e < epochs; e++) for (const b of epochBatches(train, batch, 7, e)) m.train(b.images, b.labels);
     const det = pct(Math.round(m.accuracy(test.images, test.labels, test.count) * test.count), test.count);
@@ -144,7 +146,7 @@ const notRun: { dataset: string; reason: string }[] = [];
 if (CONV) {
   const real = realDataDirs();
   for (const name of ["fashion", "svhn", "cifar10"]) {
-    const { arch, batch } = CONV_NETS[name];
+    const arch = CONV_NETS[name].arch, batch = CONV_BATCH ?? CONV_NETS[name].batch;
     if (name !== "fashion" && !real[name]) {
       const reason = `not run: the ${name === "svhn" ? "SVHN .mat" : "CIFAR-10 binary"} files are not installable here (no apt package); pass --data=DIR with ${name === "svhn" ? "train_32x32.mat and test_32x32.mat" : "data_batch_1..5.bin and test_batch.bin"}`;
       notRun.push({ dataset: name, reason });
