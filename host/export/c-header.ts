@@ -195,13 +195,13 @@ static inline uint8_t fewmul_conv_unit(const fewmul_conv_layer_t *ly, int j, int
 
 /* The sum of one channel (bit rows p, n) over the 3x3 window around pixel (y, x) of the image
  * in[], whose value (y, x, 0) is in[at]; pixels outside the image are the zero padding. */
-static inline int32_t fewmul_conv_sum(const fewmul_conv_layer_t *ly, const uint8_t *in, int y, int x, int at,
+static inline int32_t fewmul_conv_sum(const fewmul_conv_layer_t *ly, const uint8_t *in, int y, int x, int32_t at,
                                       const uint32_t *p, const uint32_t *n) {
   int32_t z = 0;
   unsigned i = 0;                          /* the patch index (ky * 3 + kx) * cin + ci */
-  int row = at - ly->line - ly->cin;       /* the window's top-left value */
+  int32_t row = at - ly->line - ly->cin;   /* the window's top-left value (offsets are int32_t: 16-bit ints too) */
   for (int ky = -1; ky <= 1; ky++, row += ly->line) {
-    int src = row;
+    int32_t src = row;
     for (int kx = -1; kx <= 1; kx++, src += ly->cin) {
       if ((unsigned)(y + ky) >= (unsigned)ly->height || (unsigned)(x + kx) >= (unsigned)ly->width) {
         i += ly->cin;
@@ -221,16 +221,17 @@ static inline int32_t fewmul_conv_sum(const fewmul_conv_layer_t *ly, const uint8
 /* One conv layer: in [height][width][cin] -> out [h][w][cout], h, w halved when it pools
  * (the max of each 2x2 window of activations, the window's pixels computed in turn). */
 static inline void fewmul_conv_layer(const fewmul_conv_layer_t *ly, const uint8_t *in, uint8_t *out) {
-  int step = ly->pool ? 2 : 1, row = 0;  /* row: offset of pixel (y, 0) */
-  for (int y = 0; y < ly->height; y += step, row += ly->pool ? ly->line << 1 : ly->line) {
-    int at = row;                        /* offset of pixel (y, x) */
-    for (int x = 0; x < ly->width; x += step, at += ly->pool ? ly->cin << 1 : ly->cin) {
+  int step = ly->pool ? 2 : 1;
+  int32_t row = 0;                       /* offset of pixel (y, 0) */
+  for (int y = 0; y < ly->height; y += step, row += ly->pool ? (int32_t)ly->line << 1 : ly->line) {
+    int32_t at = row;                    /* offset of pixel (y, x) */
+    for (int x = 0; x < ly->width; x += step, at += ly->pool ? (int32_t)ly->cin << 1 : ly->cin) {
       const uint32_t *p = ly->pos, *n = ly->neg;
       for (int j = 0; j < ly->cout; j++) {
         uint8_t best = 0;                /* activations are >= 0: max(0, window) = max(window) */
         for (int dy = 0; dy < step; dy++) {
           for (int dx = 0; dx < step; dx++) {
-            int a = at + (dy ? ly->line : 0) + (dx ? ly->cin : 0);
+            int32_t a = at + (dy ? ly->line : 0) + (dx ? ly->cin : 0);
             uint8_t v = fewmul_conv_unit(ly, j, fewmul_conv_sum(ly, in, y + dy, x + dx, a, p, n));
             if (v > best) best = v;
           }
@@ -246,7 +247,7 @@ static inline void fewmul_conv_layer(const fewmul_conv_layer_t *ly, const uint8_
 /* Class of one image x (HWC): the conv layers in two buffers of conv_half bytes at scratch,
  * then the dense layers (the last image is their flat input) with 2 x dense_half bytes after. */
 static inline int fewmul_conv_predict(const fewmul_conv_layer_t *conv, int n_conv, const fewmul_layer_t *dense,
-                                      int n_dense, const uint8_t *x, uint8_t *scratch, int conv_half, int dense_half) {
+                                      int n_dense, const uint8_t *x, uint8_t *scratch, int32_t conv_half, int dense_half) {
   for (int l = 0; l < n_conv; l++) {
     uint8_t *out = scratch + ((l & 1) ? conv_half : 0);
     fewmul_conv_layer(&conv[l], x, out);
