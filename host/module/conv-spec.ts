@@ -4,7 +4,7 @@
 // the layers are in docs/model-format.md, "Convolutional nets".
 import { UserError } from "../errors.ts";
 import {
-  applySpecOptions, convSizes, DEFAULT_SPEC, type ModelSpec, type NetLayer, parseSpec, validateSpec, validateSpecOptions,
+  applySpecOptions, convSizes, DEFAULT_SPEC, type ModelSpec, type NetLayer, parseSpec, validateSpec,
 } from "./spec.ts";
 export type { NetLayer };
 
@@ -92,7 +92,7 @@ export function parseConvSpec(text: string, base: Omit<ModelSpec, "sizes"> = DEF
   const spec: ConvNetSpec = { ...options0, input, layers };
   applySpecOptions(text, mode, options, spec);
   planLayers(spec, text);
-  validateSpecOptions(spec);
+  toModelSpec(spec); // the device's rules, on the encoding it will receive
   return spec;
 }
 

@@ -265,12 +265,6 @@ function validateConv(c: ConvLayout, batch: number, bad: (what: string) => void)
   if (image) bad("the last layer must be the dense output layer");
 }
 
-/** validateSpec's checks of everything but the sizes (shared with the conv grammar). */
-export function validateSpecOptions(s: Omit<ModelSpec, "sizes">): void {
-  checkSpecFields(s);
-  checkSpecBytes(encodeSpec({ ...s, sizes: [1, MIN_OUTPUTS] })); // a stand-in dense net: only the options count
-}
-
 function checkSpecFields(s: Omit<ModelSpec, "sizes">): void {
   if (s.mode !== "bc" && s.mode !== "tc") specError(faultMessage(SPEC_F_MODE, String(s.mode)));
   if (typeof s.qbp !== "boolean") specError(faultMessage(SPEC_F_QBP, String(s.qbp)));
