@@ -86,22 +86,32 @@ const HOT_MACROS = `
 #define FEWMUL_HOT_READ(var, at, t) wasm_rt_memcpy(&(var), at, sizeof(t));
 #define FEWMUL_HOT_WRITE(at, var, t) wasm_rt_memcpy(at, &(var), sizeof(t));
 #endif
+/* The firmware's runtime (boards/firmware/wasm_rt_baremetal.h) exports the one memory's data
+ * and size as globals: a store into that array cannot change the size, so gcc keeps both in
+ * registers over a loop instead of reloading them from the memory struct after every store. */
+#ifdef FEWMUL_LINEAR_GLOBALS
+#define FEWMUL_DATA(mem) fewmul_linear_memory
+#define FEWMUL_SIZE(mem) fewmul_linear_size
+#else
+#define FEWMUL_DATA(mem) ((mem)->data)
+#define FEWMUL_SIZE(mem) ((mem)->size)
+#endif
 #define FEWMUL_HOT_CHECK(mem, addr, t)                                                      \\
   if (UNLIKELY((u32)((addr) >> 32) != 0 ||                                                  \\
-               (sizeof(t) > FEWMUL_MIN_BYTES && sizeof(t) > (mem)->size) ||                 \\
-               (u32)(addr) > (mem)->size - (u32)sizeof(t)))                                 \\
+               (sizeof(t) > FEWMUL_MIN_BYTES && sizeof(t) > FEWMUL_SIZE(mem)) ||            \\
+               (u32)(addr) > FEWMUL_SIZE(mem) - (u32)sizeof(t)))                            \\
     TRAP(OOB);
 /* base + off + n > size, for a 32-bit base and wasm2c's constant offset: when off + n is within
  * FEWMUL_MIN_BYTES (folded at compile time) only base > size - (off + n) remains to test. */
 #define FEWMUL_AT_CHECK(mem, base, off, t)                                                  \\
-  if (UNLIKELY(((off) + sizeof(t) > FEWMUL_MIN_BYTES && (off) + sizeof(t) > (mem)->size) || \\
-               (base) > (mem)->size - (u32)((off) + sizeof(t))))                            \\
+  if (UNLIKELY(((off) + sizeof(t) > FEWMUL_MIN_BYTES && (off) + sizeof(t) > FEWMUL_SIZE(mem)) || \\
+               (base) > FEWMUL_SIZE(mem) - (u32)((off) + sizeof(t))))                       \\
     TRAP(OOB);
 #define FEWMUL_HOT_LOAD(name, t1, t2, t3)                                                   \\
   static inline __attribute__((always_inline)) t3 name##_hot(wasm_rt_memory_t* mem, u64 addr) { \\
     FEWMUL_HOT_CHECK(mem, addr, t1);                                                        \\
     t1 result;                                                                              \\
-    u8* at = mem->data + (u32)addr;                                                         \\
+    u8* at = FEWMUL_DATA(mem) + (u32)addr;                                                         \\
     FEWMUL_HOT_READ(result, at, t1);                                                            \\
     wasm_asm("" ::"r"(result));                                                             \\
     return (t3)(t2)result;                                                                  \\
@@ -109,7 +119,7 @@ const HOT_MACROS = `
   static inline __attribute__((always_inline)) t3 name##_at(wasm_rt_memory_t* mem, u32 base, u64 off) { \\
     FEWMUL_AT_CHECK(mem, base, off, t1);                                                    \\
     t1 result;                                                                              \\
-    u8* at = mem->data + base + (u32)off;                                                   \\
+    u8* at = FEWMUL_DATA(mem) + base + (u32)off;                                                   \\
     FEWMUL_HOT_READ(result, at, t1);                                                            \\
     wasm_asm("" ::"r"(result));                                                             \\
     return (t3)(t2)result;                                                                  \\
@@ -118,13 +128,13 @@ const HOT_MACROS = `
   static inline __attribute__((always_inline)) void name##_hot(wasm_rt_memory_t* mem, u64 addr, t2 value) { \\
     FEWMUL_HOT_CHECK(mem, addr, t1);                                                        \\
     t1 wrapped = (t1)value;                                                                 \\
-    u8* at = mem->data + (u32)addr;                                                         \\
+    u8* at = FEWMUL_DATA(mem) + (u32)addr;                                                         \\
     FEWMUL_HOT_WRITE(at, wrapped, t1);                                                         \\
   }                                                                                         \\
   static inline __attribute__((always_inline)) void name##_at(wasm_rt_memory_t* mem, u32 base, u64 off, t2 value) { \\
     FEWMUL_AT_CHECK(mem, base, off, t1);                                                    \\
     t1 wrapped = (t1)value;                                                                 \\
-    u8* at = mem->data + base + (u32)off;                                                   \\
+    u8* at = FEWMUL_DATA(mem) + base + (u32)off;                                                   \\
     FEWMUL_HOT_WRITE(at, wrapped, t1);                                                         \\
   }
 `;
