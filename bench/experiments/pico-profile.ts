@@ -87,7 +87,7 @@ const total = [...perPc.values()].reduce((s, c) => s + c, 0);
 const perFn = new Map<string, number>();
 for (const [pc, c] of perPc) perFn.set(nameOf(pc), (perFn.get(nameOf(pc)) ?? 0) + c);
 const samples = STEPS * spec.batch;
-console.log(`${KIND} ${MODEL}: ${total} cycles in ${STEPS} train() calls, ${Math.round(total / samples)} per sample; train_ticks ${/train_ticks=(\d+)/.exec(text)?.[1]}`);
+console.log(`${KIND} ${MODEL} (text ${fw.text} B): ${total} cycles in ${STEPS} train() calls, ${Math.round(total / samples)} per sample; train_ticks ${/train_ticks=(\d+)/.exec(text)?.[1]}`);
 for (const [name, c] of [...perFn].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
   console.log(`${(100 * c / total).toFixed(1).padStart(5)} %  ${String(Math.round(c / samples)).padStart(8)} /sample  ${name}`);
 }

@@ -33,7 +33,7 @@ __attribute__((always_inline)) static inline uint32_t wasm_rt_stack_depth_limit(
  * cannot change the size (a distinct object), so gcc keeps both in registers across a loop's
  * stores instead of reloading data and size from the memory struct after each one. */
 #define FEWMUL_LINEAR_GLOBALS 1
-extern uint8_t fewmul_linear_memory[];
+extern uint8_t fewmul_linear_memory[] __attribute__((aligned(8)));
 extern uint32_t fewmul_linear_size;
 
 /* Trap recovery: same contract as wabt's wasm-rt-impl.h, without its OS bits.
