@@ -35,8 +35,11 @@ jmp_buf wasm_rt_jmp_buf;
 static jmp_buf *unwind_target;
 
 /* .noinit: startup.c does not zero it, wasm_rt_allocate_memory does. */
-static uint8_t linear_memory[BOARD_PAGES * PAGE_SIZE]
+/* The module's one linear memory and its size in bytes, also as globals (wasm_rt_baremetal.h):
+ * the generated code's inlined accessors address them directly. */
+uint8_t fewmul_linear_memory[BOARD_PAGES * PAGE_SIZE]
     __attribute__((section(".noinit"), aligned(8)));
+uint32_t fewmul_linear_size;
 
 void wasm_rt_init(void) {}
 bool wasm_rt_is_initialized(void) { return true; }
@@ -81,11 +84,12 @@ uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
 void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages,
                              uint32_t max_pages) {
   if (initial_pages > BOARD_PAGES) wasm_rt_trap((wasm_rt_trap_t)PORT_TRAP_NO_RAM);
-  memset(linear_memory, 0, initial_pages * PAGE_SIZE);
-  memory->data = linear_memory;
+  memset(fewmul_linear_memory, 0, initial_pages * PAGE_SIZE);
+  memory->data = fewmul_linear_memory;
   memory->pages = initial_pages;
   memory->max_pages = max_pages < BOARD_PAGES ? max_pages : BOARD_PAGES;
   memory->size = initial_pages * PAGE_SIZE;
+  fewmul_linear_size = initial_pages * PAGE_SIZE;
 }
 
 uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *memory, uint32_t delta) {
@@ -94,6 +98,7 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *memory, uint32_t delta) {
   memset(memory->data + old_pages * PAGE_SIZE, 0, delta * PAGE_SIZE);
   memory->pages = old_pages + delta;
   memory->size = memory->pages * PAGE_SIZE;
+  fewmul_linear_size = memory->pages * PAGE_SIZE;
   return old_pages;
 }
 

@@ -27,6 +27,15 @@ __attribute__((always_inline)) static inline uint32_t wasm_rt_stack_depth_limit(
 }
 #define WASM_RT_MAX_CALL_STACK_DEPTH wasm_rt_stack_depth_limit()
 
+/* The one linear memory (every wasm_rt_memory_t's data points here; a module has one) and its
+ * size in bytes, kept equal to that memory's size by allocate/grow. The inlined accessors of
+ * host/boards/wasm2c-hot.ts address them directly: a store derived from this array's address
+ * cannot change the size (a distinct object), so gcc keeps both in registers across a loop's
+ * stores instead of reloading data and size from the memory struct after each one. */
+#define FEWMUL_LINEAR_GLOBALS 1
+extern uint8_t fewmul_linear_memory[] __attribute__((aligned(8)));
+extern uint32_t fewmul_linear_size;
+
 /* Trap recovery: same contract as wabt's wasm-rt-impl.h, without its OS bits.
  * 0 on the direct call, the trap code when a trap longjmps back here. */
 extern jmp_buf wasm_rt_jmp_buf;

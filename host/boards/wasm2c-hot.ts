@@ -64,9 +64,9 @@ const HOT_MACROS = `
 #define FEWMUL_HOT_ALIGN(t) (sizeof(t) > 4 ? 4 : sizeof(t))
 /* The value is read into / written from the local itself, whose address is taken only on the
  * misaligned path, so gcc keeps it in registers (no store and reload through the stack). */
-#define FEWMUL_HOT_ALIGNED(t, at) (sizeof(t) == 1 || ((uintptr_t)(at) & (FEWMUL_HOT_ALIGN(t) - 1)) == 0)
-#define FEWMUL_HOT_READ(var, at, t)                                                         \\
-  if (FEWMUL_HOT_ALIGNED(t, at)) {                                                          \\
+#define FEWMUL_HOT_ALIGNED(t, at, wa) (sizeof(t) == 1 || (FEWMUL_ALIGN_OF(at, wa) & (FEWMUL_HOT_ALIGN(t) - 1)) == 0)
+#define FEWMUL_HOT_READ(var, at, wa, t)                                                     \\
+  if (FEWMUL_HOT_ALIGNED(t, at, wa)) {                                                      \\
     typedef t __attribute__((aligned(FEWMUL_HOT_ALIGN(t)), may_alias)) fewmul_hot_t;        \\
     var = *(const fewmul_hot_t*)(at);                                                       \\
   } else {                                                                                  \\
@@ -74,8 +74,8 @@ const HOT_MACROS = `
     fewmul_misaligned_copy(&fewmul_tmp, at, sizeof(t));                                     \\
     var = fewmul_tmp;                                                                       \\
   }
-#define FEWMUL_HOT_WRITE(at, var, t)                                                        \\
-  if (FEWMUL_HOT_ALIGNED(t, at)) {                                                          \\
+#define FEWMUL_HOT_WRITE(at, wa, var, t)                                                    \\
+  if (FEWMUL_HOT_ALIGNED(t, at, wa)) {                                                      \\
     typedef t __attribute__((aligned(FEWMUL_HOT_ALIGN(t)), may_alias)) fewmul_hot_t;        \\
     *(fewmul_hot_t*)(at) = var;                                                             \\
   } else {                                                                                  \\
@@ -83,34 +83,49 @@ const HOT_MACROS = `
     fewmul_misaligned_copy(at, &fewmul_tmp, sizeof(t));                                     \\
   }
 #else
-#define FEWMUL_HOT_READ(var, at, t) wasm_rt_memcpy(&(var), at, sizeof(t));
-#define FEWMUL_HOT_WRITE(at, var, t) wasm_rt_memcpy(at, &(var), sizeof(t));
+#define FEWMUL_HOT_READ(var, at, wa, t) wasm_rt_memcpy(&(var), at, sizeof(t));
+#define FEWMUL_HOT_WRITE(at, wa, var, t) wasm_rt_memcpy(at, &(var), sizeof(t));
+#endif
+/* The firmware's runtime (boards/firmware/wasm_rt_baremetal.h) exports the one memory's data
+ * and size as globals: a store into that array cannot change the size, so gcc keeps both in
+ * registers over a loop instead of reloading them from the memory struct after every store. */
+#ifdef FEWMUL_LINEAR_GLOBALS
+#define FEWMUL_DATA(mem) fewmul_linear_memory
+#define FEWMUL_SIZE(mem) fewmul_linear_size
+/* The array is 8-aligned, so an access is as aligned as its Wasm address: testing that one
+ * instead of the pointer, gcc sees that base + 8 is aligned when base is (a block's four i64
+ * loads: one test). */
+#define FEWMUL_ALIGN_OF(at, wa) (wa)
+#else
+#define FEWMUL_DATA(mem) ((mem)->data)
+#define FEWMUL_SIZE(mem) ((mem)->size)
+#define FEWMUL_ALIGN_OF(at, wa) ((uintptr_t)(at))
 #endif
 #define FEWMUL_HOT_CHECK(mem, addr, t)                                                      \\
   if (UNLIKELY((u32)((addr) >> 32) != 0 ||                                                  \\
-               (sizeof(t) > FEWMUL_MIN_BYTES && sizeof(t) > (mem)->size) ||                 \\
-               (u32)(addr) > (mem)->size - (u32)sizeof(t)))                                 \\
+               (sizeof(t) > FEWMUL_MIN_BYTES && sizeof(t) > FEWMUL_SIZE(mem)) ||            \\
+               (u32)(addr) > FEWMUL_SIZE(mem) - (u32)sizeof(t)))                            \\
     TRAP(OOB);
 /* base + off + n > size, for a 32-bit base and wasm2c's constant offset: when off + n is within
  * FEWMUL_MIN_BYTES (folded at compile time) only base > size - (off + n) remains to test. */
 #define FEWMUL_AT_CHECK(mem, base, off, t)                                                  \\
-  if (UNLIKELY(((off) + sizeof(t) > FEWMUL_MIN_BYTES && (off) + sizeof(t) > (mem)->size) || \\
-               (base) > (mem)->size - (u32)((off) + sizeof(t))))                            \\
+  if (UNLIKELY(((off) + sizeof(t) > FEWMUL_MIN_BYTES && (off) + sizeof(t) > FEWMUL_SIZE(mem)) || \\
+               (base) > FEWMUL_SIZE(mem) - (u32)((off) + sizeof(t))))                       \\
     TRAP(OOB);
 #define FEWMUL_HOT_LOAD(name, t1, t2, t3)                                                   \\
   static inline __attribute__((always_inline)) t3 name##_hot(wasm_rt_memory_t* mem, u64 addr) { \\
     FEWMUL_HOT_CHECK(mem, addr, t1);                                                        \\
     t1 result;                                                                              \\
-    u8* at = mem->data + (u32)addr;                                                         \\
-    FEWMUL_HOT_READ(result, at, t1);                                                            \\
+    u8* at = FEWMUL_DATA(mem) + (u32)addr;                                                         \\
+    FEWMUL_HOT_READ(result, at, (u32)addr, t1);                                             \\
     wasm_asm("" ::"r"(result));                                                             \\
     return (t3)(t2)result;                                                                  \\
   }                                                                                         \\
   static inline __attribute__((always_inline)) t3 name##_at(wasm_rt_memory_t* mem, u32 base, u64 off) { \\
     FEWMUL_AT_CHECK(mem, base, off, t1);                                                    \\
     t1 result;                                                                              \\
-    u8* at = mem->data + base + (u32)off;                                                   \\
-    FEWMUL_HOT_READ(result, at, t1);                                                            \\
+    u8* at = FEWMUL_DATA(mem) + base + (u32)off;                                                   \\
+    FEWMUL_HOT_READ(result, at, base + (u32)off, t1);                                       \\
     wasm_asm("" ::"r"(result));                                                             \\
     return (t3)(t2)result;                                                                  \\
   }
@@ -118,14 +133,14 @@ const HOT_MACROS = `
   static inline __attribute__((always_inline)) void name##_hot(wasm_rt_memory_t* mem, u64 addr, t2 value) { \\
     FEWMUL_HOT_CHECK(mem, addr, t1);                                                        \\
     t1 wrapped = (t1)value;                                                                 \\
-    u8* at = mem->data + (u32)addr;                                                         \\
-    FEWMUL_HOT_WRITE(at, wrapped, t1);                                                         \\
+    u8* at = FEWMUL_DATA(mem) + (u32)addr;                                                         \\
+    FEWMUL_HOT_WRITE(at, (u32)addr, wrapped, t1);                                           \\
   }                                                                                         \\
   static inline __attribute__((always_inline)) void name##_at(wasm_rt_memory_t* mem, u32 base, u64 off, t2 value) { \\
     FEWMUL_AT_CHECK(mem, base, off, t1);                                                    \\
     t1 wrapped = (t1)value;                                                                 \\
-    u8* at = mem->data + base + (u32)off;                                                   \\
-    FEWMUL_HOT_WRITE(at, wrapped, t1);                                                         \\
+    u8* at = FEWMUL_DATA(mem) + base + (u32)off;                                                   \\
+    FEWMUL_HOT_WRITE(at, base + (u32)off, wrapped, t1);                                     \\
   }
 `;
 

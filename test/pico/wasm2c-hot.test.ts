@@ -64,9 +64,15 @@ test("accessor calls inline only in loops; base and constant offset passed apart
     t.true(source.includes(line), line);
   }
   // wasm2c's check is addr + n > size with addr = (u64)base + off: the same test, in 32 bits
-  t.regex(source, /#define FEWMUL_AT_CHECK\(mem, base, off, t\)[^\n]*\n\s*if \(UNLIKELY\(\(\(off\) \+ sizeof\(t\) > FEWMUL_MIN_BYTES && \(off\) \+ sizeof\(t\) > \(mem\)->size\) \|\|[^\n]*\n\s*\(base\) > \(mem\)->size - \(u32\)\(\(off\) \+ sizeof\(t\)\)\)\)/);
+  t.regex(source, /#define FEWMUL_AT_CHECK\(mem, base, off, t\)[^\n]*\n\s*if \(UNLIKELY\(\(\(off\) \+ sizeof\(t\) > FEWMUL_MIN_BYTES && \(off\) \+ sizeof\(t\) > FEWMUL_SIZE\(mem\)\) \|\|[^\n]*\n\s*\(base\) > FEWMUL_SIZE\(mem\) - \(u32\)\(\(off\) \+ sizeof\(t\)\)\)\)/);
+  // the size and data: the memory struct's, or the firmware runtime's globals of its one memory
+  // (boards/firmware/wasm_rt_baremetal.h), whose array is 8-aligned, so the Wasm address's
+  // alignment is the pointer's
+  t.regex(source, /#ifdef FEWMUL_LINEAR_GLOBALS\n#define FEWMUL_DATA\(mem\) fewmul_linear_memory\n#define FEWMUL_SIZE\(mem\) fewmul_linear_size\n[\s\S]*?#define FEWMUL_ALIGN_OF\(at, wa\) \(wa\)\n#else\n#define FEWMUL_DATA\(mem\) \(\(mem\)->data\)\n#define FEWMUL_SIZE\(mem\) \(\(mem\)->size\)\n#define FEWMUL_ALIGN_OF\(at, wa\) \(\(uintptr_t\)\(at\)\)\n#endif/);
+  t.regex(source, /FEWMUL_HOT_READ\(result, at, base \+ \(u32\)off, t1\);/, "_at: the alignment of base + off");
+  t.regex(source, /FEWMUL_HOT_WRITE\(at, \(u32\)addr, wrapped, t1\);/, "_hot: the alignment of addr");
   t.regex(source, /\n#define FEWMUL_MIN_BYTES 0u\n/, "no memory allocated here: no size is assumed");
-  t.regex(source, /always_inline\)\) t3 name##_at\(wasm_rt_memory_t\* mem, u32 base, u64 off\)[^\n]*\n\s*FEWMUL_AT_CHECK\(mem, base, off, t1\);[\s\S]*?u8\* at = mem->data \+ base \+ \(u32\)off;/);
+  t.regex(source, /always_inline\)\) t3 name##_at\(wasm_rt_memory_t\* mem, u32 base, u64 off\)[^\n]*\n\s*FEWMUL_AT_CHECK\(mem, base, off, t1\);[\s\S]*?u8\* at = FEWMUL_DATA\(mem\) \+ base \+ \(u32\)off;/);
   t.is(source.indexOf("FEWMUL_HOT_LOAD(i32_load,") > source.indexOf("DEFINE_STORE(i32_store"), true, "after the originals");
   const undone = source
     .replace(/_at\(&instance->w2c_memory, (w2c_\w+), 0u/g, "(&instance->w2c_memory, (u64)($1)")
