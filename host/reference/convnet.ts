@@ -26,6 +26,8 @@ import { type BatchResult, ReferenceNet } from "./net.ts";
 import { argmax, inferenceWeights, layerScales } from "./steps.ts";
 
 const INPUT_SCALE = 1 / 256;
+/** fan_in + fan_out of the 784 -> 256 layer whose rates schedule.ts's defaults are. */
+const GLOROT_TUNED_FANS = 784 + 256;
 
 export interface ConvReferenceOptions extends Omit<ReferenceOptions, "sizes"> {
   input: Shape;
@@ -113,7 +115,11 @@ export class ReferenceConvNet extends ReferenceNet {
       if (k < plan.length - 1) this.acts.push(new Float32Array(B * outs));
       this.grads.push(new Float32Array(B * outs));
     });
-    this.layerLrScales = layerScales(fans, o.layerLrScales);
+    // "glorot" relative to the layer the rates were tuned on (784 -> 256, schedule.ts), not to
+    // this net's first layer: a 3x3 conv's fans are ~13x smaller, and scaling every layer by
+    // them made all of them that much faster than the integer module's (whose per-layer
+    // boost is absolute, docs/model-format.md step 6).
+    this.layerLrScales = layerScales(fans, o.layerLrScales, GLOROT_TUNED_FANS);
     this.xq = new Float32Array(this.qbp ? B * maxIns : 0);
     this.idx = new Int32Array(maxWidth);
     this.val = new Float32Array(maxWidth);
@@ -153,6 +159,43 @@ export class ReferenceConvNet extends ReferenceNet {
     out.set(this.stages[this.stages.length - 1].y.subarray(0, n * this.classes));
   }
 
+  /**
+   * As ReferenceMlp.recalibrate: every weight layer's running statistics become the
+   * population statistics (mean, and MAD or unbiased variance, over all n samples and
+   * positions) of its sums with the test-time weights, layer by layer, each measured after
+   * the layers below were recalibrated.
+   */
+  recalibrate(images: Uint8Array, n: number, weights: WeightMode): void {
+    const f = this.features;
+    if (n < 1 || images.length < n * f) throw new RangeError(`recalibrate: need n >= 1 images of ${f} bytes`);
+    const ws = this.weightsFor(weights);
+    this.stages.forEach((st, k) => {
+      if (st.kind === "pool") return;
+      const bn = this.bn[st.wl];
+      const units = st.outs / st.positions;
+      const rows = n * st.positions;
+      const all = new Float32Array(rows * units);
+      for (let s = 0; s < n; s += this.batch) {
+        const m = Math.min(this.batch, n - s);
+        this.loadInputs(images.subarray(s * f, (s + m) * f), m);
+        this.forward(ws, m, false, k);
+        this.linear(st, ws, m);
+        all.set(st.z.subarray(0, m * st.outs), s * st.outs);
+      }
+      const sum = new Float64Array(units), dev = new Float64Array(units);
+      for (let i = 0; i < all.length; i++) sum[i % units] += all[i];
+      for (let j = 0; j < units; j++) bn.runMean[j] = sum[j] / rows;
+      for (let i = 0; i < all.length; i++) {
+        const d = all[i] - bn.runMean[i % units];
+        dev[i % units] += bn.mad ? Math.abs(d) : d * d;
+      }
+      for (let j = 0; j < units; j++) {
+        if (bn.mad) bn.setRunSpread(j, dev[j] / rows);
+        else bn.runVar[j] = rows > 1 ? dev[j] / (rows - 1) : 0;
+      }
+    });
+  }
+
   private weightsFor(mode: WeightMode): Float32Array[] {
     if (this.kind === "real" || mode === "latent") return this.weights;
     this.evalWeights = inferenceWeights(this.kind, mode, this.weights, this.evalWeights);
@@ -173,16 +216,16 @@ export class ReferenceConvNet extends ReferenceNet {
     for (let k = 0; k < len; k++) x[k] = images[k] * INPUT_SCALE;
   }
 
-  protected forward(ws: Float32Array[], n: number, training: boolean): void {
+  /** Forward through the first `upto` stages (all by default). */
+  protected forward(ws: Float32Array[], n: number, training: boolean, upto = this.stages.length): void {
     const last = this.stages.length - 1;
-    this.stages.forEach((st, k) => {
+    this.stages.slice(0, upto).forEach((st, k) => {
       const x = this.acts[k];
       if (st.kind === "pool") {
         poolForward(x, n, st.g.h, st.g.w, st.g.cin, this.acts[k + 1], st.argmax);
         return;
       }
-      if (st.kind === "conv") convForward(x, n, st.g, ws[st.wl], st.z);
-      else denseForward(x, n, st.ins, ws[st.wl], st.outs, st.z, this.idx, this.val);
+      this.linear(st, ws, n);
       const rows = n * st.positions;
       if (training) this.bn[st.wl].forwardTrain(st.z, rows, st.y);
       else this.bn[st.wl].forwardEval(st.z, rows, st.y);
@@ -192,6 +235,13 @@ export class ReferenceConvNet extends ReferenceNet {
         for (let i = 0; i < len; i++) a[i] = st.y[i] > 0 ? st.y[i] : 0;
       }
     });
+  }
+
+  /** A weight stage's sums z of its input, n samples. */
+  private linear(st: Stage, ws: Float32Array[], n: number): void {
+    const x = this.acts[this.stages.indexOf(st)];
+    if (st.kind === "conv") convForward(x, n, st.g, ws[st.wl], st.z);
+    else denseForward(x, n, st.ins, ws[st.wl], st.outs, st.z, this.idx, this.val);
   }
 
   protected lossAndOutputGrad(labels: Uint8Array, n: number): BatchResult {
