@@ -174,24 +174,31 @@ export class ReferenceConvNet extends ReferenceNet {
       const bn = this.bn[st.wl];
       const units = st.outs / st.positions;
       const rows = n * st.positions;
-      const all = new Float32Array(rows * units);
-      for (let s = 0; s < n; s += this.batch) {
-        const m = Math.min(this.batch, n - s);
-        this.loadInputs(images.subarray(s * f, (s + m) * f), m);
-        this.forward(ws, m, false, k);
-        this.linear(st, ws, m);
-        all.set(st.z.subarray(0, m * st.outs), s * st.outs);
-      }
-      const sum = new Float64Array(units), dev = new Float64Array(units);
-      for (let i = 0; i < all.length; i++) sum[i % units] += all[i];
-      for (let j = 0; j < units; j++) bn.runMean[j] = sum[j] / rows;
-      for (let i = 0; i < all.length; i++) {
-        const d = all[i] - bn.runMean[i % units];
-        dev[i % units] += bn.mad ? Math.abs(d) : d * d;
-      }
+      // Every batch's sums z of this layer, in sample order (twice for the MAD: it needs the mean).
+      const eachSum = (visit: (v: number, j: number) => void) => {
+        for (let s = 0; s < n; s += this.batch) {
+          const m = Math.min(this.batch, n - s);
+          this.loadInputs(images.subarray(s * f, (s + m) * f), m);
+          this.forward(ws, m, false, k);
+          this.linear(st, ws, m);
+          for (let i = 0; i < m * st.outs; i++) visit(st.z[i], i % units);
+        }
+      };
+      // The sums and formulas of ReferenceMlp.recalibrate, so a net without conv layers matches it bit for bit.
+      const sum = new Float64Array(units), sq = new Float64Array(units);
+      eachSum((v, j) => {
+        sum[j] += v;
+        sq[j] += v * v;
+      });
       for (let j = 0; j < units; j++) {
-        if (bn.mad) bn.setRunSpread(j, dev[j] / rows);
-        else bn.runVar[j] = rows > 1 ? dev[j] / (rows - 1) : 0;
+        const mean = sum[j] / rows;
+        bn.runMean[j] = mean;
+        bn.runVar[j] = rows > 1 ? Math.max(0, (sq[j] - rows * mean * mean) / (rows - 1)) : 0;
+      }
+      if (bn.mad) {
+        const dev = new Float64Array(units);
+        eachSum((v, j) => (dev[j] += Math.abs(v - bn.runMean[j])));
+        for (let j = 0; j < units; j++) bn.setRunSpread(j, dev[j] / rows);
       }
     });
   }
