@@ -21,7 +21,7 @@ const full = readIdxDir(dir, "train");
 const train = subset(full, shuffledOrder(full.count, 1, 0).subarray(0, Math.min(Number(countText), full.count)));
 const testAll = readIdxDir(dir, "test");
 const test = subset(testAll, Array.from({ length: Math.min(Number(testText), testAll.count) }, (_, i) => i));
-const m = new DeviceModel({ ramBytes: 1 << 20 });
+const m = new DeviceModel({ ramBytes: 1 << 20, path: process.env.WASM }); // WASM: another build of the module
 m.init(spec, 1);
 const B = spec.batch, F = train.features;
 const images = new Uint8Array(B * F), labels = new Uint8Array(B);

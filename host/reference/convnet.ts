@@ -26,6 +26,8 @@ import { type BatchResult, ReferenceNet } from "./net.ts";
 import { argmax, inferenceWeights, layerScales } from "./steps.ts";
 
 const INPUT_SCALE = 1 / 256;
+/** fan_in + fan_out of the 784 -> 256 layer whose rates schedule.ts's defaults are. */
+const GLOROT_TUNED_FANS = 784 + 256;
 
 export interface ConvReferenceOptions extends Omit<ReferenceOptions, "sizes"> {
   input: Shape;
@@ -113,7 +115,11 @@ export class ReferenceConvNet extends ReferenceNet {
       if (k < plan.length - 1) this.acts.push(new Float32Array(B * outs));
       this.grads.push(new Float32Array(B * outs));
     });
-    this.layerLrScales = layerScales(fans, o.layerLrScales);
+    // "glorot" relative to the layer the rates were tuned on (784 -> 256, schedule.ts), not to
+    // this net's first layer: a 3x3 conv's fans are ~13x smaller, and scaling every layer by
+    // them made all of them that much faster than the integer module's (whose per-layer
+    // boost is absolute, docs/model-format.md step 6).
+    this.layerLrScales = layerScales(fans, o.layerLrScales, GLOROT_TUNED_FANS);
     this.xq = new Float32Array(this.qbp ? B * maxIns : 0);
     this.idx = new Int32Array(maxWidth);
     this.val = new Float32Array(maxWidth);
@@ -153,6 +159,50 @@ export class ReferenceConvNet extends ReferenceNet {
     out.set(this.stages[this.stages.length - 1].y.subarray(0, n * this.classes));
   }
 
+  /**
+   * As ReferenceMlp.recalibrate: every weight layer's running statistics become the
+   * population statistics (mean, and MAD or unbiased variance, over all n samples and
+   * positions) of its sums with the test-time weights, layer by layer, each measured after
+   * the layers below were recalibrated.
+   */
+  recalibrate(images: Uint8Array, n: number, weights: WeightMode): void {
+    const f = this.features;
+    if (n < 1 || images.length < n * f) throw new RangeError(`recalibrate: need n >= 1 images of ${f} bytes`);
+    const ws = this.weightsFor(weights);
+    this.stages.forEach((st, k) => {
+      if (st.kind === "pool") return;
+      const bn = this.bn[st.wl];
+      const units = st.outs / st.positions;
+      const rows = n * st.positions;
+      // Every batch's sums z of this layer, in sample order (twice for the MAD: it needs the mean).
+      const eachSum = (visit: (v: number, j: number) => void) => {
+        for (let s = 0; s < n; s += this.batch) {
+          const m = Math.min(this.batch, n - s);
+          this.loadInputs(images.subarray(s * f, (s + m) * f), m);
+          this.forward(ws, m, false, k);
+          this.linear(st, ws, m);
+          for (let i = 0; i < m * st.outs; i++) visit(st.z[i], i % units);
+        }
+      };
+      // The sums and formulas of ReferenceMlp.recalibrate, so a net without conv layers matches it bit for bit.
+      const sum = new Float64Array(units), sq = new Float64Array(units);
+      eachSum((v, j) => {
+        sum[j] += v;
+        sq[j] += v * v;
+      });
+      for (let j = 0; j < units; j++) {
+        const mean = sum[j] / rows;
+        bn.runMean[j] = mean;
+        bn.runVar[j] = rows > 1 ? Math.max(0, (sq[j] - rows * mean * mean) / (rows - 1)) : 0;
+      }
+      if (bn.mad) {
+        const dev = new Float64Array(units);
+        eachSum((v, j) => (dev[j] += Math.abs(v - bn.runMean[j])));
+        for (let j = 0; j < units; j++) bn.setRunSpread(j, dev[j] / rows);
+      }
+    });
+  }
+
   private weightsFor(mode: WeightMode): Float32Array[] {
     if (this.kind === "real" || mode === "latent") return this.weights;
     this.evalWeights = inferenceWeights(this.kind, mode, this.weights, this.evalWeights);
@@ -173,16 +223,16 @@ export class ReferenceConvNet extends ReferenceNet {
     for (let k = 0; k < len; k++) x[k] = images[k] * INPUT_SCALE;
   }
 
-  protected forward(ws: Float32Array[], n: number, training: boolean): void {
+  /** Forward through the first `upto` stages (all by default). */
+  protected forward(ws: Float32Array[], n: number, training: boolean, upto = this.stages.length): void {
     const last = this.stages.length - 1;
-    this.stages.forEach((st, k) => {
+    this.stages.slice(0, upto).forEach((st, k) => {
       const x = this.acts[k];
       if (st.kind === "pool") {
         poolForward(x, n, st.g.h, st.g.w, st.g.cin, this.acts[k + 1], st.argmax);
         return;
       }
-      if (st.kind === "conv") convForward(x, n, st.g, ws[st.wl], st.z);
-      else denseForward(x, n, st.ins, ws[st.wl], st.outs, st.z, this.idx, this.val);
+      this.linear(st, ws, n);
       const rows = n * st.positions;
       if (training) this.bn[st.wl].forwardTrain(st.z, rows, st.y);
       else this.bn[st.wl].forwardEval(st.z, rows, st.y);
@@ -192,6 +242,13 @@ export class ReferenceConvNet extends ReferenceNet {
         for (let i = 0; i < len; i++) a[i] = st.y[i] > 0 ? st.y[i] : 0;
       }
     });
+  }
+
+  /** A weight stage's sums z of its input, n samples. */
+  private linear(st: Stage, ws: Float32Array[], n: number): void {
+    const x = this.acts[this.stages.indexOf(st)];
+    if (st.kind === "conv") convForward(x, n, st.g, ws[st.wl], st.z);
+    else denseForward(x, n, st.ins, ws[st.wl], st.outs, st.z, this.idx, this.val);
   }
 
   protected lossAndOutputGrad(labels: Uint8Array, n: number): BatchResult {

@@ -51,10 +51,13 @@ export function inferenceWeights(kind: WeightKind, mode: WeightMode, weights: Fl
   return out;
 }
 
-/** Per weight layer learning-rate factors: all 1, explicit, or "glorot" (fan_in + fan_out over the first layer's). */
-export function layerScales(fans: number[], s: ReferenceOptions["layerLrScales"]): number[] {
+/**
+ * Per weight layer learning-rate factors: all 1, explicit, or "glorot" (fan_in + fan_out over
+ * `base`, by default the first layer's).
+ */
+export function layerScales(fans: number[], s: ReferenceOptions["layerLrScales"], base = fans[0]): number[] {
   if (s === undefined) return fans.map(() => 1);
-  if (s === "glorot") return fans.map((f) => f / fans[0]);
+  if (s === "glorot") return fans.map((f) => f / base);
   if (!Array.isArray(s) || s.length !== fans.length || !s.every((v) => v >= 0)) {
     throw new RangeError(`layerLrScales must be "glorot" or ${fans.length} numbers >= 0, got ${JSON.stringify(s)}`);
   }

@@ -73,7 +73,40 @@ test("a conv-grammar net without conv layers is ReferenceMlp, bit for bit (same 
     conv.scores(images, 4, "deterministic", a);
     mlp.scores(images, 4, "deterministic", b);
     t.deepEqual(a, b);
+    // Recalibrated (population statistics with the test-time weights), still bit for bit.
+    const more = tinyBatch(6, 11, 12, 4);
+    conv.recalibrate(more.images, 11, "deterministic");
+    mlp.recalibrate(more.images, 11, "deterministic");
+    t.deepEqual(conv.bn.map((bn) => [bn.runMean, bn.runVar]), mlp.bn.map((bn) => [bn.runMean, bn.runVar]), variant);
+    conv.scores(images, 4, "deterministic", a);
+    mlp.scores(images, 4, "deterministic", b);
+    t.deepEqual(a, b);
   }
+});
+
+test("recalibrate gives a conv layer the statistics of all its positions with the test-time weights", (t) => {
+  const s = parseConvSpec("1x4x4-c2-p-3");
+  const m = new ReferenceConvNet({ input: s.input, layers: s.layers, variant: "float-tc-qbp", batch: 2, seed: 5, lrStart: 30, lrEnd: 30, decaySteps: 1, normalisation: "mad" });
+  const { images, labels } = tinyBatch(8, 5, 16, 3);
+  m.trainBatch(images, labels, 2);
+  m.recalibrate(images, 5, "deterministic");
+  // The conv layer's sums of the 5 images (80 positions) with the deterministic ternary weights.
+  const w = m.weights[0].map((v) => (v > 0.5 ? 1 : v < -0.5 ? -1 : 0));
+  const z = new Float32Array(5 * 16 * 2);
+  convForward(Float32Array.from(images, (p) => p / 256), 5, { h: 4, w: 4, cin: 1, cout: 2 }, w, z);
+  for (let c = 0; c < 2; c++) {
+    const zs = [...z].filter((_, i) => i % 2 === c);
+    const mean = zs.reduce((a, v) => a + v, 0) / 80;
+    const mad = zs.reduce((a, v) => a + Math.abs(v - mean), 0) / 80;
+    t.true(Math.abs(m.bn[0].runMean[c] - mean) < 1e-5, `channel ${c} mean`);
+    t.true(Math.abs(m.bn[0].runSpread(c) - mad) < 1e-5, `channel ${c} spread`);
+  }
+});
+
+test("glorot rate factors are fan_in + fan_out over the 784 -> 256 layer's 1040, a conv's fans 9·cin + 9·cout", (t) => {
+  const s = parseConvSpec("1x4x4-c3-p-d4-3");
+  const m = new ReferenceConvNet({ input: s.input, layers: s.layers, variant: "float-tc", batch: 2, seed: 1, lrStart: 1, lrEnd: 1, decaySteps: 1, layerLrScales: "glorot" });
+  t.deepEqual(m.layerLrScales, [(9 + 27) / 1040, (12 + 4) / 1040, (4 + 3) / 1040]);
 });
 
 test("conv kernels: a single weight moves a pixel, padding drops what falls outside", (t) => {
