@@ -53,7 +53,7 @@ const pct = (correct: number, n: number) => Number((100 - (100 * correct) / n).t
 function runFloat(variant: Variant, sizes: number[], train: Dataset, test: Dataset, epochs: number): Omit<Row, "dataset" | "arch"> {
   const t0 = performance.now();
   const steps = Math.floor(train.count / BATCH) * epochs;
-  const m = new ReferenceMlp({ sizes, variant, batch: BATCH, seed: SEED, decaySteps: steps, ...defaultSchedule(variant, BATCH) });
+  const m = new ReferenceMlp({ sizes, variant, batch: BATCH, seed: SEED, decaySteps: steps, ...defaultSchedule(variant, BATCH, steps) });
   for (let e = 0; e < epochs; e++) trainEpoch(m, train, 7, e);
   const evalAll = (mode: "deterministic" | "latent") => {
     let correct = 0;

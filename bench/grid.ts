@@ -41,7 +41,7 @@ function intError(sizes: number[], mode: string, batch: number, train: Dataset, 
 
 function floatError(sizes: number[], variant: Variant, batch: number, train: Dataset, test: Dataset): number {
   const steps = Math.floor(train.count / batch) * EPOCHS;
-  const m = new ReferenceMlp({ sizes, variant, batch, seed: SEED, decaySteps: steps, ...defaultSchedule(variant, batch) });
+  const m = new ReferenceMlp({ sizes, variant, batch, seed: SEED, decaySteps: steps, ...defaultSchedule(variant, batch, steps) });
   for (let e = 0; e < EPOCHS; e++) trainEpoch(m, train, SHUFFLE, e);
   m.recalibrate(train.images, Math.min(train.count, CALIBRATION), "deterministic");
   return pct(m.evaluate(test.images, test.labels, test.count, "deterministic"), test.count);

@@ -2,7 +2,7 @@
 import { UserError } from "../errors.ts";
 import { loadBoard, type BoardManifest } from "../boards/manifest.ts";
 import { DATASET_KINDS, loadDataset, type DatasetKind, type Dataset } from "../datasets/index.ts";
-import { DEFAULT_SPEC, defaultLrStart, validateSpec, type ModelSpec } from "../module/spec.ts";
+import { DEFAULT_SPEC, defaultLrEnd, defaultLrStart, validateSpec, type ModelSpec } from "../module/spec.ts";
 import { parseModelSpec } from "../module/conv-spec.ts";
 import { parseSocketUrl } from "../transports/socket.ts";
 
@@ -53,7 +53,8 @@ export function int(name: string, value: string | undefined, fallback: number, m
 /**
  * The model for a dataset: --model text (sizes, mode, options), --batch overriding it; the
  * input width must match the dataset; the learning-rate decay spans the run unless given:
- * `steps(batch)` is the run's step count at the spec's final batch size.
+ * `steps(batch)` is the run's step count at the spec's final batch size; the start and end
+ * rates are the batch's and the run's defaults unless given (defaultLrStart, defaultLrEnd).
  */
 export function modelFor(text: string | undefined, ds: Dataset, batch: number | undefined, steps: (batch: number) => number): ModelSpec {
   const base: ModelSpec = { ...DEFAULT_SPEC, sizes: [ds.features, 256, ds.classes] };
@@ -61,6 +62,7 @@ export function modelFor(text: string | undefined, ds: Dataset, batch: number | 
   if (batch !== undefined) spec.batch = batch;
   if (!text || !/decay=/.test(text)) spec.decaySteps = steps(spec.batch);
   if (!text || !/(^|,)lr=/.test(text)) spec.lrStart = defaultLrStart(spec.batch);
+  if (!text || !/(^|,)lrend=/.test(text)) spec.lrEnd = defaultLrEnd(spec.batch, spec.decaySteps);
   if (spec.sizes[0] !== ds.features) throw new UserError(`model has ${spec.sizes[0]} inputs but ${ds.name} samples have ${ds.features}`, "E_SPEC");
   if (spec.conv && spec.conv.input.join("x") !== ds.shape.join("x")) {
     throw new UserError(`model input ${spec.conv.input.join("x")} but ${ds.name} images are ${ds.shape.join("x")}`, "E_SPEC");

@@ -5,6 +5,7 @@
  * layer l use lr * layerLrScales[l], the batch-norm betas lr * betaLrScale.
  */
 import type { ReferenceOptions, Variant } from "./options.ts";
+import { DEFAULT_SPEC, defaultLrEnd } from "../module/spec.ts";
 
 export interface Schedule {
   lrStart: number;
@@ -27,7 +28,7 @@ export function learningRate(lrStart: number, lrEnd: number, decaySteps: number,
 
 /**
  * Tuned defaults; spread them into the options:
- *   new ReferenceMlp({ sizes, variant, batch, seed, decaySteps, ...defaultSchedule(variant, batch) })
+ *   new ReferenceMlp({ sizes, variant, batch, seed, decaySteps, ...defaultSchedule(variant, batch, decaySteps) })
  * BC/TC: the rates below are for batch 32 and scale with the batch (a rate per sample, as in
  * the integer module); batches below 8 normalise online (batchnorm.ts).
  * decaySteps = all training steps of the run (epochs * floor(count / batch)).
@@ -82,7 +83,7 @@ export function learningRate(lrStart: number, lrEnd: number, decaySteps: number,
  *   bc 14.75 / 11.45, tc 10.65 / 8.70; lr 10 -> 1 diverges (chance level) in all BC/TC variants.
  * - float32: lr 0.03, 0.3 or 1 (betas 0.1 to 1): 3.5-4.2, no better than 0.1 (3.35-3.55).
  */
-export function defaultSchedule(variant: Variant, batch = 32): Schedule {
+export function defaultSchedule(variant: Variant, batch = 32, decaySteps?: number): Schedule {
   const s = { ...DEFAULTS[variant] };
   if (variant !== "float32") {
     // The integer module's rules (docs/model-format.md): the rate is per sample (the values
@@ -91,6 +92,9 @@ export function defaultSchedule(variant: Variant, batch = 32): Schedule {
     // Batch 1 starts at half the rate (the integer module's default lr = 1 there, host/module/spec.ts).
     if (batch === 1) s.lrStart /= 2;
     s.lrEnd *= batch / 32;
+    // A run of more than 2^17 samples ends 2^-k lower, k = the integer module's extra end shift
+    // (defaultLrEnd, host/module/spec.ts): one halving per doubling of the samples.
+    if (decaySteps !== undefined) s.lrEnd /= 2 ** (defaultLrEnd(batch, decaySteps) - DEFAULT_SPEC.lrEnd);
     // Online running means average about 16 samples at every batch size (the module's R = 4 - b).
     s.onlineShift = Math.max(0, 4 - Math.round(Math.log2(batch)));
   }

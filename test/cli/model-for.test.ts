@@ -30,3 +30,14 @@ test("batch 1 starts at rate 2^-1 unless the spec gives lr; other batches at 2^0
   t.is(modelFor("784-32-10,lr=3", digits, 1, steps(1)).lrStart, 3);
   t.is(modelFor("784-32-10,batch=1", digits, undefined, steps(1)).lrEnd, 4);
 });
+
+test("the end rate follows the run's samples (decay · batch) unless the spec gives lrend", (t) => {
+  const fashion = { ...digits, count: 60000 } as Dataset;
+  const fashionSteps = (epochs: number) => (batch: number) => Math.floor(fashion.count / batch) * epochs;
+  t.is(modelFor(undefined, fashion, undefined, fashionSteps(30)).lrEnd, 8); // 1.8 M samples
+  t.is(modelFor("784-256-10", fashion, 8, fashionSteps(30)).lrEnd, 8);
+  t.is(modelFor("784-256-10,lrend=5", fashion, undefined, fashionSteps(30)).lrEnd, 5);
+  t.is(modelFor("784-256-10,decay=100", fashion, undefined, fashionSteps(30)).lrEnd, 4);
+  t.is(modelFor(undefined, digits, undefined, steps(10)).lrEnd, 4); // 80,000 samples
+  t.is(modelFor(undefined, digits, undefined, steps(20)).lrEnd, 5);
+});

@@ -3,7 +3,7 @@
 import test from "ava";
 import { UserError } from "../../host/errors.ts";
 import {
-  checkSpecBytes, decodeSpec, DEFAULT_SPEC, encodeSpec, formatSpec, parseSpec, validateSpec, type ModelSpec,
+  checkSpecBytes, decodeSpec, DEFAULT_SPEC, defaultLrEnd, encodeSpec, formatSpec, parseSpec, validateSpec, type ModelSpec,
 } from "../../host/module/spec.ts";
 
 function refused(t: import("ava").ExecutionContext, text: string, ...parts: string[]) {
@@ -112,4 +112,22 @@ test("parseSpec: a batch of 1 without lr takes lr=1; lr given, or another batch,
   t.is(parseSpec("784-16-10:bc,batch=1,lr=0").lrStart, 0);
   t.is(parseSpec("784-16-10:bc,batch=2").lrStart, 0);
   t.is(parseSpec("784-16-10:bc").lrStart, DEFAULT_SPEC.lrStart);
+});
+
+test("defaultLrEnd: 2^-4 up to 2^17 samples, then one halving per doubling of decay · batch", (t) => {
+  t.is(defaultLrEnd(32, 0), 4);
+  t.is(defaultLrEnd(32, 2500), 4); // 10 epochs of the MNIST digits, 80,000 samples
+  t.is(defaultLrEnd(1, 24000), 4);
+  t.is(defaultLrEnd(32, 4095), 4); // 131,040 samples
+  t.is(defaultLrEnd(32, 4096), 5); // 2^17
+  t.is(defaultLrEnd(1, 4096 * 32), 5); // per sample: the same at every batch size
+  t.is(defaultLrEnd(32, 56250), 8); // 30 epochs of Fashion-MNIST, 1.8 M samples
+  t.is(defaultLrEnd(256, 0xffffffff), 27); // just under 2^40 samples
+});
+
+test("parseSpec: a decay without lrend takes the run's default end; lrend given is kept", (t) => {
+  t.is(parseSpec("784-256-10:tc,decay=56250").lrEnd, 8);
+  t.is(parseSpec("784-256-10:tc,batch=8,decay=56250").lrEnd, 6);
+  t.is(parseSpec("784-256-10:tc,decay=56250,lrend=3").lrEnd, 3);
+  t.is(parseSpec("784-256-10:tc,batch=8").lrEnd, DEFAULT_SPEC.lrEnd);
 });
