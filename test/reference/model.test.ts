@@ -162,6 +162,15 @@ test("the learning rate decays exponentially per step from lrStart to lrEnd, the
   t.deepEqual(lrs, [1, 0.5, 0.25, 0.25]);
 });
 
+test("the float form's end rate follows the module's lrend: lower by 2^(lrend - 4) beyond 2^17 samples", (t) => {
+  const base = defaultSchedule("float-tc-qbp", 32);
+  t.is(defaultSchedule("float-tc-qbp", 32, 2500).lrEnd, base.lrEnd); // 80,000 samples: lrend 4
+  t.is(defaultSchedule("float-tc-qbp", 32, 56250).lrEnd, base.lrEnd / 16); // 1.8 M samples: lrend 8
+  t.is(defaultSchedule("float-bc-qbp", 1, 24000).lrEnd, defaultSchedule("float-bc-qbp", 1).lrEnd);
+  t.is(defaultSchedule("float-bc-qbp", 32, 56250).lrStart, base.lrStart);
+  t.is(defaultSchedule("float32", 32, 56250).lrEnd, defaultSchedule("float32", 32).lrEnd);
+});
+
 test("latent weights stay clipped to [-1, 1] and betas move with betaLrScale", (t) => {
   const data = toyData(3, 64, 10, 2);
   const m = new ReferenceMlp({ sizes: [10, 6, 2], variant: "float-bc", batch: 8, seed: 2, lrStart: 1000, lrEnd: 1000, decaySteps: 1, betaLrScale: 0 });
