@@ -22,6 +22,17 @@ function array(type: string, name: string, values: ArrayLike<number>, format: (v
 const hex32 = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, "0")}u`;
 const i32 = (v: number) => (v === -2147483648 ? "(-2147483647 - 1)" : String(v));
 
+/** The header comment's rule for a dense layer's sums (shared by dense and conv headers). */
+const denseRule = (name: string, N: string, tc: boolean) => ` *   z = sum over inputs i of s_ij * x[i], s_ij = +1 if bit i of ${name}_l<l>_pos[j] is set,
+ *       ${tc ? `-1 if bit i of ${name}_l<l>_neg[j] is set, else 0` : "else -1 (so z = 2 * (sum of x with the bit set) - sum of x)"}
+ *       (bit i is bit i % 32 of word i / 32 among the unit's ${N}_L<l>_WORDS uint32 words)`;
+
+/** The header comment's rule for every layer's normalisation. */
+const NORM_RULE = ` *   d = (z - mean[j]) * mul[j] (mul < 32: shift-and-add over its bits);
+ *   s = F - k[j]  with F = ${HIDDEN_SHIFT} for hidden layers, ${OUTPUT_SHIFT} for the output layer
+ *   y = (s >= 0 ? d << s : (d + (1 << (-s - 1))) >> -s) + bias[j]   (rounded half up;
+ *       >> must be an arithmetic shift, as on every usual compiler)`;
+
 /** The header text. `name` prefixes every identifier; `source` is named in the comment. */
 export function renderHeader(m: ExportedModel, name: string, source: string): string {
   if (m.shape) return renderConvHeader(m, name, source);
@@ -37,13 +48,8 @@ export function renderHeader(m: ExportedModel, name: string, source: string): st
  * Model ${m.sizes.join("-")}, ${tc ? "ternary (TC) weights: -1, 0 or +1" : "binary (BC) weights: -1 or +1"}.
  * Inference uses integer add, subtract, shift and compare only. Per layer l, per unit j,
  * with x the layer's uint8 inputs (pixels for layer 0):
- *   z = sum over inputs i of s_ij * x[i], s_ij = +1 if bit i of ${name}_l<l>_pos[j] is set,
- *       ${tc ? `-1 if bit i of ${name}_l<l>_neg[j] is set, else 0` : "else -1 (so z = 2 * (sum of x with the bit set) - sum of x)"}
- *       (bit i is bit i % 32 of word i / 32 among the unit's ${N}_L<l>_WORDS uint32 words)
- *   d = (z - mean[j]) * mul[j] (mul < 32: shift-and-add over its bits);
- *   s = F - k[j]  with F = ${HIDDEN_SHIFT} for hidden layers, ${OUTPUT_SHIFT} for the output layer
- *   y = (s >= 0 ? d << s : (d + (1 << (-s - 1))) >> -s) + bias[j]   (rounded half up;
- *       >> must be an arithmetic shift, as on every usual compiler)
+${denseRule(name, N, tc)}
+${NORM_RULE}
  *   hidden layers: a[j] = clamp(y, 0, ${HIDDEN_MAX}), the uint8 inputs of the next layer
  *   output layer: the class is the first j with the highest y.
  * ${name}_predict() below does exactly this; its results equal the device's \`predict\`.
@@ -282,14 +288,9 @@ function renderConvHeader(m: ExportedModel, name: string, source: string): strin
  *   a = clamp(y, 0, ${HIDDEN_MAX}) with y the normalisation below (F = ${HIDDEN_SHIFT}); then, if the layer pools,
  *   the maximum of each 2x2 window. The last image, flattened as it lies, is the dense layers' input.
  * Dense layer l, per unit j, with x the layer's uint8 inputs:
- *   z = sum over inputs i of s_ij * x[i], s_ij = +1 if bit i of ${name}_l<l>_pos[j] is set,
- *       ${tc ? `-1 if bit i of ${name}_l<l>_neg[j] is set, else 0` : "else -1 (so z = 2 * (sum of x with the bit set) - sum of x)"}
- *       (bit i is bit i % 32 of word i / 32 among the unit's ${N}_L<l>_WORDS uint32 words)
+${denseRule(name, N, tc)}
  * Every layer's normalisation:
- *   d = (z - mean[j]) * mul[j] (mul < 32: shift-and-add over its bits);
- *   s = F - k[j]  with F = ${HIDDEN_SHIFT} for hidden layers, ${OUTPUT_SHIFT} for the output layer
- *   y = (s >= 0 ? d << s : (d + (1 << (-s - 1))) >> -s) + bias[j]   (rounded half up;
- *       >> must be an arithmetic shift, as on every usual compiler)
+${NORM_RULE}
  *   hidden layers: a[j] = clamp(y, 0, ${HIDDEN_MAX}); output layer: the class is the first j with the highest y.
  * ${name}_predict() below does exactly this; its results equal the device's \`predict\`.
  */
