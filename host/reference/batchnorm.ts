@@ -129,6 +129,23 @@ export class BatchNorm {
     this.runVar[j] = (MAD_SCALE * spread) ** 2;
   }
 
+  /**
+   * Recalibration: the running statistics become the population's, from per-unit sums of the
+   * `rows` values and of their squares (mean, unbiased variance).
+   */
+  setPopulation(sum: Float64Array, sq: Float64Array, rows: number): void {
+    for (let j = 0; j < sum.length; j++) {
+      const mean = sum[j] / rows;
+      this.runMean[j] = mean;
+      this.runVar[j] = rows > 1 ? Math.max(0, (sq[j] - rows * mean * mean) / (rows - 1)) : 0;
+    }
+  }
+
+  /** MAD mode, after setPopulation: the spread from per-unit sums of |value - runMean|. */
+  setPopulationSpread(dev: Float64Array, rows: number): void {
+    for (let j = 0; j < dev.length; j++) this.setRunSpread(j, dev[j] / rows);
+  }
+
   /** Step of the online running means: 2^-min(shift, floor(log2(steps + 1))) (a plain average at first). */
   private onlineRate(): number {
     return 2 ** -Math.min(this.onlineShift!, Math.floor(Math.log2(this.onlineSteps + 1)));

@@ -180,7 +180,7 @@ export class ReferenceConvNet extends ReferenceNet {
           const m = Math.min(this.batch, n - s);
           this.loadInputs(images.subarray(s * f, (s + m) * f), m);
           this.forward(ws, m, false, k);
-          this.linear(st, ws, m);
+          this.linear(k, ws, m);
           for (let i = 0; i < m * st.outs; i++) visit(st.z[i], i % units);
         }
       };
@@ -190,15 +190,11 @@ export class ReferenceConvNet extends ReferenceNet {
         sum[j] += v;
         sq[j] += v * v;
       });
-      for (let j = 0; j < units; j++) {
-        const mean = sum[j] / rows;
-        bn.runMean[j] = mean;
-        bn.runVar[j] = rows > 1 ? Math.max(0, (sq[j] - rows * mean * mean) / (rows - 1)) : 0;
-      }
+      bn.setPopulation(sum, sq, rows);
       if (bn.mad) {
         const dev = new Float64Array(units);
         eachSum((v, j) => (dev[j] += Math.abs(v - bn.runMean[j])));
-        for (let j = 0; j < units; j++) bn.setRunSpread(j, dev[j] / rows);
+        bn.setPopulationSpread(dev, rows);
       }
     });
   }
@@ -232,7 +228,7 @@ export class ReferenceConvNet extends ReferenceNet {
         poolForward(x, n, st.g.h, st.g.w, st.g.cin, this.acts[k + 1], st.argmax);
         return;
       }
-      this.linear(st, ws, n);
+      this.linear(k, ws, n);
       const rows = n * st.positions;
       if (training) this.bn[st.wl].forwardTrain(st.z, rows, st.y);
       else this.bn[st.wl].forwardEval(st.z, rows, st.y);
@@ -244,9 +240,9 @@ export class ReferenceConvNet extends ReferenceNet {
     });
   }
 
-  /** A weight stage's sums z of its input, n samples. */
-  private linear(st: Stage, ws: Float32Array[], n: number): void {
-    const x = this.acts[this.stages.indexOf(st)];
+  /** Weight stage k's sums z of its input, n samples. */
+  private linear(k: number, ws: Float32Array[], n: number): void {
+    const st = this.stages[k], x = this.acts[k];
     if (st.kind === "conv") convForward(x, n, st.g, ws[st.wl], st.z);
     else denseForward(x, n, st.ins, ws[st.wl], st.outs, st.z, this.idx, this.val);
   }

@@ -185,15 +185,11 @@ export class ReferenceMlp extends ReferenceNet {
           }
         }
       }
-      for (let j = 0; j < outs; j++) {
-        const mean = sum[j] / n;
-        bn.runMean[j] = mean;
-        bn.runVar[j] = n > 1 ? Math.max(0, (sq[j] - n * mean * mean) / (n - 1)) : 0;
-      }
+      bn.setPopulation(sum, sq, n);
       if (all) {
         const dev = new Float64Array(outs);
         for (let i = 0; i < n * outs; i++) dev[i % outs] += Math.abs(all[i] - bn.runMean[i % outs]);
-        for (let j = 0; j < outs; j++) bn.setRunSpread(j, dev[j] / n);
+        bn.setPopulationSpread(dev, n);
       }
     }
   }
