@@ -158,12 +158,17 @@ if (CONV) {
     const only = arg("variants")?.split(",");
     for (const v of [...FLOAT_VARIANTS, ...INT_VARIANTS].filter((v) => !only || only.includes(v))) {
       const r = runConv(v, arch, batch, train, test, CONV_EPOCHS);
-      results.push({ dataset: name, arch, ...r });
-      const extra = [r.test_error_latent !== undefined ? `latent ${r.test_error_latent}` : "", r.test_error_calibrated !== undefined ? `recalibrated ${r.test_error_calibrated}` : ""].filter(Boolean).join(", ");
-      say(`${name} ${arch} ${v.padEnd(13)} ${CONV_EPOCHS} epochs: test error ${r.test_error.toFixed(2)} %${extra ? ` (${extra})` : ""}  [${r.seconds.toFixed(0)} s]`);
+      record(name, arch, r);
     }
     compare(name, arch);
   }
+}
+
+/** Keeps a row and prints its line. */
+function record(name: string, arch: string, r: Omit<Row, "dataset" | "arch">): void {
+  results.push({ dataset: name, arch, ...r });
+  const extra = [r.test_error_latent !== undefined ? `latent ${r.test_error_latent}` : "", r.test_error_calibrated !== undefined ? `recalibrated ${r.test_error_calibrated}` : ""].filter(Boolean).join(", ");
+  say(`${name} ${arch} ${r.variant.padEnd(13)} ${r.epochs} epochs: test error ${r.test_error.toFixed(2)} %${extra ? ` (${extra})` : ""}  [${r.seconds.toFixed(0)} s]`);
 }
 
 function compare(name: string, arch: string): void {
@@ -184,10 +189,7 @@ for (const name of datasets) {
     const only = arg("variants")?.split(",");
     for (const v of [...FLOAT_VARIANTS, ...INT_VARIANTS].filter((v) => !only || only.includes(v))) {
       const r = v.startsWith("int") ? runInt(v as (typeof INT_VARIANTS)[number], sizes, train, test, epochs) : runFloat(v as Variant, sizes, train, test, epochs);
-      const row = { dataset: name, arch, ...r };
-      results.push(row);
-      const extra = [r.test_error_latent !== undefined ? `latent ${r.test_error_latent}` : "", r.test_error_calibrated !== undefined ? `recalibrated ${r.test_error_calibrated}` : ""].filter(Boolean).join(", ");
-      say(`${name} ${arch} ${v.padEnd(13)} ${epochs} epochs: test error ${r.test_error.toFixed(2)} %${extra ? ` (${extra})` : ""}  [${r.seconds.toFixed(0)} s]`);
+      record(name, arch, r);
     }
     compare(name, arch);
   }

@@ -26,13 +26,13 @@ const { train } = mnistDigits();
 const batches = [...epochBatches(train, BATCH, 7, 0)];
 const steps = quick ? 40 : batches.length;
 
-function mulsPerSample(path: string, spec = INT_SPEC): number {
+/** Multiplications per training sample over the first n steps of `from`. */
+function mulsPerSample(path: string, spec = INT_SPEC, from = batches, n = 8): number {
   const m = new DeviceModel({ wasm: countingModule(readFileSync(path)) });
   m.init(spec, 1);
   const before = m.mod.exports.__muls_get() >>> 0;
-  const n = 8;
-  for (let s = 0; s < n; s++) m.train(batches[s].images, batches[s].labels);
-  return ((m.mod.exports.__muls_get() >>> 0) - before) / (n * BATCH);
+  for (let s = 0; s < n; s++) m.train(from[s].images, from[s].labels);
+  return ((m.mod.exports.__muls_get() >>> 0) - before) / (n * spec.batch);
 }
 
 function samplesPerSecond(path: string, spec: typeof INT_SPEC, from = batches, count = steps): number {
@@ -76,15 +76,8 @@ const CONV_ARCH = "1x28x28-c8-p-c16-p-d64-10", CONV_BATCH = 8;
 const convInt = parseModelSpec(`${CONV_ARCH}:tc,batch=${CONV_BATCH}`), convFloat = parseModelSpec(`${CONV_ARCH},batch=${CONV_BATCH},lr=3,lrend=8`);
 const convBatches = [...epochBatches(train, CONV_BATCH, 7, 0)];
 const convSteps = quick ? 10 : 100;
-const convMuls = (path: string, spec: typeof convInt) => {
-  const m = new DeviceModel({ wasm: countingModule(readFileSync(path)) });
-  m.init(spec, 1);
-  const before = m.mod.exports.__muls_get() >>> 0;
-  for (let s = 0; s < 4; s++) m.train(convBatches[s].images, convBatches[s].labels);
-  return ((m.mod.exports.__muls_get() >>> 0) - before) / (4 * CONV_BATCH);
-};
 const conv = {
-  multiplications_per_sample: { int: convMuls(RELEASE_MODULE, convInt), float32: Math.round(convMuls(FLOAT_MODULE, convFloat)) },
+  multiplications_per_sample: { int: mulsPerSample(RELEASE_MODULE, convInt, convBatches, 4), float32: Math.round(mulsPerSample(FLOAT_MODULE, convFloat, convBatches, 4)) },
   samples_per_s: { int: 0, float32: 0 },
   ratios: { int_over_float32: 0 },
   memory_bytes: { int: new DeviceModel().requiredBytes(convInt), float32: new DeviceModel({ path: FLOAT_MODULE }).requiredBytes(convFloat) },
