@@ -122,6 +122,17 @@ typedef struct fewmul_layer {
   const int32_t *bias;
 } fewmul_layer_t;
 
+/* A unit's normalised output y from its sum z (s = F - k), in int32 arithmetic that wraps like
+ * the device's (uint32 casts: no signed overflow). */
+static inline int32_t fewmul_normalise(int32_t z, int32_t mean, unsigned mul, int s, int32_t bias) {
+  uint32_t dz = (uint32_t)z - (uint32_t)mean, dm = 0;
+  for (unsigned b = 0; mul; mul >>= 1, b++) if (mul & 1) dm += dz << b; /* (z - mean) * mul */
+  int32_t d = (int32_t)dm;
+  int32_t y = s >= 0 ? (int32_t)((uint32_t)d << s)
+                     : (int32_t)((uint32_t)d + ((uint32_t)1 << (-s - 1))) >> -s;
+  return (int32_t)((uint32_t)y + (uint32_t)bias);
+}
+
 /* Class of one sample x[layers[0].n_in]; scratch: 2 x the widest hidden layer, in bytes. */
 static inline int fewmul_predict(const fewmul_layer_t *layers, int n_layers, const uint8_t *x,
                                  uint8_t *scratch, int scratch_half) {
@@ -141,14 +152,7 @@ static inline int fewmul_predict(const fewmul_layer_t *layers, int n_layers, con
         else if (n && (n[i >> 5] & bit)) z -= x[i];
       }
       if (!n) z = (z << 1) - total;
-      /* int32 arithmetic that wraps like the device's (uint32 casts: no signed overflow) */
-      uint32_t dz = (uint32_t)z - (uint32_t)ly->mean[j], dm = 0;
-      for (unsigned m = ly->mul[j], b = 0; m; m >>= 1, b++) if (m & 1) dm += dz << b; /* (z - mean) * mul */
-      int32_t d = (int32_t)dm;
-      int s = ly->shift - ly->k[j];
-      int32_t y = s >= 0 ? (int32_t)((uint32_t)d << s)
-                         : (int32_t)((uint32_t)d + ((uint32_t)1 << (-s - 1))) >> -s;
-      y = (int32_t)((uint32_t)y + (uint32_t)ly->bias[j]);
+      int32_t y = fewmul_normalise(z, ly->mean[j], ly->mul[j], ly->shift - ly->k[j], ly->bias[j]);
       if (l + 1 < n_layers) a[j] = (uint8_t)(y < 0 ? 0 : y > ${HIDDEN_MAX} ? ${HIDDEN_MAX} : y);
       else if (j == 0 || y > top) { top = y; best = j; }
       p += ly->words;
@@ -189,13 +193,7 @@ typedef struct fewmul_conv_layer {
 
 /* Channel j's activation clamp(y, 0, ${HIDDEN_MAX}) from its sum z (F = ${HIDDEN_SHIFT}), wrapping like the device. */
 static inline uint8_t fewmul_conv_unit(const fewmul_conv_layer_t *ly, int j, int32_t z) {
-  uint32_t dz = (uint32_t)z - (uint32_t)ly->mean[j], dm = 0;
-  for (unsigned m = ly->mul[j], b = 0; m; m >>= 1, b++) if (m & 1) dm += dz << b; /* (z - mean) * mul */
-  int32_t d = (int32_t)dm;
-  int s = ${HIDDEN_SHIFT} - ly->k[j];
-  int32_t y = s >= 0 ? (int32_t)((uint32_t)d << s)
-                     : (int32_t)((uint32_t)d + ((uint32_t)1 << (-s - 1))) >> -s;
-  y = (int32_t)((uint32_t)y + (uint32_t)ly->bias[j]);
+  int32_t y = fewmul_normalise(z, ly->mean[j], ly->mul[j], ${HIDDEN_SHIFT} - ly->k[j], ly->bias[j]);
   return (uint8_t)(y < 0 ? 0 : y > ${HIDDEN_MAX} ? ${HIDDEN_MAX} : y);
 }
 
