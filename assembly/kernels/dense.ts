@@ -68,10 +68,12 @@ export function denseForward(
   let xEnd = x;
   for (let b = 0; b < batch; b++) xEnd += nIn;
   for (let i = 0; i < nIn; i++) {
-    // An input that is zero in every sample needs no weights: its row is not drawn.
-    let used = false;
-    for (let q = x + i; q < xEnd; q += nIn) if (load<u8>(q) != 0) { used = true; break; }
-    if (!used) {
+    // An input that is zero in every sample needs no weights: its row is not drawn. The
+    // zero inputs (most of them) are skipped in a loop of their own, with few live values.
+    let xp = x + i;
+    zp = z;
+    while (xp < xEnd && load<u8>(xp) == 0) { xp += nIn; zp += zStride; }
+    if (xp >= xEnd) {
       for (let k = 0; k < words; k++) {
         store<u32>(rowPos + (<usize>k << 2), 0);
         if (mode == MODE_TC) store<u32>(rowNeg + (<usize>k << 2), 0);
@@ -84,13 +86,8 @@ export function denseForward(
       if (mode == MODE_TC) { memoryCopy(keep, rowNeg, rowBytes); keep += rowBytes; }
     }
     // Active samples two at a time: one walk over the row's set bits serves both.
-    let xp = x + i;
-    zp = z;
     let pend: usize = 0, pv = 0;
-    while (true) {
-      // the zero inputs (most of them) skipped in a loop of their own, with few live values
-      while (xp < xEnd && load<u8>(xp) == 0) { xp += nIn; zp += zStride; }
-      if (xp >= xEnd) break;
+    while (xp < xEnd) {
       let v = <i32>load<u8>(xp);
       if (pend == 0) { pend = zp; pv = v; } else {
         addRow2(pend, zp - pend, rowPos, words, pv, v);
@@ -99,6 +96,7 @@ export function denseForward(
       }
       xp += nIn;
       zp += zStride;
+      while (xp < xEnd && load<u8>(xp) == 0) { xp += nIn; zp += zStride; }
     }
     if (pend != 0) {
       addRow(pend, rowPos, words, pv);

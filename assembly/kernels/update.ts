@@ -29,8 +29,8 @@ export function denseUpdate(
   let list = accEnd, listEnd = list + (<usize>batch << 2);
   // QBP's top multiplier 2^(hi - lo); 0 (no input has it) without QBP.
   let topShift = <i64>(hi - lo), top = qbp ? 1 << (hi - lo) : 0;
-  let dEnd = d;
-  for (let b = 0; b < batch; b++) dEnd += dStride;
+  let dEnd = d, span: usize = 0;
+  for (let b = 0; b < batch; b++) { dEnd += dStride; span += <usize>nIn; }
   addAll(d, dEnd, BIAS);
   let right = -shift;
   let fast = right >= 1 && right <= 16;
@@ -42,18 +42,19 @@ export function denseUpdate(
     // sum is shifted once. The bias they add to each sum.
     let ls = list, le = listEnd;
     let bias = 0;
-    let xp = x + <usize>i;
+    let xp = x + <usize>i, xEnd = xp + span;
     let off: usize = 0;
-    for (let b = 0; b < batch; b++) {
+    while (true) {
+      // the zero inputs (most of them) skipped in a loop of their own, with few live values
+      while (xp < xEnd && load<u8>(xp) == 0) { xp += <usize>nIn; off += dStride; }
+      if (xp >= xEnd) break;
       let v = <i32>load<u8>(xp);
-      if (v != 0) {
-        if (qbp) {
-          let e = quantizeExponent(v, lo, hi);
-          v = e >= 0 ? 1 << (e - lo) : 0;
-        }
-        if (v == top) { store<u32>(ls, <u32>off); ls += 4; bias += v << 14; }
-        else if (v != 0) { le -= 4; store<u32>(le, <u32>(off << 8) | v); bias += v << 14; }
+      if (qbp) {
+        let e = quantizeExponent(v, lo, hi);
+        v = e >= 0 ? 1 << (e - lo) : 0;
       }
+      if (v == top) { store<u32>(ls, <u32>off); ls += 4; bias += v << 14; }
+      else if (v != 0) { le -= 4; store<u32>(le, <u32>(off << 8) | v); bias += v << 14; }
       xp += <usize>nIn;
       off += dStride;
     }
