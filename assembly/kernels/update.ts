@@ -54,30 +54,44 @@ export function denseUpdate(
         v = e >= 0 ? 1 << (e - lo) : 0;
       }
       if (v == top) { store<u32>(ls, <u32>off); ls += 4; bias += v << 14; }
-      else if (v != 0) { le -= 4; store<u32>(le, <u32>(off << 8) | v); bias += v << 14; }
+      else if (v != 0) {
+        // kept sorted by the multiplier's lowest set bit, lowest first (insertion: the
+        // common high ones move least)
+        let low = v & -v, at = le - 4;
+        le = at;
+        while (at + 4 < listEnd) {
+          let next = load<u32>(at, 4);
+          if (<i32>(next & (0 - next)) >= low) break;
+          store<u32>(at, next); at += 4;
+        }
+        store<u32>(at, <u32>(off << 8) | v);
+        bias += v << 14;
+      }
       xp += <usize>nIn;
       off += dStride;
     }
     if (ls != list || le != listEnd) {
-      // Sums, 8 outputs (4 i64 pairs) at a time, then pairs, then a last odd one.
+      // Sums at level L (the sums are 2^L times what is stored): L = the lowest multiplier
+      // bit listed, QBP's top without others. With QBP 8 outputs (4 i64 pairs) at a time,
+      // then pairs (exact products: all), then a last odd one.
+      let level = le != listEnd ? <i32>ctz(load<u32>(le)) : <i32>topShift;
       let ap = acc, dj = d;
-      while (ap + 32 <= accEnd) {
+      while (qbp && ap + 32 <= accEnd) {
         let a0: i64 = 0, a1: i64 = 0, a2: i64 = 0, a3: i64 = 0;
         for (let p = list; p < ls; p += 4) {
           let q = dj + <usize>load<u32>(p);
           a0 += load<i64>(q); a1 += load<i64>(q, 8); a2 += load<i64>(q, 16); a3 += load<i64>(q, 24);
         }
-        a0 <<= topShift; a1 <<= topShift; a2 <<= topShift; a3 <<= topShift;
-        for (let p = le; p < listEnd; p += 4) {
+        // QBP's others Horner-wise, highest exponent t first: the sums are doubled down to
+        // level t, then the sample's row is added (its multiplier is 2^t: no shift).
+        let lvl = <i32>topShift;
+        for (let p = listEnd; p > le;) {
+          p -= 4;
           let e = load<u32>(p);
           let q = dj + <usize>(e >>> 8);
-          let m = e & 255;
-          do {
-            let t = <i64>ctz(m);
-            a0 += load<i64>(q) << t; a1 += load<i64>(q, 8) << t;
-            a2 += load<i64>(q, 16) << t; a3 += load<i64>(q, 24) << t;
-            m &= m - 1;
-          } while (m != 0);
+          let t = <i32>ctz(e);
+          while (lvl > t) { a0 += a0; a1 += a1; a2 += a2; a3 += a3; lvl--; }
+          a0 += load<i64>(q); a1 += load<i64>(q, 8); a2 += load<i64>(q, 16); a3 += load<i64>(q, 24);
         }
         store<i64>(ap, a0); store<i64>(ap, a1, 8); store<i64>(ap, a2, 16); store<i64>(ap, a3, 24);
         ap += 32; dj += 32;
@@ -89,13 +103,13 @@ export function denseUpdate(
           let q = dj + <usize>load<u32>(p);
           a0 += two ? load<i64>(q) : <i64>load<u32>(q);
         }
-        a0 <<= topShift;
+        a0 <<= topShift - <i64>level;
         for (let p = le; p < listEnd; p += 4) {
           let e = load<u32>(p);
           let q = dj + <usize>(e >>> 8);
           let v = two ? load<i64>(q) : <i64>load<u32>(q);
           let m = e & 255;
-          do { a0 += v << <i64>ctz(m); m &= m - 1; } while (m != 0);
+          do { a0 += v << <i64>(ctz(m) - level); m &= m - 1; } while (m != 0);
         }
         if (two) { store<i64>(ap, a0); ap += 8; dj += 8; } else { store<i32>(ap, <i32>a0); ap += 4; }
       }
@@ -104,7 +118,7 @@ export function denseUpdate(
       let wp = wRow;
       let hw = halvesWord(), hl = halvesCount();
       for (let p = acc; p < accEnd; p += 4) {
-        let g = load<i32>(p) - bias;
+        let g = (load<i32>(p) << level) - bias;
         if (g != 0) {
           let step: i32;
           if (fast) {
