@@ -84,13 +84,13 @@ export function denseUpdate(
         }
         // QBP's others Horner-wise, highest exponent t first: the sums are doubled down to
         // level t, then the sample's row is added (its multiplier is 2^t: no shift).
-        let lvl = <i32>topShift;
+        let bit = <u32>top;
         for (let p = listEnd; p > le;) {
           p -= 4;
           let e = load<u32>(p);
           let q = dj + <usize>(e >>> 8);
-          let t = <i32>ctz(e);
-          while (lvl > t) { a0 += a0; a1 += a1; a2 += a2; a3 += a3; lvl--; }
+          let m = e & 255;
+          while (bit > m) { a0 += a0; a1 += a1; a2 += a2; a3 += a3; bit >>>= 1; }
           a0 += load<i64>(q); a1 += load<i64>(q, 8); a2 += load<i64>(q, 16); a3 += load<i64>(q, 24);
         }
         store<i64>(ap, a0); store<i64>(ap, a1, 8); store<i64>(ap, a2, 16); store<i64>(ap, a3, 24);
