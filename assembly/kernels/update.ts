@@ -5,8 +5,12 @@
 // Speed: the row's active samples are listed first (offset of d[b], multiplier 2^(e - lo) or
 // x), then each block of outputs sums them in registers, two int32 lanes per i64. The errors
 // are biased to d + 2^14 >= 0 (|d| <= 2^14) for the call, so no lane ever borrows from its
-// neighbour; the bias, sum_b 2^14 · multiplier, is subtracted per row. Exact: integer sums
-// do not depend on the order, and the random draws are the same, in the same order.
+// neighbour; the bias, sum_b 2^14 · multiplier, is subtracted per row. QBP's multipliers
+// below the top are summed Horner-wise (listed by exponent, the sums doubled down from one
+// exponent to the next), so no sample needs a 64-bit shift by a variable count (a libgcc call
+// on the Cortex-M0+); a row's sums stay at the level of its lowest exponent, 2^L times what
+// is stored, and are shifted back in the weight step. Exact: integer sums do not depend on
+// the order, and the random draws are the same, in the same order.
 import { WEIGHT_ONE } from "../config";
 import { quantizeExponent } from "./qbp";
 import { shiftDithered, stochasticShift } from "./round";
@@ -37,9 +41,9 @@ export function denseUpdate(
   let ditherCut = 16 - right;
   let wRow = w;
   for (let i = 0; i < nIn; i++) {
-    // Active samples: (offset of d[b]) << 8 | multiplier, listed down from listEnd; QBP's
-    // saturated ones (multiplier 2^top, the most common) apart, up from list, so that their
-    // sum is shifted once. The bias they add to each sum.
+    // Active samples: (offset of d[b]) << 8 | multiplier, listed down from listEnd and kept
+    // sorted by the multiplier's lowest set bit; QBP's saturated ones (multiplier 2^top, the
+    // most common) apart, up from list. The bias they add to each sum.
     let ls = list, le = listEnd;
     let bias = 0;
     let xp = x + <usize>i, xEnd = xp + span;
@@ -55,8 +59,7 @@ export function denseUpdate(
       }
       if (v == top) { store<u32>(ls, <u32>off); ls += 4; bias += v << 14; }
       else if (v != 0) {
-        // kept sorted by the multiplier's lowest set bit, lowest first (insertion: the
-        // common high ones move least)
+        // insertion, lowest bit first from le: the common high ones move least
         let low = v & -v, at = le - 4;
         le = at;
         while (at + 4 < listEnd) {
