@@ -58,7 +58,8 @@ export function denseForward(
   x: usize, nIn: i32, batch: i32, w: usize, nOut: i32, mode: i32, stochastic: bool,
   z: usize, rowPos: usize, rowNeg: usize, keep: usize,
 ): void {
-  z &= ~(<usize>3); // 4-aligned (the arena's): gcc then drops the M0+'s alignment tests
+  // 4-aligned (the arena's), made known: gcc then drops the M0+'s alignment tests
+  z &= ~(<usize>3); rowPos &= ~(<usize>3); rowNeg &= ~(<usize>3);
   let words = wordsFor(nOut);
   let rowBytes = <usize>words << 2;
   let zStride = <usize>nOut << 2;

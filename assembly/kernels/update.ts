@@ -29,7 +29,7 @@ export function denseUpdate(
   qbp: bool, lo: i32, hi: i32, shift: i32,
 ): void {
   // the arena's alignment, made known: gcc then drops the M0+'s alignment tests
-  d &= ~(<usize>3); acc &= ~(<usize>3); w &= ~(<usize>1);
+  acc &= ~(<usize>3); w &= ~(<usize>1);
   let dStride = <usize>nOut << 2;
   let accEnd = acc + dStride;
   let list = accEnd, listEnd = list + (<usize>batch << 2);
