@@ -84,7 +84,7 @@ export function denseUpdate(
       while (qbp && ap + 32 <= accEnd) {
         let a0: i64 = 0, a1: i64 = 0, a2: i64 = 0, a3: i64 = 0;
         for (let p = list; p < ls; p += 4) {
-          let q = dj + <usize>load<u32>(p);
+          let q = (dj + <usize>load<u32>(p)) & ~(<usize>3); // aligned (known: no tests)
           a0 += load<i64>(q); a1 += load<i64>(q, 8); a2 += load<i64>(q, 16); a3 += load<i64>(q, 24);
         }
         // QBP's others Horner-wise, highest exponent t first: the sums are doubled down to
@@ -93,7 +93,7 @@ export function denseUpdate(
         for (let p = listEnd; p > le;) {
           p -= 4;
           let e = load<u32>(p);
-          let q = dj + <usize>(e >>> 8);
+          let q = (dj + <usize>(e >>> 8)) & ~(<usize>3);
           let m = e & 255;
           while (bit > m) { a0 += a0; a1 += a1; a2 += a2; a3 += a3; bit >>>= 1; }
           a0 += load<i64>(q); a1 += load<i64>(q, 8); a2 += load<i64>(q, 16); a3 += load<i64>(q, 24);
