@@ -58,7 +58,8 @@ export function denseForward(
   x: usize, nIn: i32, batch: i32, w: usize, nOut: i32, mode: i32, stochastic: bool,
   z: usize, rowPos: usize, rowNeg: usize, keep: usize,
 ): void {
-  // 4-aligned (the arena's), made known: gcc then drops the M0+'s alignment tests
+  // The arena keeps every tensor 4-byte aligned (shared/arena.ts); masking says so, and gcc
+  // then drops the Cortex-M0+'s alignment test of every access derived from these (same values).
   z &= ~(<usize>3); rowPos &= ~(<usize>3); rowNeg &= ~(<usize>3);
   let words = wordsFor(nOut);
   let rowBytes = <usize>words << 2;

@@ -13,7 +13,7 @@ import { next, fieldWidth, fieldsWord, fieldsCount, fieldsPut } from "../prng";
  * r being a `fieldWidth()`-bit random field compared with the latent weight's top bits.
  */
 export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): void {
-  w &= ~(<usize>1); // the arena's alignment, made known: no alignment tests on the M0+
+  w &= ~(<usize>1); // int16, aligned (shared/arena.ts): known to gcc, no alignment tests
   // Thresholds on a 16-bit scale ((w + 1)/2 and |w|), cut to the field width.
   let bits = fieldWidth();
   let cut = 16 - bits;

@@ -28,7 +28,7 @@ export function denseUpdate(
   x: usize, nIn: i32, batch: i32, d: usize, nOut: i32, w: usize, acc: usize,
   qbp: bool, lo: i32, hi: i32, shift: i32,
 ): void {
-  // the arena's alignment, made known: gcc then drops the M0+'s alignment tests
+  // aligned tensors (shared/arena.ts), made known to gcc: no alignment tests (see denseForward)
   acc &= ~(<usize>3); w &= ~(<usize>1);
   let dStride = <usize>nOut << 2;
   let accEnd = acc + dStride;
@@ -84,7 +84,7 @@ export function denseUpdate(
       while (qbp && ap + 32 <= accEnd) {
         let a0: i64 = 0, a1: i64 = 0, a2: i64 = 0, a3: i64 = 0;
         for (let p = list; p < ls; p += 4) {
-          let q = (dj + <usize>load<u32>(p)) & ~(<usize>3); // aligned (known: no tests)
+          let q = (dj + <usize>load<u32>(p)) & ~(<usize>3); // aligned: d and the offsets are
           a0 += load<i64>(q); a1 += load<i64>(q, 8); a2 += load<i64>(q, 16); a3 += load<i64>(q, 24);
         }
         // QBP's others Horner-wise, highest exponent t first: the sums are doubled down to
