@@ -13,10 +13,9 @@ import { next, fieldWidth, fieldsWord, fieldsCount, fieldsPut } from "../prng";
  * r being a `fieldWidth()`-bit random field compared with the latent weight's top bits.
  */
 export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): void {
-  w &= ~(<usize>1); // int16, aligned (shared/arena.ts): known to gcc, no alignment tests
   // Thresholds on a 16-bit scale ((w + 1)/2 and |w|), cut to the field width.
   let bits = fieldWidth();
-  let cut = 16 - bits;
+  let cut = (16 - bits) & 31; // 0..15, and known to be: no mask per shift on the M0+
   // The field stream in locals for the row (same draws, same order as field()).
   let mask = (<u32>1 << bits) - 1, perWord = 32 >> ctz(bits);
   let fw = fieldsWord(), fl = fieldsCount();
