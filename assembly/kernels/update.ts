@@ -44,7 +44,7 @@ export function denseUpdate(
   let wRow = w;
   for (let i = 0; i < nIn; i++) {
     // Active samples: (offset of d[b]) << 8 | multiplier, listed down from listEnd and kept
-    // sorted by the multiplier's lowest set bit; QBP's saturated ones (multiplier 2^top, the
+    // sorted by multiplier (QBP: by exponent); QBP's saturated ones (multiplier 2^top, the
     // most common) apart, up from list. The bias they add to each sum.
     let ls = list, le = listEnd;
     let bias = 0;
@@ -61,12 +61,12 @@ export function denseUpdate(
       }
       if (v == top) { store<u32>(ls, <u32>off); ls += 4; bias += v << 14; }
       else if (v != 0) {
-        // insertion, lowest bit first from le: the common high ones move least
-        let low = v & -v, at = le - 4;
+        // insertion, lowest first from le: the common high ones move least
+        let at = le - 4;
         le = at;
         while (at + 4 < listEnd) {
           let next = load<u32>(at, 4);
-          if (<i32>(next & (0 - next)) >= low) break;
+          if (<i32>(next & 255) >= v) break;
           store<u32>(at, next); at += 4;
         }
         store<u32>(at, <u32>(off << 8) | v);
@@ -76,10 +76,10 @@ export function denseUpdate(
       off += dStride;
     }
     if (ls != list || le != listEnd) {
-      // Sums at level L (the sums are 2^L times what is stored): L = the lowest multiplier
-      // bit listed, QBP's top without others. With QBP 8 outputs (4 i64 pairs) at a time,
+      // Sums at level L (the sums are 2^L times what is stored): with QBP the lowest exponent
+      // listed (the top without others), exact products 0. With QBP 8 outputs (4 i64 pairs) at a time,
       // then pairs (exact products: all), then a last odd one.
-      let level = le != listEnd ? <i32>ctz(load<u32>(le)) : <i32>topShift;
+      let level = !qbp ? 0 : le != listEnd ? <i32>ctz(load<u32>(le)) : <i32>topShift;
       let ap = acc, dj = d;
       while (qbp && ap + 32 <= accEnd) {
         let a0: i64 = 0, a1: i64 = 0, a2: i64 = 0, a3: i64 = 0;
