@@ -57,13 +57,15 @@ export const DEFAULT_SPEC: ModelSpec = {
 };
 
 /**
- * The default starting rate shift for a batch size: 1 (rate 2^-1) at batch 1, else
- * DEFAULT_SPEC's 0; the end stays 2^-4. At batch 1 the online normalisation's running
- * statistics trail every step, and the full starting rate stalled or derailed the first
- * epoch (784-128-64-10 BC: 24.6 % test error after 3 epochs, 14.2 % with 2^-1; docs/model-format.md).
+ * The default starting rate shift for a batch size and weight mode: DEFAULT_SPEC's 0 (rate
+ * 2^0), at batch 1 lower: BC 1 (2^-1), TC 2 (2^-2); the end stays 2^-4. At batch 1 the online
+ * normalisation's running statistics trail every step, and the full starting rate stalled or
+ * derailed the first epoch (784-128-64-10 BC: 24.6 % test error after 3 epochs, 14.2 % with
+ * 2^-1). TC gains from 2^-2 in both forms, BC loses (docs/model-format.md).
  */
-export function defaultLrStart(batch: number): number {
-  return batch === 1 ? 1 : DEFAULT_SPEC.lrStart;
+export function defaultLrStart(batch: number, mode: WeightMode): number {
+  if (batch !== 1) return DEFAULT_SPEC.lrStart;
+  return mode === "tc" ? 2 : 1;
 }
 
 /**
@@ -338,7 +340,7 @@ export function applySpecOptions(text: string, mode: string | undefined, options
       case "randbits": s.randBits = n; break;
     }
   }
-  if (seen.has("batch") && !seen.has("lr")) s.lrStart = defaultLrStart(s.batch);
+  if (seen.has("batch") && !seen.has("lr")) s.lrStart = defaultLrStart(s.batch, s.mode);
   if (seen.has("decay") && !seen.has("lrend")) s.lrEnd = defaultLrEnd(s.batch, s.decaySteps);
 }
 

@@ -5,7 +5,7 @@
  * layer l use lr * layerLrScales[l], the batch-norm betas lr * betaLrScale.
  */
 import type { ReferenceOptions, Variant } from "./options.ts";
-import { DEFAULT_SPEC, defaultLrEnd } from "../module/spec.ts";
+import { DEFAULT_SPEC, defaultLrEnd, defaultLrStart } from "../module/spec.ts";
 
 export interface Schedule {
   lrStart: number;
@@ -89,8 +89,8 @@ export function defaultSchedule(variant: Variant, batch = 32, decaySteps?: numbe
     // The integer module's rules (docs/model-format.md): the rate is per sample (the values
     // above are for batch 32), and batches below 8 normalise online.
     s.lrStart *= batch / 32;
-    // Batch 1 starts at half the rate (the integer module's default lr = 1 there, host/module/spec.ts).
-    if (batch === 1) s.lrStart /= 2;
+    // Batch 1 starts lower, as the integer module's default lr (host/module/spec.ts).
+    s.lrStart /= 2 ** (defaultLrStart(batch, variant.includes("tc") ? "tc" : "bc") - DEFAULT_SPEC.lrStart);
     s.lrEnd *= batch / 32;
     // A run of more than 2^17 samples ends 2^-k lower, k = the integer module's extra end shift
     // (defaultLrEnd, host/module/spec.ts): one halving per doubling of the samples.

@@ -107,8 +107,10 @@ test("the typed form is held to the device's ranges, each refusal naming its fie
   t.deepEqual(validateSpec({ ...DEFAULT_SPEC, window: 1, lrStart: -8, lrEnd: 30, randBits: 16, batch: 256 }).window, 1);
 });
 
-test("parseSpec: a batch of 1 without lr takes lr=1; lr given, or another batch, is kept", (t) => {
+test("parseSpec: a batch of 1 without lr takes lr=1 (BC) or lr=2 (TC); lr given, or another batch, is kept", (t) => {
   t.is(parseSpec("784-16-10:bc,batch=1").lrStart, 1);
+  t.is(parseSpec("784-16-10:tc,batch=1").lrStart, 2);
+  t.is(parseSpec("784-16-10,batch=1").lrStart, 2);
   t.is(parseSpec("784-16-10:bc,batch=1,lr=0").lrStart, 0);
   t.is(parseSpec("784-16-10:bc,batch=2").lrStart, 0);
   t.is(parseSpec("784-16-10:bc").lrStart, DEFAULT_SPEC.lrStart);

@@ -171,6 +171,13 @@ test("the float form's end rate follows the module's lrend: lower by 2^(lrend - 
   t.is(defaultSchedule("float32", 32, 56250).lrEnd, defaultSchedule("float32", 32).lrEnd);
 });
 
+test("the float form's start rate at batch 1 follows the module's lr: TC 2^-2, BC 2^-1 of the per-sample rate", (t) => {
+  const perSample = (v: "float-tc-qbp" | "float-bc-qbp", batch: number) => defaultSchedule(v, batch).lrStart / batch;
+  t.is(perSample("float-tc-qbp", 1), perSample("float-tc-qbp", 32) / 4);
+  t.is(perSample("float-bc-qbp", 1), perSample("float-bc-qbp", 32) / 2);
+  t.is(perSample("float-tc-qbp", 2), perSample("float-tc-qbp", 32));
+});
+
 test("latent weights stay clipped to [-1, 1] and betas move with betaLrScale", (t) => {
   const data = toyData(3, 64, 10, 2);
   const m = new ReferenceMlp({ sizes: [10, 6, 2], variant: "float-bc", batch: 8, seed: 2, lrStart: 1000, lrEnd: 1000, decaySteps: 1, betaLrScale: 0 });
