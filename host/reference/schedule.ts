@@ -90,11 +90,12 @@ export function defaultSchedule(variant: Variant, batch = 32, decaySteps?: numbe
     // above are for batch 32), and batches below 8 normalise online.
     s.lrStart *= batch / 32;
     // Batch 1 starts lower, as the integer module's default lr (host/module/spec.ts).
-    s.lrStart /= 2 ** (defaultLrStart(batch, variant.includes("tc") ? "tc" : "bc") - DEFAULT_SPEC.lrStart);
+    const mode = variant.includes("tc") ? "tc" : "bc";
+    s.lrStart /= 2 ** (defaultLrStart(batch, mode) - DEFAULT_SPEC.lrStart);
     s.lrEnd *= batch / 32;
-    // A run of more than 2^17 samples ends 2^-k lower, k = the integer module's extra end shift
-    // (defaultLrEnd, host/module/spec.ts): one halving per doubling of the samples.
-    if (decaySteps !== undefined) s.lrEnd /= 2 ** (defaultLrEnd(batch, decaySteps) - DEFAULT_SPEC.lrEnd);
+    // The integer module's end shift beyond 4 (defaultLrEnd, host/module/spec.ts): one halving
+    // per doubling of the samples beyond 2^17; BC at batch 1 one halving higher.
+    s.lrEnd /= 2 ** (defaultLrEnd(batch, decaySteps ?? 0, mode) - DEFAULT_SPEC.lrEnd);
     // Online running means average about 16 samples at every batch size (the module's R = 4 - b).
     s.onlineShift = Math.max(0, 4 - Math.round(Math.log2(batch)));
   }
