@@ -103,7 +103,10 @@ export function defaultSchedule(variant: Variant, batch = 32, decaySteps?: numbe
 }
 
 const BINARY: Schedule = {
-  lrStart: 100, lrEnd: 10, betaLrScale: 0.01, layerLrScales: "glorot", bnBackward: "relu-bounded", onlineBelow: 8,
+  // the module's per-layer boost: "glorot" relative to the net's first layer ran the first layer
+  // of nets narrower than 784-256-10 about twice as fast as the module (784-128-10 BC batch 64,
+  // 3 seeds: float form 7.15 % test error, 7.82 % with "module", integer 8.30 %)
+  lrStart: 100, lrEnd: 10, betaLrScale: 0.01, layerLrScales: "module", bnBackward: "relu-bounded", onlineBelow: 8,
   normalisation: "mad", // the integer module's (docs/model-format.md); onlineShift: by batch, above
 };
 
