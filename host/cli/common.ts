@@ -61,8 +61,8 @@ export function modelFor(text: string | undefined, ds: Dataset, batch: number | 
   const spec = text ? asUsage(() => parseModelSpec(text, base)) : base;
   if (batch !== undefined) spec.batch = batch;
   if (!text || !/decay=/.test(text)) spec.decaySteps = steps(spec.batch);
-  if (!text || !/(^|,)lr=/.test(text)) spec.lrStart = defaultLrStart(spec.batch);
-  if (!text || !/(^|,)lrend=/.test(text)) spec.lrEnd = defaultLrEnd(spec.batch, spec.decaySteps);
+  if (!text || !/(^|,)lr=/.test(text)) spec.lrStart = defaultLrStart(spec.batch, spec.mode);
+  if (!text || !/(^|,)lrend=/.test(text)) spec.lrEnd = defaultLrEnd(spec.batch, spec.decaySteps, spec.mode);
   if (spec.sizes[0] !== ds.features) throw new UserError(`model has ${spec.sizes[0]} inputs but ${ds.name} samples have ${ds.features}`, "E_SPEC");
   if (spec.conv && spec.conv.input.join("x") !== ds.shape.join("x")) {
     throw new UserError(`model input ${spec.conv.input.join("x")} but ${ds.name} images are ${ds.shape.join("x")}`, "E_SPEC");

@@ -57,13 +57,15 @@ export const DEFAULT_SPEC: ModelSpec = {
 };
 
 /**
- * The default starting rate shift for a batch size: 1 (rate 2^-1) at batch 1, else
- * DEFAULT_SPEC's 0; the end stays 2^-4. At batch 1 the online normalisation's running
- * statistics trail every step, and the full starting rate stalled or derailed the first
- * epoch (784-128-64-10 BC: 24.6 % test error after 3 epochs, 14.2 % with 2^-1; docs/model-format.md).
+ * The default starting rate shift for a batch size and weight mode: DEFAULT_SPEC's 0 (rate
+ * 2^0), at batch 1 lower: BC 1 (2^-1), TC 2 (2^-2). At batch 1 the online normalisation's
+ * running statistics trail every step, and the full starting rate stalled or derailed the
+ * first epoch (784-128-64-10 BC: 24.6 % test error after 3 epochs, 14.2 % with 2^-1); TC
+ * gains from 2^-2 in both forms, BC loses (docs/model-format.md).
  */
-export function defaultLrStart(batch: number): number {
-  return batch === 1 ? 1 : DEFAULT_SPEC.lrStart;
+export function defaultLrStart(batch: number, mode: WeightMode): number {
+  if (batch !== 1) return DEFAULT_SPEC.lrStart;
+  return mode === "tc" ? 2 : 1;
 }
 
 /**
@@ -72,11 +74,14 @@ export function defaultLrStart(batch: number): number {
  * the samples, lrEnd = floor(log2 samples) - 12: the rate is per sample, and a longer run
  * settles its latent weights with smaller steps (784-256-10 TC, 30 epochs of Fashion-MNIST,
  * 1.8 M samples: 12.41 % calibrated test error at lrend 4, 11.94 at 6, 11.74 at 8; 10 epochs
- * of the MNIST digits, 80,000 samples: 4.75 at 4, 5.40 at 6; docs/model-format.md).
+ * of the MNIST digits, 80,000 samples: 4.75 at 4, 5.40 at 6). BC at batch 1 ends one halving
+ * higher, its whole schedule one shift above TC's there (3 seeds, 4 nets: 0.2-1.2 pt better
+ * in the module, the float form unchanged; docs/model-format.md).
  */
-export function defaultLrEnd(batch: number, decaySteps: number): number {
+export function defaultLrEnd(batch: number, decaySteps: number, mode: WeightMode): number {
   const bits = Math.floor(Math.log2(Math.max(1, batch * decaySteps)));
-  return Math.min(LR_SHIFT_MAX, Math.max(DEFAULT_SPEC.lrEnd, bits - 12));
+  const end = Math.min(LR_SHIFT_MAX, Math.max(DEFAULT_SPEC.lrEnd, bits - 12));
+  return batch === 1 && mode === "bc" ? end - 1 : end;
 }
 
 /** The 48 bytes the device reads; call validateSpec first (fields are written as they are). */
@@ -294,8 +299,8 @@ const SPEC_KEYS = ["batch", "window", "qbp", "lr", "lrend", "decay", "randbits"]
 /**
  * Parses "784-256-10[:bc|:tc][,key=value...]" with keys batch, window, qbp (0/1), lr, lrend,
  * decay, randbits. Unset keys keep `base`'s values (DEFAULT_SPEC unless given), except that a
- * batch given without lr takes that batch's default lr (defaultLrStart), and a decay given
- * without lrend the run's default end (defaultLrEnd).
+ * batch given without lr takes that batch's default lr (defaultLrStart), and a batch or decay
+ * given without lrend the run's default end (defaultLrEnd).
  */
 export function parseSpec(text: string, base: ModelSpec = DEFAULT_SPEC): ModelSpec {
   const bad = (why: string): never => { throw new UserError(`invalid model spec "${text}": ${why}`, "E_SPEC"); };
@@ -338,8 +343,8 @@ export function applySpecOptions(text: string, mode: string | undefined, options
       case "randbits": s.randBits = n; break;
     }
   }
-  if (seen.has("batch") && !seen.has("lr")) s.lrStart = defaultLrStart(s.batch);
-  if (seen.has("decay") && !seen.has("lrend")) s.lrEnd = defaultLrEnd(s.batch, s.decaySteps);
+  if (seen.has("batch") && !seen.has("lr")) s.lrStart = defaultLrStart(s.batch, s.mode);
+  if ((seen.has("decay") || seen.has("batch")) && !seen.has("lrend")) s.lrEnd = defaultLrEnd(s.batch, s.decaySteps, s.mode);
 }
 
 /** The architecture part of the text form: "784-256-10" or "1x28x28-c8-p-d64-10". */

@@ -23,11 +23,9 @@ import { denseBackwardMasked, denseForward, denseWeightGrad } from "./dense.ts";
 import type { ReferenceOptions, WeightMode } from "./options.ts";
 import { qbpRoundArray, qbpWindow } from "./quantize.ts";
 import { type BatchResult, ReferenceNet } from "./net.ts";
-import { argmax, inferenceWeights, layerScales } from "./steps.ts";
+import { argmax, GLOROT_TUNED_FANS, inferenceWeights, layerScales } from "./steps.ts";
 
 const INPUT_SCALE = 1 / 256;
-/** fan_in + fan_out of the 784 -> 256 layer whose rates schedule.ts's defaults are. */
-const GLOROT_TUNED_FANS = 784 + 256;
 
 export interface ConvReferenceOptions extends Omit<ReferenceOptions, "sizes"> {
   input: Shape;

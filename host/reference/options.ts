@@ -34,9 +34,10 @@ export interface ReferenceOptions {
    * Per-layer multipliers of the weights' learning rate (default all 1). "glorot" gives
    * layer l the factor (ins_l + outs_l) / (ins_0 + outs_0): the paper updates real-valued
    * weights, and in W0 units (W0 = sqrt(1.5 / (ins + outs))) that is a per-layer learning
-   * rate proportional to 1 / W0^2. See schedule.ts.
+   * rate proportional to 1 / W0^2. "module": the integer module's power of two of the same
+   * (steps.ts layerScales), so that both forms step alike. See schedule.ts.
    */
-  layerLrScales?: number[] | "glorot";
+  layerLrScales?: number[] | "glorot" | "module";
   /**
    * Batch norm's backward on hidden layers: "exact" (default) or "relu-bounded", where the
    * normalised value in the projection term is taken no lower than -beta, the value the ReLU

@@ -20,15 +20,19 @@ test("the decay follows --batch, the default batch and the epochs; an explicit d
   t.is(modelFor("784-32-10,batch=64,decay=77", digits, undefined, steps(1)).decaySteps, 77);
 });
 
-test("batch 1 starts at rate 2^-1 unless the spec gives lr; other batches at 2^0 (docs/model-format.md)", (t) => {
-  t.is(modelFor("784-32-10,batch=1", digits, undefined, steps(1)).lrStart, 1);
-  t.is(modelFor("784-32-10", digits, 1, steps(1)).lrStart, 1);
-  t.is(modelFor(undefined, digits, 1, steps(1)).lrStart, 1);
+test("batch 1 starts at rate 2^-2 (TC) or 2^-1 (BC) unless the spec gives lr, BC ending at 2^-3; other batches 2^0 to 2^-4 (docs/model-format.md)", (t) => {
+  t.is(modelFor("784-32-10,batch=1", digits, undefined, steps(1)).lrStart, 2);
+  t.is(modelFor("784-32-10:bc,batch=1", digits, undefined, steps(1)).lrStart, 1);
+  t.is(modelFor("784-32-10", digits, 1, steps(1)).lrStart, 2);
+  t.is(modelFor(undefined, digits, 1, steps(1)).lrStart, 2);
+  t.is(modelFor("784-32-10:bc", digits, 1, steps(1)).lrStart, 1);
   t.is(modelFor("784-32-10,batch=2", digits, undefined, steps(1)).lrStart, 0);
   t.is(modelFor("784-32-10,batch=1", digits, 2, steps(1)).lrStart, 0);
   t.is(modelFor("784-32-10,batch=1,lr=0", digits, undefined, steps(1)).lrStart, 0);
   t.is(modelFor("784-32-10,lr=3", digits, 1, steps(1)).lrStart, 3);
   t.is(modelFor("784-32-10,batch=1", digits, undefined, steps(1)).lrEnd, 4);
+  t.is(modelFor("784-32-10:bc,batch=1", digits, undefined, steps(1)).lrEnd, 3);
+  t.is(modelFor("784-32-10:bc", digits, 2, steps(1)).lrEnd, 4);
 });
 
 test("the end rate follows the run's samples (decay · batch) unless the spec gives lrend", (t) => {

@@ -107,22 +107,30 @@ test("the typed form is held to the device's ranges, each refusal naming its fie
   t.deepEqual(validateSpec({ ...DEFAULT_SPEC, window: 1, lrStart: -8, lrEnd: 30, randBits: 16, batch: 256 }).window, 1);
 });
 
-test("parseSpec: a batch of 1 without lr takes lr=1; lr given, or another batch, is kept", (t) => {
+test("parseSpec: a batch of 1 without lr takes lr=1 (BC) or lr=2 (TC); lr given, or another batch, is kept", (t) => {
   t.is(parseSpec("784-16-10:bc,batch=1").lrStart, 1);
+  t.is(parseSpec("784-16-10:tc,batch=1").lrStart, 2);
+  t.is(parseSpec("784-16-10,batch=1").lrStart, 2);
+  t.is(parseSpec("784-16-10:bc,batch=1").lrEnd, 3); // BC at batch 1 ends one halving higher
+  t.is(parseSpec("784-16-10:bc,batch=1,lrend=4").lrEnd, 4);
+  t.is(parseSpec("784-16-10:tc,batch=1").lrEnd, 4);
   t.is(parseSpec("784-16-10:bc,batch=1,lr=0").lrStart, 0);
   t.is(parseSpec("784-16-10:bc,batch=2").lrStart, 0);
   t.is(parseSpec("784-16-10:bc").lrStart, DEFAULT_SPEC.lrStart);
 });
 
 test("defaultLrEnd: 2^-4 up to 2^17 samples, then one halving per doubling of decay · batch", (t) => {
-  t.is(defaultLrEnd(32, 0), 4);
-  t.is(defaultLrEnd(32, 2500), 4); // 10 epochs of the MNIST digits, 80,000 samples
-  t.is(defaultLrEnd(1, 24000), 4);
-  t.is(defaultLrEnd(32, 4095), 4); // 131,040 samples
-  t.is(defaultLrEnd(32, 4096), 5); // 2^17
-  t.is(defaultLrEnd(1, 4096 * 32), 5); // per sample: the same at every batch size
-  t.is(defaultLrEnd(32, 56250), 8); // 30 epochs of Fashion-MNIST, 1.8 M samples
-  t.is(defaultLrEnd(256, 0xffffffff), 27); // just under 2^40 samples
+  t.is(defaultLrEnd(32, 0, "tc"), 4);
+  t.is(defaultLrEnd(32, 2500, "tc"), 4); // 10 epochs of the MNIST digits, 80,000 samples
+  t.is(defaultLrEnd(1, 24000, "tc"), 4);
+  t.is(defaultLrEnd(32, 4095, "tc"), 4); // 131,040 samples
+  t.is(defaultLrEnd(32, 4096, "tc"), 5); // 2^17
+  t.is(defaultLrEnd(1, 4096 * 32, "tc"), 5); // per sample: the same at every batch size
+  t.is(defaultLrEnd(32, 56250, "tc"), 8); // 30 epochs of Fashion-MNIST, 1.8 M samples
+  t.is(defaultLrEnd(256, 0xffffffff, "tc"), 27); // just under 2^40 samples
+  t.is(defaultLrEnd(1, 24000, "bc"), 3); // BC at batch 1: one halving higher
+  t.is(defaultLrEnd(1, 4096 * 32, "bc"), 4);
+  t.is(defaultLrEnd(2, 24000, "bc"), 4);
 });
 
 test("parseSpec: a decay without lrend takes the run's default end; lrend given is kept", (t) => {

@@ -109,6 +109,14 @@ test("glorot rate factors are fan_in + fan_out over the 784 -> 256 layer's 1040,
   t.deepEqual(m.layerLrScales, [(9 + 27) / 1040, (12 + 4) / 1040, (4 + 3) / 1040]);
 });
 
+test("\"module\" rate factors are the integer module's power-of-two boosts over the 784 -> 256 layer's 2^10", (t) => {
+  const s = parseConvSpec("3x4x4-c3-p-d4-3");
+  const m = new ReferenceConvNet({ input: s.input, layers: s.layers, variant: "float-tc", batch: 2, seed: 1, lrStart: 1, lrEnd: 1, decaySteps: 1, layerLrScales: "module" });
+  t.deepEqual(m.layerLrScales, [32 / 1024, 16 / 1024, 4 / 1024]); // fans 54, 16, 7
+  const mlp = new ReferenceMlp({ sizes: [784, 128, 10], variant: "float-bc", batch: 2, seed: 1, lrStart: 1, lrEnd: 1, decaySteps: 1, layerLrScales: "module" });
+  t.deepEqual(mlp.layerLrScales, [512 / 1024, 128 / 1024]); // fans 912, 138
+});
+
 test("conv kernels: a single weight moves a pixel, padding drops what falls outside", (t) => {
   // 1 channel 3x3 image with pixel k = k + 1; weight at (ky, kx) = (0, 2) only: z(y, x) = in(y - 1, x + 1).
   const g = { h: 3, w: 3, cin: 1, cout: 1 };

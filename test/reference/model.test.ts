@@ -171,6 +171,17 @@ test("the float form's end rate follows the module's lrend: lower by 2^(lrend - 
   t.is(defaultSchedule("float32", 32, 56250).lrEnd, defaultSchedule("float32", 32).lrEnd);
 });
 
+test("the float form's rates at batch 1 follow the module's lr and lrend: TC from 2^-2, BC from 2^-1 and ending 2x higher", (t) => {
+  const perSample = (v: "float-tc-qbp" | "float-bc-qbp", batch: number) => {
+    const s = defaultSchedule(v, batch, 24000 / batch);
+    return [s.lrStart / batch, s.lrEnd / batch];
+  };
+  const [tc32, tcEnd32] = perSample("float-tc-qbp", 32), [bc32, bcEnd32] = perSample("float-bc-qbp", 32);
+  t.deepEqual(perSample("float-tc-qbp", 1), [tc32 / 4, tcEnd32]);
+  t.deepEqual(perSample("float-bc-qbp", 1), [bc32 / 2, bcEnd32 * 2]);
+  t.deepEqual(perSample("float-tc-qbp", 2), [tc32, tcEnd32]);
+});
+
 test("latent weights stay clipped to [-1, 1] and betas move with betaLrScale", (t) => {
   const data = toyData(3, 64, 10, 2);
   const m = new ReferenceMlp({ sizes: [10, 6, 2], variant: "float-bc", batch: 8, seed: 2, lrStart: 1000, lrEnd: 1000, decaySteps: 1, betaLrScale: 0 });
