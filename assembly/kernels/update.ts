@@ -5,12 +5,8 @@
 // Speed: the row's active samples are listed first (offset of d[b], multiplier 2^(e - lo) or
 // x), then each block of outputs sums them in registers, two int32 lanes per i64. The errors
 // are biased to d + 2^14 >= 0 (|d| <= 2^14) for the call, so no lane ever borrows from its
-// neighbour; the bias, sum_b 2^14 · multiplier, is subtracted per row. QBP's multipliers
-// below the top are summed Horner-wise (listed by exponent, the sums doubled down from one
-// exponent to the next), so no sample needs a 64-bit shift by a variable count (a libgcc call
-// on the Cortex-M0+); a row's sums stay at the level of its lowest exponent, 2^L times what
-// is stored, and are shifted back in the weight step. Exact: integer sums do not depend on
-// the order, and the random draws are the same, in the same order.
+// neighbour; the bias, sum_b 2^14 · multiplier, is subtracted per row. Exact: integer sums
+// do not depend on the order, and the random draws are the same, in the same order.
 import { WEIGHT_ONE } from "../config";
 import { quantizeExponent } from "./qbp";
 import { shiftDithered, stochasticShift } from "./round";
@@ -43,9 +39,9 @@ export function denseUpdate(
   let ditherCut = 16 - right;
   let wRow = w;
   for (let i = 0; i < nIn; i++) {
-    // Active samples: (offset of d[b]) << 8 | multiplier, listed down from listEnd and kept
-    // sorted by multiplier (QBP: by exponent); QBP's saturated ones (multiplier 2^top, the
-    // most common) apart, up from list. The bias they add to each sum.
+    // Active samples: (offset of d[b]) << 8 | multiplier, listed down from listEnd; QBP's
+    // saturated ones (multiplier 2^top, the most common) apart, up from list, so that their
+    // sum is shifted once. The bias they add to each sum.
     let ls = list, le = listEnd;
     let bias = 0;
     let xp = x + <usize>i, xEnd = xp + span;
@@ -60,43 +56,30 @@ export function denseUpdate(
         v = e >= 0 ? 1 << (e - lo) : 0;
       }
       if (v == top) { store<u32>(ls, <u32>off); ls += 4; bias += v << 14; }
-      else if (v != 0) {
-        // insertion, lowest first from le: the common high ones move least
-        let at = le - 4;
-        le = at;
-        while (at + 4 < listEnd) {
-          let next = load<u32>(at, 4);
-          if (<i32>(next & 255) >= v) break;
-          store<u32>(at, next); at += 4;
-        }
-        store<u32>(at, <u32>(off << 8) | v);
-        bias += v << 14;
-      }
+      else if (v != 0) { le -= 4; store<u32>(le, <u32>(off << 8) | v); bias += v << 14; }
       xp += <usize>nIn;
       off += dStride;
     }
     if (ls != list || le != listEnd) {
-      // Sums at level L (the sums are 2^L times what is stored): with QBP the lowest exponent
-      // listed (the top without others), exact products 0. With QBP 8 outputs (4 i64 pairs) at a time,
-      // then pairs (exact products: all), then a last odd one.
-      let level = !qbp ? 0 : le != listEnd ? <i32>ctz(load<u32>(le)) : <i32>topShift;
+      // Sums, 8 outputs (4 i64 pairs) at a time, then pairs, then a last odd one.
       let ap = acc, dj = d;
-      while (qbp && ap + 32 <= accEnd) {
+      while (ap + 32 <= accEnd) {
         let a0: i64 = 0, a1: i64 = 0, a2: i64 = 0, a3: i64 = 0;
         for (let p = list; p < ls; p += 4) {
           let q = (dj + <usize>load<u32>(p)) & ~(<usize>3); // aligned: d and the offsets are
           a0 += load<i64>(q); a1 += load<i64>(q, 8); a2 += load<i64>(q, 16); a3 += load<i64>(q, 24);
         }
-        // QBP's others Horner-wise, highest exponent t first: the sums are doubled down to
-        // level t, then the sample's row is added (its multiplier is 2^t: no shift).
-        let bit = <u32>top;
-        for (let p = listEnd; p > le;) {
-          p -= 4;
+        a0 <<= topShift; a1 <<= topShift; a2 <<= topShift; a3 <<= topShift;
+        for (let p = le; p < listEnd; p += 4) {
           let e = load<u32>(p);
           let q = (dj + <usize>(e >>> 8)) & ~(<usize>3);
           let m = e & 255;
-          while (bit > m) { a0 += a0; a1 += a1; a2 += a2; a3 += a3; bit >>>= 1; }
-          a0 += load<i64>(q); a1 += load<i64>(q, 8); a2 += load<i64>(q, 16); a3 += load<i64>(q, 24);
+          do {
+            let t = <i64>ctz(m);
+            a0 += load<i64>(q) << t; a1 += load<i64>(q, 8) << t;
+            a2 += load<i64>(q, 16) << t; a3 += load<i64>(q, 24) << t;
+            m &= m - 1;
+          } while (m != 0);
         }
         store<i64>(ap, a0); store<i64>(ap, a1, 8); store<i64>(ap, a2, 16); store<i64>(ap, a3, 24);
         ap += 32; dj += 32;
@@ -108,13 +91,13 @@ export function denseUpdate(
           let q = dj + <usize>load<u32>(p);
           a0 += two ? load<i64>(q) : <i64>load<u32>(q);
         }
-        a0 <<= topShift - <i64>level;
+        a0 <<= topShift;
         for (let p = le; p < listEnd; p += 4) {
           let e = load<u32>(p);
           let q = dj + <usize>(e >>> 8);
           let v = two ? load<i64>(q) : <i64>load<u32>(q);
           let m = e & 255;
-          do { a0 += v << <i64>(ctz(m) - level); m &= m - 1; } while (m != 0);
+          do { a0 += v << <i64>ctz(m); m &= m - 1; } while (m != 0);
         }
         if (two) { store<i64>(ap, a0); ap += 8; dj += 8; } else { store<i32>(ap, <i32>a0); ap += 4; }
       }
@@ -123,7 +106,7 @@ export function denseUpdate(
       let wp = wRow;
       let hw = halvesWord(), hl = halvesCount();
       for (let p = acc; p < accEnd; p += 4) {
-        let g = (load<i32>(p) << level) - bias;
+        let g = load<i32>(p) - bias;
         if (g != 0) {
           let step: i32;
           if (fast) {
