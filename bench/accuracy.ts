@@ -68,11 +68,18 @@ function runFloat(variant: Variant, sizes: number[], train: Dataset, test: Datas
     }
     return pct(correct, test.count);
   };
-  const det = evalAll("deterministic");
-  const latent = variant === "float32" ? undefined : evalAll("latent");
-  // population statistics of the test-time weights, as the integer model's calibrate
-  m.recalibrate(train.images, Math.min(train.count, 8192), "deterministic");
-  return { variant, epochs, test_error: det, test_error_latent: latent, test_error_calibrated: evalAll("deterministic"), seconds: (performance.now() - t0) / 1000 };
+  return { variant, epochs, ...floatErrors(variant, evalAll, () => m.recalibrate(train.images, Math.min(train.count, 8192), "deterministic")), seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * A float net's test errors: deterministic, latent (BC/TC) and deterministic again after
+ * `recalibrate` (the population statistics of the test-time weights, as the module's calibrate).
+ */
+function floatErrors(variant: string, error: (mode: "deterministic" | "latent") => number, recalibrate: () => void) {
+  const test_error = error("deterministic");
+  const test_error_latent = variant === "float32" ? undefined : error("latent");
+  recalibrate();
+  return { test_error, test_error_latent, test_error_calibrated: error("deterministic") };
 }
 
 function runInt(variant: (typeof INT_VARIANTS)[number], sizes: number[], train: Dataset, test: Dataset, epochs: number): Omit<Row, "dataset" | "arch"> {
@@ -147,9 +154,8 @@ function runConv(variant: string, arch: string, batch: number, train: Dataset, t
   const m = new ReferenceConvNet({ input: net.input, layers: net.layers, variant: variant as Variant, batch, seed: SEED, decaySteps: steps, ...defaultSchedule(variant as Variant, batch, steps) });
   for (let e = 0; e < epochs; e++) for (const b of epochBatches(train, batch, 7, e)) m.trainBatch(b.images, b.labels, batch);
   const error = (mode: "deterministic" | "latent") => pct(m.evaluate(test.images, test.labels, test.count, mode), test.count);
-  const det = error("deterministic"), latent = variant === "float32" ? undefined : error("latent");
-  m.recalibrate(train.images, Math.min(train.count - (train.count % batch), 8192), "deterministic"); // as the MLP rows
-  return { variant, epochs, test_error: det, test_error_latent: latent, test_error_calibrated: error("deterministic"), seconds: (performance.now() - t0) / 1000, ...sizes };
+  const errors = floatErrors(variant, error, () => m.recalibrate(train.images, Math.min(train.count - (train.count % batch), 8192), "deterministic"));
+  return { variant, epochs, ...errors, seconds: (performance.now() - t0) / 1000, ...sizes };
 }
 
 const notRun: { dataset: string; reason: string }[] = [];
