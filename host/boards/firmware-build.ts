@@ -318,7 +318,7 @@ export async function buildFirmware(
   };
   const objects = await Promise.all([
     // generated code: its config must precede wasm-rt.h; its warnings are not ours
-    compile(join(out, "module.c"), ["-include", "wasm_rt_baremetal.h", "-w", ...(fam.moduleFlags ?? [])]),
+    compile(join(out, "module.c"), ["-include", "wasm_rt_baremetal.h", "-w", ...(fam.moduleFlags ?? []), ...(process.env.XFLAGS ? process.env.XFLAGS.split(" ") : [])]),
     ...[...v.sources, ...fam.sources, fam.flash, ...(variant === "bench" && imports.length ? ["wasm2c_env.c"] : [])]
       .map((s) => compile(join(FIRMWARE_DIR, s), ["-Wall", "-Wextra"])),
     ...(fam.boot2 ? [buildBoot2(cpu, out)] : []),

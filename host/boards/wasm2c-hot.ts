@@ -161,6 +161,44 @@ static inline __attribute__((always_inline)) u32 fewmul_ctz32(u32 x) {
 #define I32_CTZ(x) fewmul_ctz32(x)
 #endif
 `;
+/** Armv6-M has no 64-bit shifts: gcc calls libgcc's __aeabi_llsl / llsr / lasr for every i64
+ * shift by a variable amount, and the update kernel shifts four i64 sums per set bit (QBP's
+ * `load<i64>(q) << t`): 6.6 % of a training step's cycles in __ashldi3 alone, plus the call's
+ * argument moves and the spills of r0-r3/ip/lr around it. The same instructions inline: a
+ * register shift uses the amount's bottom byte, and amounts of 32 to 255 give 0, so
+ * hi << s | lo << (s - 32) | lo >> (32 - s) is the 64-bit shift for every s in 0..63 without a
+ * branch (libgcc's own sequence). Same value for every input. */
+const SHIFT64_V6M = `
+/* fewmul (host/boards/wasm2c-hot.ts): i64 shifts by a variable amount without a libgcc call
+ * on Armv6-M */
+#if defined(__ARM_ARCH_6M__)
+/* one asm statement on the register pair (%Q: low word, %R: high word): split into 32-bit C
+ * halves, gcc moves the pair through the stack. Divided syntax (gcc's for inline asm on
+ * Thumb-1): lsl/lsr/orr/neg/sub here are the 16-bit flag-setting forms. */
+static inline __attribute__((always_inline)) u64 fewmul_shl64(u64 v, u64 amount) {
+  u32 s = (u32)amount & 63, t, u;
+  __asm__("lsl %R0, %3\\n\\tmov %1, %Q0\\n\\tmov %2, %3\\n\\tsub %2, #32\\n\\tlsl %1, %2\\n\\torr %R0, %1\\n\\t"
+          "neg %2, %2\\n\\tmov %1, %Q0\\n\\tlsr %1, %2\\n\\torr %R0, %1\\n\\tlsl %Q0, %3"
+          : "+l"(v), "=&l"(t), "=&l"(u) : "l"(s) : "cc");
+  return v;
+}
+static inline __attribute__((always_inline)) u64 fewmul_shr64(u64 v, u64 amount) {
+  u32 s = (u32)amount & 63, t, u;
+  __asm__("lsr %Q0, %3\\n\\tmov %1, %R0\\n\\tmov %2, %3\\n\\tsub %2, #32\\n\\tlsr %1, %2\\n\\torr %Q0, %1\\n\\t"
+          "neg %2, %2\\n\\tmov %1, %R0\\n\\tlsl %1, %2\\n\\torr %Q0, %1\\n\\tlsr %R0, %3"
+          : "+l"(v), "=&l"(t), "=&l"(u) : "l"(s) : "cc");
+  return v;
+}
+#define FEWMUL_I64_SHL(x, s) fewmul_shl64(x, s)
+#define FEWMUL_I64_SHR_U(x, s) fewmul_shr64(x, s)
+#else
+#define FEWMUL_I64_SHL(x, s) ((x) << ((s) & 63))
+#define FEWMUL_I64_SHR_U(x, s) ((x) >> ((s) & 63))
+#endif
+`;
+/** wasm2c's i64.shl and i64.shr_u by a variable amount, e.g. `w2c_j1 <<= (w2c_j2 & 63);`. */
+const SHIFT64 = /\b(w2c_j\d+) (<<|>>)= \((w2c_j\d+) & 63\);/g;
+
 const CTZ_AFTER = "#define I64_CTZ(x) ((x) ? __builtin_ctzll(x) : 64)";
 
 export interface HotRewrite {
@@ -178,7 +216,7 @@ export function inlineAccessorsInLoops(generated: string): HotRewrite {
   const ctzAt = source.indexOf(CTZ_AFTER);
   const ctzEnd = source.indexOf("#endif\n", ctzAt);
   if (ctzAt < 0 || ctzEnd < 0) throw new Error("module.c: not the wasm2c 1.0.32 prelude (I32_CTZ)");
-  source = source.slice(0, ctzEnd + 7) + CTZ_V6M + source.slice(ctzEnd + 7);
+  source = source.slice(0, ctzEnd + 7) + CTZ_V6M + SHIFT64_V6M + source.slice(ctzEnd + 7);
   const instances = [...source.matchAll(INSTANCE)];
   const littleEndian = source.lastIndexOf("#else\nstatic inline void load_data(");
   if (instances.length < 2 || littleEndian < 0) throw new Error("module.c: not the wasm2c 1.0.32 prelude (DEFINE_LOAD/DEFINE_STORE)");
@@ -207,7 +245,8 @@ export function inlineAccessorsInLoops(generated: string): HotRewrite {
     const body = lines.slice(i, j + 1);
     const inLoop = loopLines(body);
     if (inLoop.some(Boolean)) functions.push(head[1]);
-    out.push(...body.map((line, k) => (inLoop[k] ? line.replace(atCall, (_, name, base, off) => `${name}_at(&instance->w2c_memory, ${base}, ${off ?? 0}u`).replace(call, "$1_hot(") : line)));
+    out.push(...body.map((line, k) => (inLoop[k] ? line.replace(atCall, (_, name, base, off) => `${name}_at(&instance->w2c_memory, ${base}, ${off ?? 0}u`).replace(call, "$1_hot(") : line)
+      .replace(SHIFT64, (_, x, op, amount) => `${x} = FEWMUL_I64_${op === "<<" ? "SHL" : "SHR_U"}(${x}, ${amount});`)));
     i = j;
   }
   return { source: prelude + out.join("\n"), functions };
