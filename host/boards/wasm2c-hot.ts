@@ -63,28 +63,35 @@ const HOT_MACROS = `
 #if defined(__ARM_ARCH_6M__) && !defined(FEWMUL_WASM_RT_NO_ALIGNED_ACCESS)
 #define FEWMUL_HOT_ALIGN(t) (sizeof(t) > 4 ? 4 : sizeof(t))
 /* The value is read into / written from the local itself, whose address is taken only on the
- * misaligned path, so gcc keeps it in registers (no store and reload through the stack). */
+ * misaligned path, so gcc keeps it in registers (no store and reload through the stack).
+ * checkAligned: the range check for an address that is a multiple of FEWMUL_HOT_ALIGN(t);
+ * check: wasm2c's, for any address. */
 #define FEWMUL_HOT_ALIGNED(t, at, wa) (sizeof(t) == 1 || (FEWMUL_ALIGN_OF(at, wa) & (FEWMUL_HOT_ALIGN(t) - 1)) == 0)
-#define FEWMUL_HOT_READ(var, at, wa, t)                                                     \\
+#define FEWMUL_HOT_READ(var, at, wa, t, checkAligned, check)                                \\
   if (FEWMUL_HOT_ALIGNED(t, at, wa)) {                                                      \\
+    checkAligned;                                                                           \\
     typedef t __attribute__((aligned(FEWMUL_HOT_ALIGN(t)), may_alias)) fewmul_hot_t;        \\
     var = *(const fewmul_hot_t*)(at);                                                       \\
   } else {                                                                                  \\
+    check;                                                                                  \\
     t fewmul_tmp;                                                                           \\
     fewmul_misaligned_copy(&fewmul_tmp, at, sizeof(t));                                     \\
     var = fewmul_tmp;                                                                       \\
   }
-#define FEWMUL_HOT_WRITE(at, wa, var, t)                                                    \\
+#define FEWMUL_HOT_WRITE(at, wa, var, t, checkAligned, check)                               \\
   if (FEWMUL_HOT_ALIGNED(t, at, wa)) {                                                      \\
+    checkAligned;                                                                           \\
     typedef t __attribute__((aligned(FEWMUL_HOT_ALIGN(t)), may_alias)) fewmul_hot_t;        \\
     *(fewmul_hot_t*)(at) = var;                                                             \\
   } else {                                                                                  \\
+    check;                                                                                  \\
     t fewmul_tmp = var;                                                                     \\
     fewmul_misaligned_copy(at, &fewmul_tmp, sizeof(t));                                     \\
   }
 #else
-#define FEWMUL_HOT_READ(var, at, wa, t) wasm_rt_memcpy(&(var), at, sizeof(t));
-#define FEWMUL_HOT_WRITE(at, wa, var, t) wasm_rt_memcpy(at, &(var), sizeof(t));
+#define FEWMUL_HOT_ALIGN(t) 1
+#define FEWMUL_HOT_READ(var, at, wa, t, checkAligned, check) check; wasm_rt_memcpy(&(var), at, sizeof(t));
+#define FEWMUL_HOT_WRITE(at, wa, var, t, checkAligned, check) check; wasm_rt_memcpy(at, &(var), sizeof(t));
 #endif
 /* The firmware's runtime (boards/firmware/wasm_rt_baremetal.h) exports the one memory's data
  * and size as globals: a store into that array cannot change the size, so gcc keeps both in
@@ -112,35 +119,48 @@ const HOT_MACROS = `
   if (UNLIKELY(((off) + sizeof(t) > FEWMUL_MIN_BYTES && (off) + sizeof(t) > FEWMUL_SIZE(mem)) || \\
                (base) > FEWMUL_SIZE(mem) - (u32)((off) + sizeof(t))))                       \\
     TRAP(OOB);
+/* The same tests for an address a that is a multiple of A = FEWMUL_HOT_ALIGN(t): the size is
+ * a multiple of 65536 (whole pages), so a + n > size is a >= size - (n - A), which is a >= size
+ * for n <= 4: one compare with the size itself instead of with size - n, one value fewer to
+ * keep live across a loop (-1 instruction per access at offset 0). */
+#define FEWMUL_HOT_CHECK_ALIGNED(mem, addr, t)                                              \\
+  if (UNLIKELY((u32)((addr) >> 32) != 0 ||                                                  \\
+               (sizeof(t) > FEWMUL_MIN_BYTES && sizeof(t) > FEWMUL_SIZE(mem)) ||            \\
+               (u32)(addr) >= FEWMUL_SIZE(mem) - (u32)(sizeof(t) - FEWMUL_HOT_ALIGN(t))))   \\
+    TRAP(OOB);
+#define FEWMUL_AT_CHECK_ALIGNED(mem, base, off, t)                                          \\
+  if (UNLIKELY(((off) + sizeof(t) > FEWMUL_MIN_BYTES && (off) + sizeof(t) > FEWMUL_SIZE(mem)) || \\
+               (base) >= FEWMUL_SIZE(mem) - (u32)((off) + sizeof(t) - FEWMUL_HOT_ALIGN(t)))) \\
+    TRAP(OOB);
 #define FEWMUL_HOT_LOAD(name, t1, t2, t3)                                                   \\
   static inline __attribute__((always_inline)) t3 name##_hot(wasm_rt_memory_t* mem, u64 addr) { \\
-    FEWMUL_HOT_CHECK(mem, addr, t1);                                                        \\
     t1 result;                                                                              \\
-    u8* at = FEWMUL_DATA(mem) + (u32)addr;                                                         \\
-    FEWMUL_HOT_READ(result, at, (u32)addr, t1);                                             \\
+    u8* at = FEWMUL_DATA(mem) + (u32)addr;                                                  \\
+    FEWMUL_HOT_READ(result, at, (u32)addr, t1, FEWMUL_HOT_CHECK_ALIGNED(mem, addr, t1),    \\
+                    FEWMUL_HOT_CHECK(mem, addr, t1));                                             \\
     wasm_asm("" ::"r"(result));                                                             \\
     return (t3)(t2)result;                                                                  \\
   }                                                                                         \\
   static inline __attribute__((always_inline)) t3 name##_at(wasm_rt_memory_t* mem, u32 base, u64 off) { \\
-    FEWMUL_AT_CHECK(mem, base, off, t1);                                                    \\
     t1 result;                                                                              \\
-    u8* at = FEWMUL_DATA(mem) + base + (u32)off;                                                   \\
-    FEWMUL_HOT_READ(result, at, base + (u32)off, t1);                                       \\
+    u8* at = FEWMUL_DATA(mem) + base + (u32)off;                                            \\
+    FEWMUL_HOT_READ(result, at, base + (u32)off, t1, FEWMUL_AT_CHECK_ALIGNED(mem, base, off, t1), \\
+                    FEWMUL_AT_CHECK(mem, base, off, t1));                                       \\
     wasm_asm("" ::"r"(result));                                                             \\
     return (t3)(t2)result;                                                                  \\
   }
 #define FEWMUL_HOT_STORE(name, t1, t2)                                                      \\
   static inline __attribute__((always_inline)) void name##_hot(wasm_rt_memory_t* mem, u64 addr, t2 value) { \\
-    FEWMUL_HOT_CHECK(mem, addr, t1);                                                        \\
     t1 wrapped = (t1)value;                                                                 \\
-    u8* at = FEWMUL_DATA(mem) + (u32)addr;                                                         \\
-    FEWMUL_HOT_WRITE(at, (u32)addr, wrapped, t1);                                           \\
+    u8* at = FEWMUL_DATA(mem) + (u32)addr;                                                  \\
+    FEWMUL_HOT_WRITE(at, (u32)addr, wrapped, t1, FEWMUL_HOT_CHECK_ALIGNED(mem, addr, t1),  \\
+                     FEWMUL_HOT_CHECK(mem, addr, t1));                                           \\
   }                                                                                         \\
   static inline __attribute__((always_inline)) void name##_at(wasm_rt_memory_t* mem, u32 base, u64 off, t2 value) { \\
-    FEWMUL_AT_CHECK(mem, base, off, t1);                                                    \\
     t1 wrapped = (t1)value;                                                                 \\
-    u8* at = FEWMUL_DATA(mem) + base + (u32)off;                                                   \\
-    FEWMUL_HOT_WRITE(at, base + (u32)off, wrapped, t1);                                     \\
+    u8* at = FEWMUL_DATA(mem) + base + (u32)off;                                            \\
+    FEWMUL_HOT_WRITE(at, base + (u32)off, wrapped, t1, FEWMUL_AT_CHECK_ALIGNED(mem, base, off, t1), \\
+                     FEWMUL_AT_CHECK(mem, base, off, t1));                                     \\
   }
 `;
 
