@@ -175,7 +175,9 @@ const CTZ_V6M = `
 static const u8 fewmul_ctz_table[32] = {0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8,
                                         31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9};
 static inline __attribute__((always_inline)) u32 fewmul_ctz32(u32 x) {
-  return x ? fewmul_ctz_table[((x & (0u - x)) * 0x077CB531u) >> 27] : 32;
+  u32 n = fewmul_ctz_table[((x & (0u - x)) * 0x077CB531u) >> 27];
+  if (n > 31) __builtin_unreachable(); /* the table's range: an i64 shift by it needs no mask */
+  return x ? n : 32;
 }
 #undef I32_CTZ
 #define I32_CTZ(x) fewmul_ctz32(x)
@@ -197,6 +199,13 @@ const SHIFT64_V6M = `
  * Thumb-1): lsl/lsr/orr/neg/sub here are the 16-bit flag-setting forms. */
 static inline __attribute__((always_inline)) u64 fewmul_shl64(u64 v, u64 amount) {
   u32 s = (u32)amount & 63, t, u;
+  if (__builtin_constant_p(s <= 32) && s <= 32) {
+    /* an amount known to be at most 32 (i32.ctz's): lo << (s - 32) is 0 or, for 32, lo again */
+    __asm__("lsl %R0, %3\\n\\tmov %1, %Q0\\n\\tmov %2, #32\\n\\tsub %2, %3\\n\\tlsr %1, %2\\n\\torr %R0, %1\\n\\t"
+            "lsl %Q0, %3"
+            : "+l"(v), "=&l"(t), "=&l"(u) : "l"(s) : "cc");
+    return v;
+  }
   __asm__("lsl %R0, %3\\n\\tmov %1, %Q0\\n\\tmov %2, %3\\n\\tsub %2, #32\\n\\tlsl %1, %2\\n\\torr %R0, %1\\n\\t"
           "neg %2, %2\\n\\tmov %1, %Q0\\n\\tlsr %1, %2\\n\\torr %R0, %1\\n\\tlsl %Q0, %3"
           : "+l"(v), "=&l"(t), "=&l"(u) : "l"(s) : "cc");
