@@ -8,6 +8,7 @@ import { UserError } from "../errors.ts";
 import { sealBoot2 } from "./boot2.ts";
 import { loadBoard, type BoardManifest } from "./manifest.ts";
 import { RP2040_FAMILY, toUf2 } from "./uf2.ts";
+import { functionsAtErrors, outlineTrapBranches } from "./thumb1-trap-branches.ts";
 import { inlineAccessorsInLoops } from "./wasm2c-hot.ts";
 
 /** Where the RP2040 maps its QSPI flash (XIP): the UF2 blocks' addresses start here. */
@@ -88,6 +89,8 @@ interface Family {
   inlineHotAccessors?: boolean;
   /** Extra gcc flags for the generated module.c only (the integer and the float32 module alike). */
   moduleFlags?: string[];
+  /** Thumb-1: range checks fall through on their in-bounds path (thumb1-trap-branches.ts). */
+  outlineTrapBranches?: boolean;
   /** -D for every source of the family (the caller's defines come after and win). */
   defines?: Record<string, string | number>;
 }
@@ -119,6 +122,7 @@ function family(board: BoardManifest): Family {
       // them: -3.7 % cycles per training sample of the integer module, -1.4 % of the float32
       // one (rp2040js, 784-32-10; bench/README.md), 120 B less text.
       moduleFlags: ["-fira-region=all", "-fno-move-loop-invariants", "-fno-ivopts"],
+      outlineTrapBranches: true,
     };
   }
   throw new UserError(`board ${board.id}: no wasm2c firmware port yet (see boards/firmware/README.md)`, "E_BOARD");
@@ -316,9 +320,32 @@ export async function buildFirmware(
     const obj = join(out, src.replace(/^.*\//, "").replace(/\.c$/, ".o"));
     return run("arm-none-eabi-gcc", [...cflags, ...extra, "-c", src, "-o", obj], out).then(() => obj);
   };
+  // generated code: its config must precede wasm-rt.h; its warnings are not ours
+  const moduleFlags = ["-include", "wasm_rt_baremetal.h", "-w", ...(fam.moduleFlags ?? []), ...(process.env.XFLAGS ? process.env.XFLAGS.split(" ") : [])];
+  /** gcc -S, the trap branches rewritten, then assembled; functions the assembler refuses
+   * (a branch or literal pool pushed out of reach) keep gcc's layout. */
+  const compileOutlined = async (src: string, extra: string[]) => {
+    const asmPath = join(out, "module.s"), obj = join(out, "module.o");
+    await run("arm-none-eabi-gcc", [...cflags, ...extra, "-S", src, "-o", asmPath], out);
+    const asm = readFileSync(asmPath, "utf8");
+    const keep = new Set<string>();
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const rewritten = outlineTrapBranches(asm, keep);
+      writeFileSync(join(out, "module.outlined.s"), rewritten.asm);
+      try {
+        await run("arm-none-eabi-gcc", [...cpu, "-c", join(out, "module.outlined.s"), "-o", obj], out);
+        return obj;
+      } catch (e) {
+        const refused = functionsAtErrors(rewritten.asm, String((e as Error).message));
+        if (refused.size === 0 || [...refused].every((f) => keep.has(f))) break;
+        for (const f of refused) keep.add(f);
+      }
+    }
+    await run("arm-none-eabi-gcc", [...cpu, "-c", asmPath, "-o", obj], out);
+    return obj;
+  };
   const objects = await Promise.all([
-    // generated code: its config must precede wasm-rt.h; its warnings are not ours
-    compile(join(out, "module.c"), ["-include", "wasm_rt_baremetal.h", "-w", ...(fam.moduleFlags ?? []), ...(process.env.XFLAGS ? process.env.XFLAGS.split(" ") : [])]),
+    fam.outlineTrapBranches ? compileOutlined(join(out, "module.c"), moduleFlags) : compile(join(out, "module.c"), moduleFlags),
     ...[...v.sources, ...fam.sources, fam.flash, ...(variant === "bench" && imports.length ? ["wasm2c_env.c"] : [])]
       .map((s) => compile(join(FIRMWARE_DIR, s), ["-Wall", "-Wextra"])),
     ...(fam.boot2 ? [buildBoot2(cpu, out)] : []),
