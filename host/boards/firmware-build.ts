@@ -121,7 +121,7 @@ function family(board: BoardManifest): Family {
       // loop-invariant motion and no induction-variable rewriting keep fewer values live across
       // them: -3.7 % cycles per training sample of the integer module, -1.4 % of the float32
       // one (rp2040js, 784-32-10; bench/README.md), 120 B less text.
-      moduleFlags: ["-fira-region=all", "-fno-move-loop-invariants", "-fno-ivopts"],
+      moduleFlags: ["-fira-region=all", "-fno-move-loop-invariants", "-fno-ivopts", "-fno-tree-ter"],
       outlineTrapBranches: true,
     };
   }
