@@ -8,6 +8,7 @@ import { UserError } from "../errors.ts";
 import { sealBoot2 } from "./boot2.ts";
 import { loadBoard, type BoardManifest } from "./manifest.ts";
 import { RP2040_FAMILY, toUf2 } from "./uf2.ts";
+import { spillsToHighRegisters } from "./thumb1-spill-registers.ts";
 import { functionsAtErrors, outlineTrapBranches } from "./thumb1-trap-branches.ts";
 import { inlineAccessorsInLoops } from "./wasm2c-hot.ts";
 
@@ -330,7 +331,7 @@ export async function buildFirmware(
     const asm = readFileSync(asmPath, "utf8");
     const keep = new Set<string>();
     for (let attempt = 0; attempt < 4; attempt++) {
-      const rewritten = outlineTrapBranches(asm, keep);
+      const rewritten = outlineTrapBranches(process.env.NOSPILL ? asm : spillsToHighRegisters(asm, keep).asm, keep);
       writeFileSync(join(out, "module.outlined.s"), rewritten.asm);
       try {
         await run("arm-none-eabi-gcc", [...cpu, "-c", join(out, "module.outlined.s"), "-o", obj], out);

@@ -1,0 +1,152 @@
+// Spill slots in high registers on the Cortex-M0+. Most Thumb-1 instructions reach only r0-r7,
+// so the kernels' loops keep their values in stack slots: a reload `ldr rX, [sp, #n]` and a
+// spill `str rX, [sp, #n]` take 2 cycles each. gcc leaves r8-r11 unused in such functions (at
+// -Os, saving a high register costs prologue code), yet `mov rX, r8` and `mov r8, rX` take 1.
+// This rewrites gcc's assembly so that, in a function that uses none of r8-r11, its most used
+// word slots live in those registers instead:
+//
+//     ldr  r3, [sp, #144]   ->   mov  r3, r8
+//     str  r3, [sp, #144]   ->   mov  r8, r3
+//
+// The function still saves and restores the registers it takes (AAPCS: callee-saved): the
+// caller's value goes into the freed slot after the prologue's `sub sp` and comes back before
+// each epilogue's `add sp`, through a low register the prologue pushed and the epilogue pops.
+// Calls preserve r8-r11, and a trap's longjmp restores them as setjmp saved them.
+//
+// Only where it is certain that nothing else reads or writes the slot: every sp-relative
+// access of the function is a word ldr/str with a constant offset, the slot lies in the
+// function's own frame above the outgoing-argument area (gcc's `frame =` note), and no
+// address of the frame is taken anywhere near it (`add rX, sp, #k`, or `mov rX, sp` followed by
+// a constant add); anything else about sp that is not the prologue, the epilogue or the
+// runtime's stack-depth check, and the function is left as gcc wrote it.
+
+import { functionSpans } from "./thumb1-trap-branches.ts";
+
+/** Registers gcc may name r8-r11 (r10 = sl, r11 = fp). */
+const HIGH = [["r8"], ["r9"], ["r10", "sl"], ["r11", "fp"]] as const;
+const SLOT = /^\t(ldr|str)\t(r[0-7]), \[sp(?:, #(\d+))?\]$/;
+const PUSH = /^\tpush\t\{([^}]*)\}$/;
+const POP_PC = /^\tpop\t\{([^}]*\bpc)\}$/;
+/** A slot worth a register: used at least this often in the function's text (inside loops
+ * weighted, see below). */
+const MIN_USES = 3;
+
+export interface SpillRewrite {
+  asm: string;
+  /** slots moved into high registers, over all functions */
+  slots: number;
+  /** functions that got at least one */
+  functions: number;
+}
+
+function rewriteFunction(lines: string[]): { lines: string[]; slots: number } | undefined {
+  const frame = /^\t@ args = \d+, pretend = \d+, frame = (\d+)$/.exec(lines.find((l) => l.startsWith("\t@ args = ")) ?? "");
+  const pushAt = lines.findIndex((l) => PUSH.test(l));
+  if (!frame || pushAt < 0) return undefined;
+  const pushed = PUSH.exec(lines[pushAt])![1].split(/,\s*/);
+  // the prologue's frame: `sub sp, sp, #N` among the next few lines
+  let subAt = -1;
+  for (let i = pushAt + 1; i < Math.min(lines.length, pushAt + 8); i++) if (/^\tsub\tsp, sp, #\d+$/.test(lines[i])) { subAt = i; break; }
+  if (subAt < 0) return undefined;
+  const size = Number(/#(\d+)$/.exec(lines[subAt])![1]);
+  const outgoing = size - Number(frame[1]); // stack arguments of the calls, at the frame's bottom
+  if (outgoing < 0) return undefined;
+
+  // weight of each line: 8 per enclosing loop (a backward branch's range), so that a loop's
+  // slots win over the ones used once around it
+  const labelAt = new Map<string, number>();
+  lines.forEach((l, i) => { const m = /^(\.L\w+):/.exec(l); if (m) labelAt.set(m[1], i); });
+  const depth = lines.map(() => 0);
+  lines.forEach((l, i) => {
+    const to = /^\tb(?:eq|ne|cs|cc|hs|lo|hi|ls|mi|pl|vs|vc|ge|lt|gt|le)?\t(\.L\w+)/.exec(l);
+    const t = to && labelAt.get(to[1]);
+    if (t !== undefined && t !== null && t < i) for (let k = t; k <= i; k++) depth[k]++;
+  });
+  const uses = new Map<number, number>();
+  const excluded = new Set<number>();
+  const exclude = (from: number, bytes: number) => { for (let a = from & ~3; a < from + bytes; a += 4) excluded.add(a); };
+  const epilogues: number[] = [];
+  let inAsm = false, depthAsm = false;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (l.startsWith("\t.syntax divided")) { inAsm = true; depthAsm = false; continue; }
+    if (l.startsWith("\t.syntax unified")) { inAsm = false; continue; }
+    if (inAsm && /^@ \d+ ".*wasm_rt_baremetal\.h" \d+$/.test(l)) { depthAsm = true; continue; }
+    if (!l.startsWith("\t") || l.startsWith("\t@") || l.startsWith("\t.")) continue;
+    const code = l.split("\t@")[0];
+    // a high register in use: none of them is free (keeps the rule simple)
+    if (/\b(r8|r9|r10|r11|sl|fp)\b/.test(code)) return undefined;
+    if (!/\bsp\b/.test(code)) continue;
+    if (i === pushAt || i === subAt) continue;
+    const slot = SLOT.exec(code);
+    if (slot) {
+      const at = Number(slot[3] ?? 0);
+      uses.set(at, (uses.get(at) ?? 0) + 8 ** Math.min(depth[i], 4));
+      continue;
+    }
+    const addr = /^\tadd\tr[0-7], sp, #(\d+)$/.exec(code);
+    if (addr) { exclude(Number(addr[1]), 8); continue; } // a local object's address (≤ 8 bytes)
+    const mov = /^\tmov\s+(r[0-7]), sp$/.exec(code);
+    if (mov) {
+      if (inAsm && depthAsm) continue; // the runtime's stack-depth check compares sp, no more
+      // gcc's narrow access to a slot: movs rY, #k; mov rX, sp; adds rX, rX, rY
+      const k = /^\tmovs\t(r[0-7]), #(\d+)$/.exec(lines[i - 1] ?? "");
+      const add = k && new RegExp(`^\\tadds\\t${mov[1]}, ${mov[1]}, ${k[1]}$`).exec(lines[i + 1] ?? "");
+      if (!k || !add) return undefined;
+      exclude(Number(k[2]), 4);
+      continue;
+    }
+    if (/^\tadd\tsp, sp, #\d+$/.test(code) && Number(/#(\d+)$/.exec(code)![1]) === size) {
+      let j = i + 1;
+      while (j < lines.length && /^\t@/.test(lines[j])) j++;
+      if (!POP_PC.test(lines[j] ?? "")) return undefined;
+      epilogues.push(i);
+      continue;
+    }
+    { if (process.env.DBG) console.log("other sp", JSON.stringify(l)); return undefined; } // any other use of sp: leave the function alone
+  }
+  if (epilogues.length === 0) return undefined;
+  // a pushed low register that the prologue does not touch before `sub sp`, and that every
+  // epilogue pops (not r0/r1: the return value)
+  const between = lines.slice(pushAt + 1, subAt).join("\n");
+  const scratch = pushed.find((r) => /^r[4-7]$/.test(r) && !new RegExp(`\\b${r}\\b`).test(between)
+    && epilogues.every((e) => { let j = e + 1; while (/^\t@/.test(lines[j])) j++; return POP_PC.exec(lines[j])![1].split(/,\s*/).includes(r); }));
+  if (!scratch) return undefined;
+
+  const chosen = [...uses]
+    .filter(([at, n]) => n >= MIN_USES && at >= outgoing && at < size && !excluded.has(at) && at % 4 === 0)
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, HIGH.length)
+    .map(([at], k) => ({ at, reg: HIGH[k][0] as string }));
+  if (chosen.length === 0) return undefined;
+  const regOf = new Map(chosen.map((c) => [c.at, c.reg]));
+
+  const out: string[] = [];
+  lines.forEach((l, i) => {
+    if (epilogues.includes(i)) for (const c of chosen) out.push(`\tldr\t${scratch}, [sp, #${c.at}]`, `\tmov\t${c.reg}, ${scratch}`);
+    const slot = SLOT.exec(l.split("\t@")[0]);
+    const reg = slot && regOf.get(Number(slot[3] ?? 0));
+    if (slot && reg) out.push(slot[1] === "ldr" ? `\tmov\t${slot[2]}, ${reg}\t@ fewmul: slot ${slot[3] ?? 0}` : `\tmov\t${reg}, ${slot[2]}\t@ fewmul: slot ${slot[3] ?? 0}`);
+    else out.push(l);
+    if (i === subAt) for (const c of chosen) out.push(`\tmov\t${scratch}, ${c.reg}`, `\tstr\t${scratch}, [sp, #${c.at}]`);
+  });
+  return { lines: out, slots: chosen.length };
+}
+
+/** Rewrites gcc's Thumb-1 assembly (gcc 12, unified syntax) as described above, in every
+ * function except those in `keep`. */
+export function spillsToHighRegisters(asm: string, keep: ReadonlySet<string> = new Set()): SpillRewrite {
+  const lines = asm.split("\n");
+  const out: string[] = [];
+  let at = 0, slots = 0, functions = 0;
+  for (const span of functionSpans(lines)) {
+    out.push(...lines.slice(at, span.start));
+    const body = lines.slice(span.start, span.end);
+    const r = keep.has(span.name) ? undefined : rewriteFunction(body);
+    out.push(...(r ? r.lines : body));
+    if (r) { slots += r.slots; functions++; }
+    at = span.end;
+  }
+  out.push(...lines.slice(at));
+  return { asm: out.join("\n"), slots, functions };
+}
