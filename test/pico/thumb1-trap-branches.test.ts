@@ -70,7 +70,7 @@ test("functions the assembler refused are kept; messages map to the function of 
   const rewritten = outlineTrapBranches(two).asm;
   const f2 = rewritten.indexOf("w2c_f2:");
   const inF2 = rewritten.slice(0, f2).split("\n").length + 3;
-  const names = functionsAtErrors(rewritten, `/tmp/x/module.outlined.s: Assembler messages:\n/tmp/x/module.outlined.s:${inF2}: Error: branch out of range\n`);
+  const names = functionsAtErrors(rewritten, `/tmp/x/module.rewritten.s: Assembler messages:\n/tmp/x/module.rewritten.s:${inF2}: Error: branch out of range\n`);
   t.deepEqual([...names], ["w2c_f2"]);
   const kept = outlineTrapBranches(two, names);
   t.is(kept.sites, 2, "only w2c_f1's checks");
