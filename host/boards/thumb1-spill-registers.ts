@@ -113,6 +113,7 @@ function rewriteFunction(lines: string[], nextId: { n: number }): { lines: strin
   // a pushed low register that the prologue does not touch before `sub sp`, and that every
   // epilogue pops (not r0/r1: the return value)
   const between = lines.slice(pushAt + 1, subAt).join("\n");
+  if (/\bsp\b/.test(between)) return undefined; // the frame is not made yet: other offsets
   const scratch = pushed.find((r) => /^r[4-7]$/.test(r) && !new RegExp(`\\b${r}\\b`).test(between)
     && epilogues.every((e) => { let j = e + 1; while (/^\t@/.test(lines[j])) j++; return POP_PC.exec(lines[j])![1].split(/,\s*/).includes(r); }));
   if (!scratch) return undefined;
@@ -156,7 +157,9 @@ function rewriteFunction(lines: string[], nextId: { n: number }): { lines: strin
   const regOfWord = new Map(literals.map((c) => [c.word, c.reg]));
   // a literal's register is pushed above the saved low registers: the incoming stack arguments
   // (offsets from size on) move up by 4 per push
-  const shift = 4 * literals.length;
+  // an even number of words, so that sp stays 8-aligned at calls (AAPCS)
+  const pad = literals.length % 2;
+  const shift = 4 * (literals.length + pad);
   if (shift && incoming === 0 && [...uses.keys()].some((at) => at >= size)) return undefined;
   if ([...uses.keys()].some((at) => at >= size && at + shift > 1020)) return undefined;
 
@@ -178,15 +181,19 @@ function rewriteFunction(lines: string[], nextId: { n: number }): { lines: strin
     } else if (shift && addr && Number(addr[2]) >= size) {
       out.push(`\tadd\t${addr[1]}, sp, #${Number(addr[2]) + shift}`);
     } else out.push(l);
-    if (i === pushAt) for (const c of literals) out.push(`\tmov\t${scratch}, ${c.reg}`, `\tpush\t{${scratch}}`);
-    if (i === subAt) {
-      for (const c of slots) out.push(`\tmov\t${scratch}, ${c.reg}`, `\tstr\t${scratch}, [sp, #${c.at}]`);
-      if (literals.length) {
-        literals.forEach((c, k) => out.push(`\tldr\t${scratch}, ${pool}+${4 * k}`, `\tmov\t${c.reg}, ${scratch}`));
-        out.push(`\tb\t${pool}_end`, "\t.align\t2", `${pool}:`, ...literals.map((c) => `\t.word\t${c.word}`), `${pool}_end:`);
-      }
+    if (i === pushAt && literals.length) {
+      // the caller's registers pushed, the constants loaded before any use (gcc may load one
+      // between the push and the frame's sub)
+      for (const c of literals) out.push(`\tmov\t${scratch}, ${c.reg}`, `\tpush\t{${scratch}}`);
+      if (pad) out.push(`\tpush\t{${scratch}}\t@ fewmul: alignment`);
+      literals.forEach((c, k) => out.push(`\tldr\t${scratch}, ${pool}+${4 * k}`, `\tmov\t${c.reg}, ${scratch}`));
+      out.push(`\tb\t${pool}_end`, "\t.align\t2", `${pool}:`, ...literals.map((c) => `\t.word\t${c.word}`), `${pool}_end:`);
     }
-    if (epilogues.includes(i)) for (const c of [...literals].reverse()) out.push(`\tpop\t{${scratch}}`, `\tmov\t${c.reg}, ${scratch}`);
+    if (i === subAt) for (const c of slots) out.push(`\tmov\t${scratch}, ${c.reg}`, `\tstr\t${scratch}, [sp, #${c.at}]`);
+    if (epilogues.includes(i)) {
+      if (pad && literals.length) out.push(`\tpop\t{${scratch}}\t@ fewmul: alignment`);
+      for (const c of [...literals].reverse()) out.push(`\tpop\t{${scratch}}`, `\tmov\t${c.reg}, ${scratch}`);
+    }
   });
   return { lines: out, slots: chosen.length };
 }

@@ -53,9 +53,8 @@ test("hot slots and constants move to r8-r11; the caller's registers are saved a
   t.is(functions, 1);
   t.is(slots, 3, "slots 8 and 12 and the pool word; slot 4 is in the outgoing arguments, slot 28 is cold");
   // the constant: its register pushed above the low ones, loaded once after the frame is made
-  t.regex(asm, /\tpush\t\{r4, r5, r6, r7, lr\}\n\tmov\tr4, (r\d+)\n\tpush\t\{r4\}\n\tsub\tsp, sp, #40\n/);
-  const lit = /\tmov\tr4, (r\d+)\n\tpush\t\{r4\}/.exec(asm)![1];
-  t.regex(asm, new RegExp(`\\tldr\\tr4, (\\.LFWK\\d+)\\+0\\n\\tmov\\t${lit}, r4\\n\\tb\\t\\1_end\\n\\t\\.align\\t2\\n\\1:\\n\\t\\.word\\tfewmul_linear_memory\\n\\1_end:\\n`));
+  const lit = /\tpush\t\{r4, r5, r6, r7, lr\}\n\tmov\tr4, (r\d+)\n\tpush\t\{r4\}\n/.exec(asm)![1];
+  t.regex(asm, new RegExp(`\\tpush\\t\\{r4\\}\\n\\tpush\\t\\{r4\\}\\t@ fewmul: alignment\\n\\tldr\\tr4, (\\.LFWK\\d+)\\+0\\n\\tmov\\t${lit}, r4\\n\\tb\\t\\1_end\\n\\t\\.align\\t2\\n\\1:\\n\\t\\.word\\tfewmul_linear_memory\\n\\1_end:\\n\\tsub\\tsp, sp, #40\\n`));
   t.is(asm.match(new RegExp(`\\tmov\\tr2, ${lit}\\t@ fewmul: fewmul_linear_memory`, "g"))?.length, 2);
   // the slots: the caller's value in the freed slot
   const reg8 = /\tmov\t(r\d+), r0\t@ fewmul: slot 8/.exec(asm)![1];
@@ -67,9 +66,20 @@ test("hot slots and constants move to r8-r11; the caller's registers are saved a
   t.regex(asm, new RegExp(`\\tmov\\t${reg12}, r0\\t@ fewmul: slot 12\\n`));
   t.regex(asm, /\tstr\tr3, \[sp, #4\]\n\tldr\tr5, \[sp, #4\]/, "outgoing arguments stay on the stack");
   t.regex(asm, /\tldr\tr0, \[sp, #28\]/, "a cold slot stays");
-  t.regex(asm, /\tldr\tr4, \[sp, #64\]/, "the incoming argument is 4 bytes further up");
+  t.regex(asm, /\tldr\tr4, \[sp, #68\]/, "the incoming argument is 8 bytes further up (one register and a word for sp's 8-byte alignment)");
   // the epilogue: slots back before the frame goes, the constant's register popped after
-  t.regex(asm, new RegExp(`\\tldr\\tr4, \\[sp, #(8|12)\\]\\n\\tmov\\t(${reg8}|${reg12}), r4\\n\\tldr\\tr4, \\[sp, #(8|12)\\]\\n\\tmov\\t(${reg8}|${reg12}), r4\\n\\tadd\\tsp, sp, #40\\n\\tpop\\t\\{r4\\}\\n\\tmov\\t${lit}, r4\\n\\t@ sp needed\\n\\tpop\\t\\{r4, r5, r6, r7, pc\\}`));
+  t.regex(asm, new RegExp(`\\tldr\\tr4, \\[sp, #(8|12)\\]\\n\\tmov\\t(${reg8}|${reg12}), r4\\n\\tldr\\tr4, \\[sp, #(8|12)\\]\\n\\tmov\\t(${reg8}|${reg12}), r4\\n\\tadd\\tsp, sp, #40\\n\\tpop\\t\\{r4\\}\\t@ fewmul: alignment\\n\\tpop\\t\\{r4\\}\\n\\tmov\\t${lit}, r4\\n\\t@ sp needed\\n\\tpop\\t\\{r4, r5, r6, r7, pc\\}`));
+});
+
+test("a constant gcc loads between the push and the frame's sub is set before that use", (t) => {
+  const early = FN().replace("\tsub\tsp, sp, #40\n", "\tldr\tr2, .L9\n\tsub\tsp, sp, #40\n");
+  const { asm } = spillsToHighRegisters(early);
+  const lit = /\tmov\tr4, (r\d+)\n\tpush\t\{r4\}/.exec(asm)![1];
+  const set = asm.indexOf(`\tmov\t${lit}, r4\n`), use = asm.indexOf(`\tmov\tr2, ${lit}\t@ fewmul`);
+  t.true(set > 0 && use > set, "loaded first");
+  t.true(use < asm.indexOf("\tsub\tsp, sp, #40"), "the early use is the one before the sub");
+  const spEarly = FN().replace("\tsub\tsp, sp, #40\n", "\tstr\tr3, [sp, #4]\n\tsub\tsp, sp, #40\n");
+  t.is(spillsToHighRegisters(spEarly).asm, spEarly, "an sp access before the frame exists: left alone");
 });
 
 test("a function that uses a high register, or sp in a way not understood, stays as gcc wrote it", (t) => {
