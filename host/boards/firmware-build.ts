@@ -328,7 +328,7 @@ export async function buildFirmware(
     return run("arm-none-eabi-gcc", [...cflags, ...extra, "-c", src, "-o", obj], out).then(() => obj);
   };
   // generated code: its config must precede wasm-rt.h; its warnings are not ours
-  const moduleFlags = ["-include", "wasm_rt_baremetal.h", "-w", ...(fam.moduleFlags ?? []), ...(process.env.XFLAGS ? process.env.XFLAGS.split(" ") : [])];
+  const moduleFlags = ["-include", "wasm_rt_baremetal.h", "-w", ...(fam.moduleFlags ?? [])];
   /** gcc -S, rewritten (the family's rewriteThumb1), then assembled; functions the assembler
    * refuses (a branch or literal pool pushed out of reach) keep gcc's code. */
   const compileRewritten = async (src: string, extra: string[]) => {
