@@ -127,8 +127,8 @@ function family(board: BoardManifest): Family {
       // replacement (TER, which moves single-use expressions to their use, lengthening what is
       // live there): a further -1.0 % (integer, 400,352 -> 396,451) and -0.8 % (float32).
       moduleFlags: ["-fira-region=all", "-fno-move-loop-invariants", "-fno-ivopts", "-fno-tree-ter"],
-      // -4.9 % (spill slots and constants in r8-r11) and -2.6 % (trap branches) cycles per
-      // integer training sample, -2.2 % float32 (bench/README.md)
+      // -5.0 % (spill slots and constants in r8-r11) and -2.5 % (trap branches) cycles per
+      // integer training sample, -2.8 % and -0.3 % float32 (rp2040js, 784-32-10; bench/README.md)
       rewriteThumb1: true,
     };
   }
