@@ -89,7 +89,9 @@ function rewriteFunction(lines: string[], nextId: { n: number }): { lines: strin
       continue;
     }
     const addr = /^\tadd\tr[0-7], sp, #(\d+)$/.exec(code);
-    if (addr) { exclude(Number(addr[1]), 8); continue; } // a local object's address (≤ 8 bytes)
+    // a local object's address: the generated code's are at most 8 bytes (a u64 copied byte by
+    // byte; 16 for a v128), so the 16 bytes from there stay on the stack
+    if (addr) { exclude(Number(addr[1]), 16); continue; }
     const mov = /^\tmov\s+(r[0-7]), sp$/.exec(code);
     if (mov) {
       if (inAsm && depthAsm) continue; // the runtime's stack-depth check compares sp, no more
@@ -97,7 +99,22 @@ function rewriteFunction(lines: string[], nextId: { n: number }): { lines: strin
       const k = /^\tmovs\t(r[0-7]), #(\d+)$/.exec(lines[i - 1] ?? "");
       const add = k && new RegExp(`^\\tadds\\t${mov[1]}, ${mov[1]}, ${k[1]}$`).exec(lines[i + 1] ?? "");
       if (!k || !add) return undefined;
-      exclude(Number(k[2]), 4);
+      // then the address is used as a load or store's base until it is replaced
+      const base = mov[1];
+      let used = false;
+      for (let j = i + 2; j < Math.min(lines.length, i + 8); j++) {
+        const c = lines[j].split("\t@")[0];
+        if (!new RegExp(`\\b${base}\\b`).test(c)) continue;
+        const access = new RegExp(`^\\t(?:ldr|str)[bh]?\\t(r[0-7]), \\[${base}(?:, #(\\d+))?\\]$`).exec(c);
+        // replaced by an instruction that writes it without reading it: the address is gone
+        const written = new RegExp(`^\\t(?!str|cmp|cmn|tst|b)\\w+\\t${base}, (.*)$`).exec(c);
+        if (!access && written && !new RegExp(`\\b${base}\\b`).test(written[1])) break;
+        if (!access) return undefined;
+        exclude(Number(k[2]) + Number(access[2] ?? 0), 4);
+        used = true;
+        if (access[1] === base && c.startsWith("\tldr")) break; // the load replaced it
+      }
+      if (!used) return undefined;
       continue;
     }
     if (/^\tadd\tsp, sp, #\d+$/.test(code) && Number(/#(\d+)$/.exec(code)![1]) === size) {

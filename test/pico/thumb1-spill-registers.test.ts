@@ -91,11 +91,20 @@ test("a function that uses a high register, or sp in a way not understood, stays
 });
 
 test("frame addresses taken: the slots they may reach stay on the stack", (t) => {
-  // gcc's narrow access to slot 8 (movs; mov sp; adds) and a local object at 12
-  const narrow = FN("\tmovs\tr2, #8\n\tmov\tr3, sp\n\tadds\tr3, r3, r2\n\tldrh\tr3, [r3]\n\tadd\tr0, sp, #12\n");
+  // gcc's narrow access to slot 8 (movs; mov sp; adds; ldrh), the address then replaced, and
+  // a local object at 12
+  const narrow = FN("\tmovs\tr2, #8\n\tmov\tr3, sp\n\tadds\tr3, r3, r2\n\tldrh\tr2, [r3]\n\tmovs\tr3, #1\n\tadd\tr0, sp, #12\n");
   const { asm } = spillsToHighRegisters(narrow);
   t.notRegex(asm, /fewmul: slot (8|12)/);
   t.regex(asm, /fewmul: fewmul_linear_memory/, "the constant still moves");
+  // the same address at an offset: the slot it reaches
+  const offset = FN("\tmovs\tr2, #8\n\tmov\tr3, sp\n\tadds\tr3, r3, r2\n\tldrb\tr3, [r3, #4]\n");
+  const reached = spillsToHighRegisters(offset).asm;
+  t.notRegex(reached, /fewmul: slot 12/);
+  t.regex(reached, /fewmul: slot 8/);
+  // the address goes elsewhere (a call's argument): the function stays as gcc wrote it
+  const escapes = FN("\tmovs\tr2, #8\n\tmov\tr3, sp\n\tadds\tr3, r3, r2\n\tmovs\tr0, r3\n");
+  t.is(spillsToHighRegisters(escapes).asm, escapes);
 });
 
 test("the runtime's stack-depth check reads sp without making it an address", (t) => {
