@@ -7,7 +7,7 @@ import { PACKAGE_ROOT } from "../package-root.ts";
 import { UserError } from "../errors.ts";
 import { sealBoot2 } from "./boot2.ts";
 import { loadBoard, type BoardManifest } from "./manifest.ts";
-import { spillsToHighRegisters } from "./thumb1-spill-registers.ts";
+import { reloadsAsMoves, spillsToHighRegisters } from "./thumb1-spill-registers.ts";
 import { functionsAtErrors, outlineTrapBranches } from "./thumb1-trap-branches.ts";
 import { RP2040_FAMILY, toUf2 } from "./uf2.ts";
 import { inlineAccessorsInLoops } from "./wasm2c-hot.ts";
@@ -337,7 +337,7 @@ export async function buildFirmware(
     const asm = readFileSync(asmPath, "utf8");
     const keep = new Set<string>();
     for (let attempt = 0; attempt < 4; attempt++) {
-      const rewritten = outlineTrapBranches(spillsToHighRegisters(asm, keep).asm, keep);
+      const rewritten = outlineTrapBranches(reloadsAsMoves(spillsToHighRegisters(asm, keep).asm).asm, keep);
       writeFileSync(join(out, "module.rewritten.s"), rewritten.asm);
       try {
         await run("arm-none-eabi-gcc", [...cpu, "-c", join(out, "module.rewritten.s"), "-o", obj], out);

@@ -233,3 +233,21 @@ export function spillsToHighRegisters(asm: string, keep: ReadonlySet<string> = n
   out.push(...lines.slice(at));
   return { asm: out.join("\n"), slots, functions };
 }
+
+/**
+ * A reload right after a load or a spill of the same slot (`ldr r2, [sp, #8]` then
+ * `ldr r3, [sp, #8]`, or `str` then `ldr`): the second becomes `mov r3, r2` (1 cycle instead of
+ * 2; no flags, like the load), or goes when the register is the same. Adjacent lines only, so
+ * nothing runs in between and no branch lands on the second.
+ */
+export function reloadsAsMoves(asm: string): { asm: string; moves: number } {
+  const lines = asm.split("\n");
+  let moves = 0;
+  for (let i = 1; i < lines.length; i++) {
+    const a = SLOT.exec(lines[i - 1]), b = SLOT.exec(lines[i]);
+    if (!a || !b || b[1] !== "ldr" || (a[3] ?? "0") !== (b[3] ?? "0")) continue;
+    lines[i] = a[2] === b[2] ? `\t@ fewmul: reload of ${a[2]} dropped` : `\tmov\t${b[2]}, ${a[2]}\t@ fewmul: reload`;
+    moves++;
+  }
+  return { asm: lines.join("\n"), moves };
+}

@@ -3,7 +3,7 @@
 // registers are saved and restored, and what makes a function stay as gcc wrote it.
 // test/boards/pico.test.ts runs the rewritten firmware bit-identically against Node.
 import test from "ava";
-import { spillsToHighRegisters } from "../../host/boards/thumb1-spill-registers.ts";
+import { reloadsAsMoves, spillsToHighRegisters } from "../../host/boards/thumb1-spill-registers.ts";
 
 // gcc 12 -Os -mcpu=cortex-m0plus shape: frame 32 B of locals over 8 B of outgoing arguments,
 // one incoming stack argument (at sp + 40 + 20), a loop using slots 8 and 12 and the linear
@@ -117,4 +117,21 @@ test("the runtime's stack-depth check reads sp without making it an address", (t
 	cmp	r2, r1
 `);
   t.regex(spillsToHighRegisters(check).asm, /fewmul: slot 8/);
+});
+
+test("a reload right after a load or spill of the same slot becomes a move or goes", (t) => {
+  const asm = [
+    "\tldr\tr2, [sp, #8]", "\tldr\tr3, [sp, #8]", // -> mov r3, r2
+    "\tstr\tr1, [sp, #12]", "\tldr\tr1, [sp, #12]", // -> dropped
+    "\tstr\tr1, [sp, #16]", "\tldr\tr0, [sp, #20]", // another slot: stays
+    "\tldr\tr0, [sp, #24]", ".L5:", "\tldr\tr1, [sp, #24]", // a label between: stays
+  ].join("\n");
+  const { asm: out, moves } = reloadsAsMoves(asm);
+  t.is(moves, 2);
+  t.deepEqual(out.split("\n"), [
+    "\tldr\tr2, [sp, #8]", "\tmov\tr3, r2\t@ fewmul: reload",
+    "\tstr\tr1, [sp, #12]", "\t@ fewmul: reload of r1 dropped",
+    "\tstr\tr1, [sp, #16]", "\tldr\tr0, [sp, #20]",
+    "\tldr\tr0, [sp, #24]", ".L5:", "\tldr\tr1, [sp, #24]",
+  ]);
 });
