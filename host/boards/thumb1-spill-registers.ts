@@ -3,15 +3,21 @@
 // spill `str rX, [sp, #n]` take 2 cycles each. gcc leaves r8-r11 unused in such functions (at
 // -Os, saving a high register costs prologue code), yet `mov rX, r8` and `mov r8, rX` take 1.
 // This rewrites gcc's assembly so that, in a function that uses none of r8-r11, its most used
-// word slots live in those registers instead:
+// word slots and literal-pool constants (`ldr rX, .Lpool`, 2 cycles: the linear memory's
+// address above all) live in those registers instead, weighted by the loops around each use:
 //
 //     ldr  r3, [sp, #144]   ->   mov  r3, r8
 //     str  r3, [sp, #144]   ->   mov  r8, r3
+//     ldr  r2, .L12+4       ->   mov  r2, r9      (r9 loaded once in the prologue)
 //
-// The function still saves and restores the registers it takes (AAPCS: callee-saved): the
-// caller's value goes into the freed slot after the prologue's `sub sp` and comes back before
-// each epilogue's `add sp`, through a low register the prologue pushed and the epilogue pops.
-// Calls preserve r8-r11, and a trap's longjmp restores them as setjmp saved them.
+// The function still saves and restores the registers it takes (AAPCS: callee-saved): for a
+// slot the caller's value goes into the freed slot after the prologue's `sub sp` and comes back
+// before each epilogue's `add sp`; for a constant it is pushed after the prologue's push (the
+// incoming stack arguments' offsets move up by the words pushed, an even number, so sp stays
+// 8-aligned) and popped before the epilogue's pop; always through a low register the prologue
+// pushed and the epilogue pops. Calls preserve r8-r11, and a trap's longjmp restores them as
+// setjmp saved them. The frames grow by at most 16 bytes (firmware-build.ts adds them to the
+// stack guard's margin).
 //
 // Only where it is certain that nothing else reads or writes the slot: every sp-relative
 // access of the function is a word ldr/str with a constant offset, the slot lies in the

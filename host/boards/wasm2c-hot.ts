@@ -9,8 +9,10 @@
 // `goto`, nested loops counted apart) has at most MAX_SITES_PER_LOOP accesses; elsewhere the
 // out-of-line accessor stays. The copies take wasm2c's address `(u64)(base) + offset` as a 32-bit base and the
 // constant apart (`<accessor>_at`), so the check is one 32-bit compare instead of 64-bit
-// arithmetic that the M0+'s eight low registers spill. On Armv6-M, i32.ctz also gets a
-// table instead of a libgcc call (CTZ_V6M).
+// arithmetic that the M0+'s eight low registers spill; where gcc knows an access aligned, the
+// check compares with the size itself (FEWMUL_*_CHECK_ALIGNED). On Armv6-M, i32.ctz also gets
+// a table instead of a libgcc call (CTZ_V6M), and i64 shifts by a variable amount inline asm
+// instead of libgcc calls (SHIFT64_V6M).
 // Only the code that computes changes, never what is computed.
 
 /** The accessor instantiations of the little-endian prelude, e.g. `DEFINE_LOAD(i32_load, u32, u32, u32)`. */
