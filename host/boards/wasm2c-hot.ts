@@ -9,8 +9,10 @@
 // `goto`, nested loops counted apart) has at most MAX_SITES_PER_LOOP accesses; elsewhere the
 // out-of-line accessor stays. The copies take wasm2c's address `(u64)(base) + offset` as a 32-bit base and the
 // constant apart (`<accessor>_at`), so the check is one 32-bit compare instead of 64-bit
-// arithmetic that the M0+'s eight low registers spill. On Armv6-M, i32.ctz also gets a
-// table instead of a libgcc call (CTZ_V6M).
+// arithmetic that the M0+'s eight low registers spill; where gcc knows an access aligned, the
+// check compares with the size itself (FEWMUL_*_CHECK_ALIGNED). On Armv6-M, i32.ctz also gets
+// a table instead of a libgcc call (CTZ_V6M), and i64 shifts by a variable amount inline asm
+// instead of libgcc calls (SHIFT64_V6M).
 // Only the code that computes changes, never what is computed.
 
 /** The accessor instantiations of the little-endian prelude, e.g. `DEFINE_LOAD(i32_load, u32, u32, u32)`. */
@@ -63,28 +65,54 @@ const HOT_MACROS = `
 #if defined(__ARM_ARCH_6M__) && !defined(FEWMUL_WASM_RT_NO_ALIGNED_ACCESS)
 #define FEWMUL_HOT_ALIGN(t) (sizeof(t) > 4 ? 4 : sizeof(t))
 /* The value is read into / written from the local itself, whose address is taken only on the
- * misaligned path, so gcc keeps it in registers (no store and reload through the stack). */
+ * misaligned path, so gcc keeps it in registers (no store and reload through the stack).
+ * checkAligned: the range check for an address that is a multiple of FEWMUL_HOT_ALIGN(t);
+ * check: wasm2c's, for any address. */
 #define FEWMUL_HOT_ALIGNED(t, at, wa) (sizeof(t) == 1 || (FEWMUL_ALIGN_OF(at, wa) & (FEWMUL_HOT_ALIGN(t) - 1)) == 0)
-#define FEWMUL_HOT_READ(var, at, wa, t)                                                     \\
-  if (FEWMUL_HOT_ALIGNED(t, at, wa)) {                                                      \\
+#define FEWMUL_HOT_READ_ALIGNED(var, at, t)                                                 \\
+  {                                                                                         \\
     typedef t __attribute__((aligned(FEWMUL_HOT_ALIGN(t)), may_alias)) fewmul_hot_t;        \\
     var = *(const fewmul_hot_t*)(at);                                                       \\
-  } else {                                                                                  \\
-    t fewmul_tmp;                                                                           \\
-    fewmul_misaligned_copy(&fewmul_tmp, at, sizeof(t));                                     \\
-    var = fewmul_tmp;                                                                       \\
   }
-#define FEWMUL_HOT_WRITE(at, wa, var, t)                                                    \\
-  if (FEWMUL_HOT_ALIGNED(t, at, wa)) {                                                      \\
+#define FEWMUL_HOT_WRITE_ALIGNED(at, var, t)                                                \\
+  {                                                                                         \\
     typedef t __attribute__((aligned(FEWMUL_HOT_ALIGN(t)), may_alias)) fewmul_hot_t;        \\
     *(fewmul_hot_t*)(at) = var;                                                             \\
+  }
+/* An access gcc knows to be aligned (the kernels mask their pointers) takes checkAligned; any
+ * other keeps wasm2c's check and then tests the alignment (checking on both paths instead cost
+ * the float32 module 1.5 % more cycles on the M0+). */
+#define FEWMUL_HOT_KNOWN_ALIGNED(t, at, wa)                                                 \\
+  (__builtin_constant_p(FEWMUL_HOT_ALIGNED(t, at, wa)) && FEWMUL_HOT_ALIGNED(t, at, wa))
+#define FEWMUL_HOT_READ(var, at, wa, t, checkAligned, check)                                \\
+  if (FEWMUL_HOT_KNOWN_ALIGNED(t, at, wa)) {                                                \\
+    checkAligned;                                                                           \\
+    FEWMUL_HOT_READ_ALIGNED(var, at, t);                                                    \\
   } else {                                                                                  \\
-    t fewmul_tmp = var;                                                                     \\
-    fewmul_misaligned_copy(at, &fewmul_tmp, sizeof(t));                                     \\
+    check;                                                                                  \\
+    if (FEWMUL_HOT_ALIGNED(t, at, wa)) FEWMUL_HOT_READ_ALIGNED(var, at, t)                  \\
+    else {                                                                                  \\
+      t fewmul_tmp;                                                                         \\
+      fewmul_misaligned_copy(&fewmul_tmp, at, sizeof(t));                                   \\
+      var = fewmul_tmp;                                                                     \\
+    }                                                                                       \\
+  }
+#define FEWMUL_HOT_WRITE(at, wa, var, t, checkAligned, check)                               \\
+  if (FEWMUL_HOT_KNOWN_ALIGNED(t, at, wa)) {                                                \\
+    checkAligned;                                                                           \\
+    FEWMUL_HOT_WRITE_ALIGNED(at, var, t);                                                   \\
+  } else {                                                                                  \\
+    check;                                                                                  \\
+    if (FEWMUL_HOT_ALIGNED(t, at, wa)) FEWMUL_HOT_WRITE_ALIGNED(at, var, t)                 \\
+    else {                                                                                  \\
+      t fewmul_tmp = var;                                                                   \\
+      fewmul_misaligned_copy(at, &fewmul_tmp, sizeof(t));                                   \\
+    }                                                                                       \\
   }
 #else
-#define FEWMUL_HOT_READ(var, at, wa, t) wasm_rt_memcpy(&(var), at, sizeof(t));
-#define FEWMUL_HOT_WRITE(at, wa, var, t) wasm_rt_memcpy(at, &(var), sizeof(t));
+#define FEWMUL_HOT_ALIGN(t) 1
+#define FEWMUL_HOT_READ(var, at, wa, t, checkAligned, check) check; wasm_rt_memcpy(&(var), at, sizeof(t));
+#define FEWMUL_HOT_WRITE(at, wa, var, t, checkAligned, check) check; wasm_rt_memcpy(at, &(var), sizeof(t));
 #endif
 /* The firmware's runtime (boards/firmware/wasm_rt_baremetal.h) exports the one memory's data
  * and size as globals: a store into that array cannot change the size, so gcc keeps both in
@@ -112,35 +140,48 @@ const HOT_MACROS = `
   if (UNLIKELY(((off) + sizeof(t) > FEWMUL_MIN_BYTES && (off) + sizeof(t) > FEWMUL_SIZE(mem)) || \\
                (base) > FEWMUL_SIZE(mem) - (u32)((off) + sizeof(t))))                       \\
     TRAP(OOB);
+/* The same tests for an address a that is a multiple of A = FEWMUL_HOT_ALIGN(t): the size is
+ * a multiple of 65536 (whole pages), so a + n > size is a >= size - (n - A), which is a >= size
+ * for n <= 4: one compare with the size itself instead of with size - n, one value fewer to
+ * keep live across a loop (-1 instruction per access at offset 0). */
+#define FEWMUL_HOT_CHECK_ALIGNED(mem, addr, t)                                              \\
+  if (UNLIKELY((u32)((addr) >> 32) != 0 ||                                                  \\
+               (sizeof(t) > FEWMUL_MIN_BYTES && sizeof(t) > FEWMUL_SIZE(mem)) ||            \\
+               (u32)(addr) >= FEWMUL_SIZE(mem) - (u32)(sizeof(t) - FEWMUL_HOT_ALIGN(t))))   \\
+    TRAP(OOB);
+#define FEWMUL_AT_CHECK_ALIGNED(mem, base, off, t)                                          \\
+  if (UNLIKELY(((off) + sizeof(t) > FEWMUL_MIN_BYTES && (off) + sizeof(t) > FEWMUL_SIZE(mem)) || \\
+               (base) >= FEWMUL_SIZE(mem) - (u32)((off) + sizeof(t) - FEWMUL_HOT_ALIGN(t)))) \\
+    TRAP(OOB);
 #define FEWMUL_HOT_LOAD(name, t1, t2, t3)                                                   \\
   static inline __attribute__((always_inline)) t3 name##_hot(wasm_rt_memory_t* mem, u64 addr) { \\
-    FEWMUL_HOT_CHECK(mem, addr, t1);                                                        \\
     t1 result;                                                                              \\
-    u8* at = FEWMUL_DATA(mem) + (u32)addr;                                                         \\
-    FEWMUL_HOT_READ(result, at, (u32)addr, t1);                                             \\
+    u8* at = FEWMUL_DATA(mem) + (u32)addr;                                                  \\
+    FEWMUL_HOT_READ(result, at, (u32)addr, t1, FEWMUL_HOT_CHECK_ALIGNED(mem, addr, t1),    \\
+                    FEWMUL_HOT_CHECK(mem, addr, t1));                                             \\
     wasm_asm("" ::"r"(result));                                                             \\
     return (t3)(t2)result;                                                                  \\
   }                                                                                         \\
   static inline __attribute__((always_inline)) t3 name##_at(wasm_rt_memory_t* mem, u32 base, u64 off) { \\
-    FEWMUL_AT_CHECK(mem, base, off, t1);                                                    \\
     t1 result;                                                                              \\
-    u8* at = FEWMUL_DATA(mem) + base + (u32)off;                                                   \\
-    FEWMUL_HOT_READ(result, at, base + (u32)off, t1);                                       \\
+    u8* at = FEWMUL_DATA(mem) + base + (u32)off;                                            \\
+    FEWMUL_HOT_READ(result, at, base + (u32)off, t1, FEWMUL_AT_CHECK_ALIGNED(mem, base, off, t1), \\
+                    FEWMUL_AT_CHECK(mem, base, off, t1));                                       \\
     wasm_asm("" ::"r"(result));                                                             \\
     return (t3)(t2)result;                                                                  \\
   }
 #define FEWMUL_HOT_STORE(name, t1, t2)                                                      \\
   static inline __attribute__((always_inline)) void name##_hot(wasm_rt_memory_t* mem, u64 addr, t2 value) { \\
-    FEWMUL_HOT_CHECK(mem, addr, t1);                                                        \\
     t1 wrapped = (t1)value;                                                                 \\
-    u8* at = FEWMUL_DATA(mem) + (u32)addr;                                                         \\
-    FEWMUL_HOT_WRITE(at, (u32)addr, wrapped, t1);                                           \\
+    u8* at = FEWMUL_DATA(mem) + (u32)addr;                                                  \\
+    FEWMUL_HOT_WRITE(at, (u32)addr, wrapped, t1, FEWMUL_HOT_CHECK_ALIGNED(mem, addr, t1),  \\
+                     FEWMUL_HOT_CHECK(mem, addr, t1));                                           \\
   }                                                                                         \\
   static inline __attribute__((always_inline)) void name##_at(wasm_rt_memory_t* mem, u32 base, u64 off, t2 value) { \\
-    FEWMUL_AT_CHECK(mem, base, off, t1);                                                    \\
     t1 wrapped = (t1)value;                                                                 \\
-    u8* at = FEWMUL_DATA(mem) + base + (u32)off;                                                   \\
-    FEWMUL_HOT_WRITE(at, base + (u32)off, wrapped, t1);                                     \\
+    u8* at = FEWMUL_DATA(mem) + base + (u32)off;                                            \\
+    FEWMUL_HOT_WRITE(at, base + (u32)off, wrapped, t1, FEWMUL_AT_CHECK_ALIGNED(mem, base, off, t1), \\
+                     FEWMUL_AT_CHECK(mem, base, off, t1));                                     \\
   }
 `;
 
@@ -155,12 +196,59 @@ const CTZ_V6M = `
 static const u8 fewmul_ctz_table[32] = {0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8,
                                         31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9};
 static inline __attribute__((always_inline)) u32 fewmul_ctz32(u32 x) {
-  return x ? fewmul_ctz_table[((x & (0u - x)) * 0x077CB531u) >> 27] : 32;
+  u32 n = fewmul_ctz_table[((x & (0u - x)) * 0x077CB531u) >> 27];
+  if (n > 31) __builtin_unreachable(); /* the table's range: an i64 shift by it needs no mask */
+  return x ? n : 32;
 }
 #undef I32_CTZ
 #define I32_CTZ(x) fewmul_ctz32(x)
 #endif
 `;
+/** Armv6-M has no 64-bit shifts: gcc calls libgcc's __aeabi_llsl / llsr / lasr for every i64
+ * shift by a variable amount, and the update kernel shifts four i64 sums per set bit (QBP's
+ * `load<i64>(q) << t`): 6.6 % of a training step's cycles in __ashldi3 alone, plus the call's
+ * argument moves and the spills of r0-r3/ip/lr around it. The same instructions inline: a
+ * register shift uses the amount's bottom byte, and amounts of 32 to 255 give 0, so
+ * hi << s | lo << (s - 32) | lo >> (32 - s) is the 64-bit shift for every s in 0..63 without a
+ * branch (libgcc's own sequence). Same value for every input. */
+const SHIFT64_V6M = `
+/* fewmul (host/boards/wasm2c-hot.ts): i64 shifts by a variable amount without a libgcc call
+ * on Armv6-M */
+#if defined(__ARM_ARCH_6M__)
+/* one asm statement on the register pair (%Q: low word, %R: high word): split into 32-bit C
+ * halves, gcc moves the pair through the stack. Divided syntax (gcc's for inline asm on
+ * Thumb-1): lsl/lsr/orr/neg/sub here are the 16-bit flag-setting forms. */
+static inline __attribute__((always_inline)) u64 fewmul_shl64(u64 v, u64 amount) {
+  u32 s = (u32)amount & 63, t, u;
+  if (__builtin_constant_p(s <= 32) && s <= 32) {
+    /* an amount known to be at most 32 (i32.ctz's): lo << (s - 32) is 0 or, for 32, lo again */
+    __asm__("lsl %R0, %3\\n\\tmov %1, %Q0\\n\\tmov %2, #32\\n\\tsub %2, %3\\n\\tlsr %1, %2\\n\\torr %R0, %1\\n\\t"
+            "lsl %Q0, %3"
+            : "+l"(v), "=&l"(t), "=&l"(u) : "l"(s) : "cc");
+    return v;
+  }
+  __asm__("lsl %R0, %3\\n\\tmov %1, %Q0\\n\\tmov %2, %3\\n\\tsub %2, #32\\n\\tlsl %1, %2\\n\\torr %R0, %1\\n\\t"
+          "neg %2, %2\\n\\tmov %1, %Q0\\n\\tlsr %1, %2\\n\\torr %R0, %1\\n\\tlsl %Q0, %3"
+          : "+l"(v), "=&l"(t), "=&l"(u) : "l"(s) : "cc");
+  return v;
+}
+static inline __attribute__((always_inline)) u64 fewmul_shr64(u64 v, u64 amount) {
+  u32 s = (u32)amount & 63, t, u;
+  __asm__("lsr %Q0, %3\\n\\tmov %1, %R0\\n\\tmov %2, %3\\n\\tsub %2, #32\\n\\tlsr %1, %2\\n\\torr %Q0, %1\\n\\t"
+          "neg %2, %2\\n\\tmov %1, %R0\\n\\tlsl %1, %2\\n\\torr %Q0, %1\\n\\tlsr %R0, %3"
+          : "+l"(v), "=&l"(t), "=&l"(u) : "l"(s) : "cc");
+  return v;
+}
+#define FEWMUL_I64_SHL(x, s) fewmul_shl64(x, s)
+#define FEWMUL_I64_SHR_U(x, s) fewmul_shr64(x, s)
+#else
+#define FEWMUL_I64_SHL(x, s) ((x) << ((s) & 63))
+#define FEWMUL_I64_SHR_U(x, s) ((x) >> ((s) & 63))
+#endif
+`;
+/** wasm2c's i64.shl and i64.shr_u by a variable amount, e.g. `w2c_j1 <<= (w2c_j2 & 63);`. */
+const SHIFT64 = /\b(w2c_j\d+) (<<|>>)= \((w2c_j\d+) & 63\);/g;
+
 const CTZ_AFTER = "#define I64_CTZ(x) ((x) ? __builtin_ctzll(x) : 64)";
 
 export interface HotRewrite {
@@ -178,7 +266,7 @@ export function inlineAccessorsInLoops(generated: string): HotRewrite {
   const ctzAt = source.indexOf(CTZ_AFTER);
   const ctzEnd = source.indexOf("#endif\n", ctzAt);
   if (ctzAt < 0 || ctzEnd < 0) throw new Error("module.c: not the wasm2c 1.0.32 prelude (I32_CTZ)");
-  source = source.slice(0, ctzEnd + 7) + CTZ_V6M + source.slice(ctzEnd + 7);
+  source = source.slice(0, ctzEnd + 7) + CTZ_V6M + SHIFT64_V6M + source.slice(ctzEnd + 7);
   const instances = [...source.matchAll(INSTANCE)];
   const littleEndian = source.lastIndexOf("#else\nstatic inline void load_data(");
   if (instances.length < 2 || littleEndian < 0) throw new Error("module.c: not the wasm2c 1.0.32 prelude (DEFINE_LOAD/DEFINE_STORE)");
@@ -207,7 +295,8 @@ export function inlineAccessorsInLoops(generated: string): HotRewrite {
     const body = lines.slice(i, j + 1);
     const inLoop = loopLines(body);
     if (inLoop.some(Boolean)) functions.push(head[1]);
-    out.push(...body.map((line, k) => (inLoop[k] ? line.replace(atCall, (_, name, base, off) => `${name}_at(&instance->w2c_memory, ${base}, ${off ?? 0}u`).replace(call, "$1_hot(") : line)));
+    out.push(...body.map((line, k) => (inLoop[k] ? line.replace(atCall, (_, name, base, off) => `${name}_at(&instance->w2c_memory, ${base}, ${off ?? 0}u`).replace(call, "$1_hot(") : line)
+      .replace(SHIFT64, (_, x, op, amount) => `${x} = FEWMUL_I64_${op === "<<" ? "SHL" : "SHR_U"}(${x}, ${amount});`)));
     i = j;
   }
   return { source: prelude + out.join("\n"), functions };

@@ -69,15 +69,20 @@ test("accessor calls inline only in loops; base and constant offset passed apart
   // (boards/firmware/wasm_rt_baremetal.h), whose array is 8-aligned, so the Wasm address's
   // alignment is the pointer's
   t.regex(source, /#ifdef FEWMUL_LINEAR_GLOBALS\n#define FEWMUL_DATA\(mem\) fewmul_linear_memory\n#define FEWMUL_SIZE\(mem\) fewmul_linear_size\n[\s\S]*?#define FEWMUL_ALIGN_OF\(at, wa\) \(wa\)\n#else\n#define FEWMUL_DATA\(mem\) \(\(mem\)->data\)\n#define FEWMUL_SIZE\(mem\) \(\(mem\)->size\)\n#define FEWMUL_ALIGN_OF\(at, wa\) \(\(uintptr_t\)\(at\)\)\n#endif/);
-  t.regex(source, /FEWMUL_HOT_READ\(result, at, base \+ \(u32\)off, t1\);/, "_at: the alignment of base + off");
-  t.regex(source, /FEWMUL_HOT_WRITE\(at, \(u32\)addr, wrapped, t1\);/, "_hot: the alignment of addr");
+  t.regex(source, /FEWMUL_HOT_READ\(result, at, base \+ \(u32\)off, t1, FEWMUL_AT_CHECK_ALIGNED\(mem, base, off, t1\),[^\n]*\n\s*FEWMUL_AT_CHECK\(mem, base, off, t1\)\);/, "_at: the alignment of base + off");
+  t.regex(source, /FEWMUL_HOT_WRITE\(at, \(u32\)addr, wrapped, t1, FEWMUL_HOT_CHECK_ALIGNED\(mem, addr, t1\),[^\n]*\n\s*FEWMUL_HOT_CHECK\(mem, addr, t1\)\);/, "_hot: the alignment of addr");
+  // an access gcc knows to be aligned takes the aligned check, any other wasm2c's before the copy
+  t.regex(source, /#define FEWMUL_HOT_KNOWN_ALIGNED\(t, at, wa\)[^\n]*\n\s*\(__builtin_constant_p\(FEWMUL_HOT_ALIGNED\(t, at, wa\)\) && FEWMUL_HOT_ALIGNED\(t, at, wa\)\)/);
+  t.regex(source, /#define FEWMUL_HOT_READ\(var, at, wa, t, checkAligned, check\)[^\n]*\n\s*if \(FEWMUL_HOT_KNOWN_ALIGNED\(t, at, wa\)\) \{[^\n]*\n\s*checkAligned;[^\n]*\n\s*FEWMUL_HOT_READ_ALIGNED\(var, at, t\);[^\n]*\n\s*\} else \{[^\n]*\n\s*check;/);
+  t.regex(source, /#define FEWMUL_AT_CHECK_ALIGNED\(mem, base, off, t\)[^\n]*\n\s*if \(UNLIKELY\(\(\(off\) \+ sizeof\(t\) > FEWMUL_MIN_BYTES && \(off\) \+ sizeof\(t\) > FEWMUL_SIZE\(mem\)\) \|\|[^\n]*\n\s*\(base\) >= FEWMUL_SIZE\(mem\) - \(u32\)\(\(off\) \+ sizeof\(t\) - FEWMUL_HOT_ALIGN\(t\)\)\)\)/);
   t.regex(source, /\n#define FEWMUL_MIN_BYTES 0u\n/, "no memory allocated here: no size is assumed");
-  t.regex(source, /always_inline\)\) t3 name##_at\(wasm_rt_memory_t\* mem, u32 base, u64 off\)[^\n]*\n\s*FEWMUL_AT_CHECK\(mem, base, off, t1\);[\s\S]*?u8\* at = FEWMUL_DATA\(mem\) \+ base \+ \(u32\)off;/);
+  t.regex(source, /always_inline\)\) t3 name##_at\(wasm_rt_memory_t\* mem, u32 base, u64 off\)[^\n]*\n[^\n]*\n\s*u8\* at = FEWMUL_DATA\(mem\) \+ base \+ \(u32\)off;[^\n]*\n\s*FEWMUL_HOT_READ\(/);
   t.is(source.indexOf("FEWMUL_HOT_LOAD(i32_load,") > source.indexOf("DEFINE_STORE(i32_store"), true, "after the originals");
   const undone = source
     .replace(/_at\(&instance->w2c_memory, (w2c_\w+), 0u/g, "(&instance->w2c_memory, (u64)($1)")
     .replace(/_at\(&instance->w2c_memory, (w2c_\w+), (\d+)u/g, "(&instance->w2c_memory, (u64)($1) + $2u")
     .replace(/\n\/\* fewmul \(host\/boards\/wasm2c-hot\.ts\): i32\.ctz[\s\S]*?#endif\n/, "")
+    .replace(/\n\/\* fewmul \(host\/boards\/wasm2c-hot\.ts\): i64 shifts[\s\S]*?#endif\n/, "")
     .replace(/\n#define FEWMUL_MIN_BYTES 0u\n\n\/\* fewmul[\s\S]*FEWMUL_HOT_STORE\(i32_store, u32, u32\)\n/, "");
   t.is(undone, MODULE, "nothing else changes");
 });
@@ -98,7 +103,7 @@ test("i32.ctz on Armv6-M: the de Bruijn table gives the index of every bit, 32 f
     t.is(ctz((0xFFFFFFFF << k) >>> 0), k, "only the lowest set bit counts");
   }
   t.is(ctz(0), 32);
-  t.regex(source, /return x \? fewmul_ctz_table\[[^\n]*\] : 32;/);
+  t.regex(source, /u32 n = fewmul_ctz_table\[[^\n]*\];\n\s*if \(n > 31\) __builtin_unreachable\(\);[^\n]*\n\s*return x \? n : 32;/);
   t.regex(source, /#if defined\(__ARM_ARCH_6M__\)\n[\s\S]*#define I32_CTZ\(x\) fewmul_ctz32\(x\)\n#endif/, "Armv6-M only");
   t.true(source.indexOf("fewmul_ctz32") > source.indexOf("#define I64_CTZ"), "after wasm2c's own definition");
 });
@@ -150,4 +155,70 @@ ${stores(7)}
   t.regex(f7, /= i32_load_at\(&instance->w2c_memory, w2c_p0, 8u\);/, "also after the inner loop");
   t.is(f7.match(/i32_store\(&instance/g)?.length, 7, "the inner loop's seven stay out of line");
   t.regex(f7, /\n  w2c_i0 = i32_load\(&instance->w2c_memory, \(u64\)\(w2c_p0\)\);/, "outside every loop: out of line");
+});
+
+test("i64 shifts by a variable amount: rewritten to the macros; the Armv6-M asm computes the 64-bit shift", (t) => {
+  const prelude = MODULE.slice(0, MODULE.indexOf("static u32 w2c_f1("));
+  const fn = `
+static u64 w2c_f5(Z_fewmul_instance_t* instance, u64 w2c_p0, u64 w2c_p1) {
+  u64 w2c_j0, w2c_j1;
+  w2c_j0 = w2c_p0;
+  w2c_j1 = w2c_p1;
+  w2c_j0 <<= (w2c_j1 & 63);
+  w2c_j0 >>= (w2c_j1 & 63);
+  w2c_j0 = (u64)((s64)w2c_j0 >> (w2c_j1 & 63));
+  FUNC_EPILOGUE;
+  return w2c_j0;
+}
+`;
+  const { source } = inlineAccessorsInLoops(prelude + fn);
+  const f5 = source.slice(source.indexOf("static u64 w2c_f5("));
+  t.regex(f5, /\n  w2c_j0 = FEWMUL_I64_SHL\(w2c_j0, w2c_j1\);\n  w2c_j0 = FEWMUL_I64_SHR_U\(w2c_j0, w2c_j1\);\n/);
+  t.regex(f5, /w2c_j0 = \(u64\)\(\(s64\)w2c_j0 >> \(w2c_j1 & 63\)\);/, "the arithmetic shift stays gcc's");
+  t.regex(source, /#else\n#define FEWMUL_I64_SHL\(x, s\) \(\(x\) << \(\(s\) & 63\)\)\n#define FEWMUL_I64_SHR_U\(x, s\) \(\(x\) >> \(\(s\) & 63\)\)\n#endif/, "plain C elsewhere");
+
+  // the asm templates, run with Thumb register-shift semantics (the amount's bottom byte; 32
+  // and more shift everything out)
+  const templates = (name: string) => {
+    const body = source.slice(source.indexOf(`u64 ${name}(`), source.indexOf("\n}\n", source.indexOf(`u64 ${name}(`)));
+    return [...body.matchAll(/__asm__\(((?:"[^"]*"\s*)+):/g)].map((m) =>
+      [...m[1].matchAll(/"([^"]*)"/g)].map((s) => s[1]).join("").replace(/\\n/g, "\n").replace(/\\t/g, "").split("\n"));
+  };
+  const run = (code: string[], v: bigint, s: number) => {
+    const reg: Record<string, number> = { "%Q0": Number(v & 0xFFFFFFFFn), "%R0": Number(v >> 32n), "%1": 0xDEAD, "%2": 0xBEEF, "%3": s };
+    const val = (op: string) => (op.startsWith("#") ? Number(op.slice(1)) : reg[op]);
+    for (const line of code) {
+      const [, op, a, b] = /^(\w+) (%\w+), (%\w+|#\d+)$/.exec(line.trim())!;
+      const x = reg[a], y = val(b);
+      const by = y & 255;
+      reg[a] = {
+        lsl: by >= 32 ? 0 : (x << by) >>> 0, lsr: by >= 32 ? 0 : x >>> by, orr: (x | y) >>> 0,
+        mov: y >>> 0, sub: (x - y) >>> 0, neg: (0 - y) >>> 0,
+      }[op]!;
+      t.not(reg[a], undefined, line);
+    }
+    return (BigInt(reg["%R0"]) << 32n) | BigInt(reg["%Q0"]);
+  };
+  const [short, shl] = templates("fewmul_shl64");
+  const [shr] = templates("fewmul_shr64");
+  const mask = (1n << 64n) - 1n;
+  const values = [0n, 1n, mask, 0x8000000000000000n, 0x00000000FFFFFFFFn, 0xFFFFFFFF00000000n, 0x0123456789ABCDEFn, 0xFEDCBA9876543210n];
+  for (const v of values) {
+    for (let s = 0; s < 64; s++) {
+      t.is(run(shl, v, s), (v << BigInt(s)) & mask, `shl ${v} ${s}`);
+      t.is(run(shr, v, s), v >> BigInt(s), `shr ${v} ${s}`);
+      if (s <= 32) t.is(run(short, v, s), (v << BigInt(s)) & mask, `shl (at most 32) ${v} ${s}`);
+    }
+  }
+});
+
+test("the aligned range check is wasm2c's for every address that is a multiple of the alignment", (t) => {
+  // a + n > size (wasm2c) against a >= size - (n - A) (FEWMUL_*_CHECK_ALIGNED), A = min(n, 4),
+  // for sizes of whole pages and addresses around the end
+  for (const size of [65536, 131072, 262144]) {
+    for (const n of [1, 2, 4, 8]) {
+      const A = Math.min(n, 4);
+      for (let a = size - 64; a <= size + 64; a += A) t.is(a >= size - (n - A), a + n > size, `size ${size} n ${n} a ${a}`);
+    }
+  }
 });
