@@ -79,36 +79,37 @@ const HOT_MACROS = `
     typedef t __attribute__((aligned(FEWMUL_HOT_ALIGN(t)), may_alias)) fewmul_hot_t;        \\
     *(fewmul_hot_t*)(at) = var;                                                             \\
   }
+#define FEWMUL_HOT_READ_MISALIGNED(var, at, t)                                              \\
+  {                                                                                         \\
+    t fewmul_tmp;                                                                           \\
+    fewmul_misaligned_copy(&fewmul_tmp, at, sizeof(t));                                     \\
+    var = fewmul_tmp;                                                                       \\
+  }
+#define FEWMUL_HOT_WRITE_MISALIGNED(at, var, t)                                             \\
+  {                                                                                         \\
+    t fewmul_tmp = var;                                                                     \\
+    fewmul_misaligned_copy(at, &fewmul_tmp, sizeof(t));                                     \\
+  }
 /* An access gcc knows to be aligned (the kernels mask their pointers) takes checkAligned; any
  * other keeps wasm2c's check and then tests the alignment (checking on both paths instead cost
  * the float32 module 1.5 % more cycles on the M0+). */
 #define FEWMUL_HOT_KNOWN_ALIGNED(t, at, wa)                                                 \\
   (__builtin_constant_p(FEWMUL_HOT_ALIGNED(t, at, wa)) && FEWMUL_HOT_ALIGNED(t, at, wa))
+#define FEWMUL_HOT_ACCESS(t, at, wa, checkAligned, check, aligned, misaligned)              \\
+  if (FEWMUL_HOT_KNOWN_ALIGNED(t, at, wa)) {                                                \\
+    checkAligned;                                                                           \\
+    aligned;                                                                                \\
+  } else {                                                                                  \\
+    check;                                                                                  \\
+    if (FEWMUL_HOT_ALIGNED(t, at, wa)) aligned                                              \\
+    else misaligned                                                                         \\
+  }
 #define FEWMUL_HOT_READ(var, at, wa, t, checkAligned, check)                                \\
-  if (FEWMUL_HOT_KNOWN_ALIGNED(t, at, wa)) {                                                \\
-    checkAligned;                                                                           \\
-    FEWMUL_HOT_READ_ALIGNED(var, at, t);                                                    \\
-  } else {                                                                                  \\
-    check;                                                                                  \\
-    if (FEWMUL_HOT_ALIGNED(t, at, wa)) FEWMUL_HOT_READ_ALIGNED(var, at, t)                  \\
-    else {                                                                                  \\
-      t fewmul_tmp;                                                                         \\
-      fewmul_misaligned_copy(&fewmul_tmp, at, sizeof(t));                                   \\
-      var = fewmul_tmp;                                                                     \\
-    }                                                                                       \\
-  }
+  FEWMUL_HOT_ACCESS(t, at, wa, checkAligned, check, FEWMUL_HOT_READ_ALIGNED(var, at, t),    \\
+                    FEWMUL_HOT_READ_MISALIGNED(var, at, t))
 #define FEWMUL_HOT_WRITE(at, wa, var, t, checkAligned, check)                               \\
-  if (FEWMUL_HOT_KNOWN_ALIGNED(t, at, wa)) {                                                \\
-    checkAligned;                                                                           \\
-    FEWMUL_HOT_WRITE_ALIGNED(at, var, t);                                                   \\
-  } else {                                                                                  \\
-    check;                                                                                  \\
-    if (FEWMUL_HOT_ALIGNED(t, at, wa)) FEWMUL_HOT_WRITE_ALIGNED(at, var, t)                 \\
-    else {                                                                                  \\
-      t fewmul_tmp = var;                                                                   \\
-      fewmul_misaligned_copy(at, &fewmul_tmp, sizeof(t));                                   \\
-    }                                                                                       \\
-  }
+  FEWMUL_HOT_ACCESS(t, at, wa, checkAligned, check, FEWMUL_HOT_WRITE_ALIGNED(at, var, t),   \\
+                    FEWMUL_HOT_WRITE_MISALIGNED(at, var, t))
 #else
 #define FEWMUL_HOT_ALIGN(t) 1
 #define FEWMUL_HOT_READ(var, at, wa, t, checkAligned, check) check; wasm_rt_memcpy(&(var), at, sizeof(t));

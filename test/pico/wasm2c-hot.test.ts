@@ -73,7 +73,9 @@ test("accessor calls inline only in loops; base and constant offset passed apart
   t.regex(source, /FEWMUL_HOT_WRITE\(at, \(u32\)addr, wrapped, t1, FEWMUL_HOT_CHECK_ALIGNED\(mem, addr, t1\),[^\n]*\n\s*FEWMUL_HOT_CHECK\(mem, addr, t1\)\);/, "_hot: the alignment of addr");
   // an access gcc knows to be aligned takes the aligned check, any other wasm2c's before the copy
   t.regex(source, /#define FEWMUL_HOT_KNOWN_ALIGNED\(t, at, wa\)[^\n]*\n\s*\(__builtin_constant_p\(FEWMUL_HOT_ALIGNED\(t, at, wa\)\) && FEWMUL_HOT_ALIGNED\(t, at, wa\)\)/);
-  t.regex(source, /#define FEWMUL_HOT_READ\(var, at, wa, t, checkAligned, check\)[^\n]*\n\s*if \(FEWMUL_HOT_KNOWN_ALIGNED\(t, at, wa\)\) \{[^\n]*\n\s*checkAligned;[^\n]*\n\s*FEWMUL_HOT_READ_ALIGNED\(var, at, t\);[^\n]*\n\s*\} else \{[^\n]*\n\s*check;/);
+  t.regex(source, /#define FEWMUL_HOT_ACCESS\(t, at, wa, checkAligned, check, aligned, misaligned\)[^\n]*\n\s*if \(FEWMUL_HOT_KNOWN_ALIGNED\(t, at, wa\)\) \{[^\n]*\n\s*checkAligned;[^\n]*\n\s*aligned;[^\n]*\n\s*\} else \{[^\n]*\n\s*check;/);
+  t.regex(source, /#define FEWMUL_HOT_READ\(var, at, wa, t, checkAligned, check\)[^\n]*\n\s*FEWMUL_HOT_ACCESS\(t, at, wa, checkAligned, check, FEWMUL_HOT_READ_ALIGNED\(var, at, t\),/);
+  t.regex(source, /#define FEWMUL_HOT_WRITE\(at, wa, var, t, checkAligned, check\)[^\n]*\n\s*FEWMUL_HOT_ACCESS\(t, at, wa, checkAligned, check, FEWMUL_HOT_WRITE_ALIGNED\(at, var, t\),/);
   t.regex(source, /#define FEWMUL_AT_CHECK_ALIGNED\(mem, base, off, t\)[^\n]*\n\s*if \(UNLIKELY\(\(\(off\) \+ sizeof\(t\) > FEWMUL_MIN_BYTES && \(off\) \+ sizeof\(t\) > FEWMUL_SIZE\(mem\)\) \|\|[^\n]*\n\s*\(base\) >= FEWMUL_SIZE\(mem\) - \(u32\)\(\(off\) \+ sizeof\(t\) - FEWMUL_HOT_ALIGN\(t\)\)\)\)/);
   t.regex(source, /\n#define FEWMUL_MIN_BYTES 0u\n/, "no memory allocated here: no size is assumed");
   t.regex(source, /always_inline\)\) t3 name##_at\(wasm_rt_memory_t\* mem, u32 base, u64 off\)[^\n]*\n[^\n]*\n\s*u8\* at = FEWMUL_DATA\(mem\) \+ base \+ \(u32\)off;[^\n]*\n\s*FEWMUL_HOT_READ\(/);
