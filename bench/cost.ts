@@ -47,21 +47,27 @@ function samplesPerSecond(path: string, spec: typeof INT_SPEC, from = batches, c
 const muls = { int: mulsPerSample(RELEASE_MODULE), float32: mulsPerSample(FLOAT_MODULE, FLOAT_SPEC) };
 say(`multiplications per training sample (${ARCH}, batch ${BATCH}): int ${muls.int}, float32 ${Math.round(muls.float32)}`);
 
-// Interleaved rounds so that machine load affects all three alike; the median is reported.
+// Interleaved rounds so that machine load affects every trainer alike, the order alternating
+// round by round. The VM's speed drifts between rounds (1.6x apart within a minute here) more
+// than between the runs of one round, so a ratio is the median of the rounds' own ratios; the
+// samples/s are each trainer's median.
 const backend = await tfjsBackend();
 const allImages = new Uint8Array(steps * BATCH * 784), allLabels = new Uint8Array(steps * BATCH);
 for (let s = 0; s < steps; s++) { allImages.set(batches[s].images, s * BATCH * 784); allLabels.set(batches[s].labels, s * BATCH); }
-const rounds = quick ? 1 : 3;
+const rounds = quick ? 1 : 5;
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+/** Median of a[r] / b[r]. */
+const pairedRatio = (a: number[], b: number[]) => median(a.map((x, r) => x / b[r]));
 const runs: { int: number[]; float32: number[]; tfjs: number[] } = { int: [], float32: [], tfjs: [] };
 for (let r = 0; r < rounds; r++) {
-  runs.int.push(samplesPerSecond(RELEASE_MODULE, INT_SPEC));
-  runs.float32.push(samplesPerSecond(FLOAT_MODULE, FLOAT_SPEC));
+  const modules = [() => runs.int.push(samplesPerSecond(RELEASE_MODULE, INT_SPEC)), () => runs.float32.push(samplesPerSecond(FLOAT_MODULE, FLOAT_SPEC))];
+  for (const run of r % 2 ? modules.reverse() : modules) run();
   runs.tfjs.push(await tfjsSamplesPerSecond([784, 256, 10], BATCH, allImages, allLabels, Math.min(steps, quick ? 20 : 100)));
 }
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 const sps = { int: Math.round(median(runs.int)), float32: Math.round(median(runs.float32)), tfjs: Math.round(median(runs.tfjs)) };
+const ratios = { int_over_float32: pairedRatio(runs.int, runs.float32), int_over_tfjs: pairedRatio(runs.int, runs.tfjs) };
 say(`training samples/s in Node (${ARCH}, batch ${BATCH}): int ${sps.int}, float32 module ${sps.float32}, TensorFlow.js (${backend}) ${sps.tfjs}`);
-say(`  ratios: int/float32 ${(sps.int / sps.float32).toFixed(2)}x, int/tfjs ${(sps.int / sps.tfjs).toFixed(2)}x`);
+say(`  ratios (median of ${rounds} rounds' own): int/float32 ${ratios.int_over_float32.toFixed(2)}x (rounds ${runs.int.map((x, r) => (x / runs.float32[r]).toFixed(2)).join(", ")}), int/tfjs ${ratios.int_over_tfjs.toFixed(2)}x`);
 
 const report = inspectModule(readFileSync(RELEASE_MODULE));
 const memory: Record<string, number> = {};
@@ -86,11 +92,12 @@ const conv = {
 say(`conv ${CONV_ARCH}, batch ${CONV_BATCH}: multiplications per training sample int ${conv.multiplications_per_sample.int}, float32 module ${conv.multiplications_per_sample.float32}`);
 const convRuns: { int: number[]; float32: number[] } = { int: [], float32: [] };
 for (let r = 0; r < rounds; r++) {
-  convRuns.int.push(samplesPerSecond(RELEASE_MODULE, convInt, convBatches, convSteps));
-  convRuns.float32.push(samplesPerSecond(FLOAT_MODULE, convFloat, convBatches, convSteps));
+  const modules = [() => convRuns.int.push(samplesPerSecond(RELEASE_MODULE, convInt, convBatches, convSteps)),
+    () => convRuns.float32.push(samplesPerSecond(FLOAT_MODULE, convFloat, convBatches, convSteps))];
+  for (const run of r % 2 ? modules.reverse() : modules) run();
 }
 conv.samples_per_s = { int: Math.round(median(convRuns.int)), float32: Math.round(median(convRuns.float32)) };
-conv.ratios.int_over_float32 = conv.samples_per_s.int / conv.samples_per_s.float32;
+conv.ratios.int_over_float32 = pairedRatio(convRuns.int, convRuns.float32);
 say(`  training samples/s in Node: int ${conv.samples_per_s.int}, float32 module ${conv.samples_per_s.float32}: int/float32 ${conv.ratios.int_over_float32.toFixed(2)}x; ` +
   `linear memory int ${conv.memory_bytes.int}, float32 ${conv.memory_bytes.float32}`);
 
@@ -98,7 +105,7 @@ if (json) {
   process.stdout.write(`${JSON.stringify({
     multiplications_per_sample: muls,
     samples_per_s: sps,
-    ratios: { int_over_float32: sps.int / sps.float32, int_over_tfjs: sps.int / sps.tfjs, muls_int_over_float32: muls.int / muls.float32 },
+    ratios: { ...ratios, muls_int_over_float32: muls.int / muls.float32 },
     tfjs_backend: backend,
     module_bytes: report.bytes,
     memory_bytes: { "784-128-10": memory["784-128-10"], "784-256-10": memory["784-256-10"] },
