@@ -26,7 +26,7 @@
 // a constant add); anything else about sp that is not the prologue, the epilogue or the
 // runtime's stack-depth check, and the function is left as gcc wrote it.
 
-import { functionSpans } from "./thumb1-trap-branches.ts";
+import { rewriteFunctions } from "./thumb1-trap-branches.ts";
 
 /** Registers gcc may name r8-r11 (r10 = sl, r11 = fp). */
 const HIGH = [["r8"], ["r9"], ["r10", "sl"], ["r11", "fp"]] as const;
@@ -224,20 +224,14 @@ function rewriteFunction(lines: string[], nextId: { n: number }): { lines: strin
 /** Rewrites gcc's Thumb-1 assembly (gcc 12, unified syntax) as described above, in every
  * function except those in `keep`. */
 export function spillsToHighRegisters(asm: string, keep: ReadonlySet<string> = new Set()): SpillRewrite {
-  const lines = asm.split("\n");
-  const out: string[] = [];
-  let at = 0, slots = 0, functions = 0;
   const nextId = { n: 0 };
-  for (const span of functionSpans(lines)) {
-    out.push(...lines.slice(at, span.start));
-    const body = lines.slice(span.start, span.end);
-    const r = keep.has(span.name) ? undefined : rewriteFunction(body, nextId);
-    out.push(...(r ? r.lines : body));
+  let slots = 0, functions = 0;
+  const out = rewriteFunctions(asm, keep, (body) => {
+    const r = rewriteFunction(body, nextId);
     if (r) { slots += r.slots; functions++; }
-    at = span.end;
-  }
-  out.push(...lines.slice(at));
-  return { asm: out.join("\n"), slots, functions };
+    return r?.lines;
+  });
+  return { asm: out, slots, functions };
 }
 
 /**

@@ -133,28 +133,35 @@ export function functionSpans(lines: string[]): Array<{ name: string; start: num
 }
 
 /**
- * Rewrites gcc's Thumb-1 assembly (unified syntax, gcc 12) as described above, in every
- * function except those in `keep` (the ones the assembler refused last time).
+ * `rewrite` applied to each function's lines (see functionSpans) except those in `keep` (the
+ * ones the assembler refused last time); a function it returns undefined for stays as it was.
  */
-export function outlineTrapBranches(asm: string, keep: ReadonlySet<string> = new Set()): TrapBranchRewrite {
+export function rewriteFunctions(asm: string, keep: ReadonlySet<string>, rewrite: (body: string[]) => string[] | undefined): string {
   const lines = asm.split("\n");
   const out: string[] = [];
-  const id = { n: 0 };
-  let at = 0, sites = 0, stubs = 0;
+  let at = 0;
   for (const span of functionSpans(lines)) {
     out.push(...lines.slice(at, span.start));
     const body = lines.slice(span.start, span.end);
-    if (keep.has(span.name)) out.push(...body);
-    else {
-      const r = rewriteFunction(body, id);
-      out.push(...r.lines);
-      sites += r.sites;
-      stubs += r.stubs;
-    }
+    out.push(...((keep.has(span.name) ? undefined : rewrite(body)) ?? body));
     at = span.end;
   }
   out.push(...lines.slice(at));
-  return { asm: out.join("\n"), sites, stubs };
+  return out.join("\n");
+}
+
+/** Rewrites gcc's Thumb-1 assembly (unified syntax, gcc 12) as described above, in every
+ * function except those in `keep`. */
+export function outlineTrapBranches(asm: string, keep: ReadonlySet<string> = new Set()): TrapBranchRewrite {
+  const id = { n: 0 };
+  let sites = 0, stubs = 0;
+  const out = rewriteFunctions(asm, keep, (body) => {
+    const r = rewriteFunction(body, id);
+    sites += r.sites;
+    stubs += r.stubs;
+    return r.lines;
+  });
+  return { asm: out, sites, stubs };
 }
 
 /** The functions holding the lines an assembler's messages name (`file.s:LINE: Error: ...`). */
