@@ -58,10 +58,11 @@ const rounds = quick ? 1 : 5;
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 /** Median of a[r] / b[r]. */
 const pairedRatio = (a: number[], b: number[]) => median(a.map((x, r) => x / b[r]));
+/** Runs round r's trainers one after the other, in reverse order on odd rounds. */
+const inTurn = (r: number, ...runs: Array<() => unknown>) => (r % 2 ? runs.reverse() : runs).forEach((run) => run());
 const runs: { int: number[]; float32: number[]; tfjs: number[] } = { int: [], float32: [], tfjs: [] };
 for (let r = 0; r < rounds; r++) {
-  const modules = [() => runs.int.push(samplesPerSecond(RELEASE_MODULE, INT_SPEC)), () => runs.float32.push(samplesPerSecond(FLOAT_MODULE, FLOAT_SPEC))];
-  for (const run of r % 2 ? modules.reverse() : modules) run();
+  inTurn(r, () => runs.int.push(samplesPerSecond(RELEASE_MODULE, INT_SPEC)), () => runs.float32.push(samplesPerSecond(FLOAT_MODULE, FLOAT_SPEC)));
   runs.tfjs.push(await tfjsSamplesPerSecond([784, 256, 10], BATCH, allImages, allLabels, Math.min(steps, quick ? 20 : 100)));
 }
 const sps = { int: Math.round(median(runs.int)), float32: Math.round(median(runs.float32)), tfjs: Math.round(median(runs.tfjs)) };
@@ -92,9 +93,8 @@ const conv = {
 say(`conv ${CONV_ARCH}, batch ${CONV_BATCH}: multiplications per training sample int ${conv.multiplications_per_sample.int}, float32 module ${conv.multiplications_per_sample.float32}`);
 const convRuns: { int: number[]; float32: number[] } = { int: [], float32: [] };
 for (let r = 0; r < rounds; r++) {
-  const modules = [() => convRuns.int.push(samplesPerSecond(RELEASE_MODULE, convInt, convBatches, convSteps)),
-    () => convRuns.float32.push(samplesPerSecond(FLOAT_MODULE, convFloat, convBatches, convSteps))];
-  for (const run of r % 2 ? modules.reverse() : modules) run();
+  inTurn(r, () => convRuns.int.push(samplesPerSecond(RELEASE_MODULE, convInt, convBatches, convSteps)),
+    () => convRuns.float32.push(samplesPerSecond(FLOAT_MODULE, convFloat, convBatches, convSteps)));
 }
 conv.samples_per_s = { int: Math.round(median(convRuns.int)), float32: Math.round(median(convRuns.float32)) };
 conv.ratios.int_over_float32 = pairedRatio(convRuns.int, convRuns.float32);
