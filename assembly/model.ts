@@ -15,7 +15,7 @@ import { arenaReset, arenaTake, arenaEnd, arenaCommit } from "./arena";
 import {
   arenaLayout, A_STATE_HEAD, A_WEIGHTS, A_BIAS, A_MEAN, A_SPREAD, A_ONLINE, A_INPUTS, A_LABELS, A_SCALES,
   A_KEPT, A_ACTIVATIONS, A_ROW_POS, A_ROW_NEG, A_ROW_SUMS, A_PING, A_PONG, A_SCORES, A_POOLED,
-  A_PATCHES, A_PATCH_ERRORS, A_POOL_ERRORS, LAYER_CONV, CHUNK_LOG2_ROWS,
+  A_PATCHES, A_PATCH_ERRORS, A_POOL_ERRORS, LAYER_CONV,
 } from "./shared/arena";
 import { half, rngLoad, rngSave, rngSeed, setFieldBits, resetStreams } from "./prng";
 import { denseForward, denseBackward } from "./kernels/dense";
@@ -334,16 +334,7 @@ export function trainBatch(n: i32): i32 {
         pool(<usize>below.y, below.h, below.w_, below.nOut, n, poolErr, <usize>below.buf);
       }
     }
-    // The weight gradient in chunks of at most 2^CHUNK_LOG2_ROWS rows (a dense layer: one).
-    let left = rows;
-    let wp = <usize>plan(l).w;
-    while (left > 0) {
-      let take = left < (1 << CHUNK_LOG2_ROWS) ? left : 1 << CHUNK_LOG2_ROWS;
-      denseUpdate(x, nIn, take, d, nOut, wp, acc, qbp, lo, plan(l).hi, shift);
-      x += <usize>nIn << CHUNK_LOG2_ROWS;
-      d += <usize>nOut << (CHUNK_LOG2_ROWS + 2);
-      left -= take;
-    }
+    denseUpdate(x, nIn, rows, d, nOut, <usize>plan(l).w, acc, qbp, lo, plan(l).hi, shift);
     // The sums above are w.r.t. integer activations (one = 2^HIDDEN_SHIFT): rescale to the
     // real-valued error the next normalisation step expects.
     exponent += HIDDEN_SHIFT;

@@ -8,12 +8,15 @@ let s2: u32 = 3;
 let s3: u32 = 4;
 
 // @ts-ignore: decorator
-@inline export function next(): u32 {
+@inline export function nextInline(): u32 {
   let t = s0 ^ (s0 << 11);
   s0 = s1; s1 = s2; s2 = s3;
   s3 = s3 ^ (s3 >>> 19) ^ (t ^ (t >>> 8));
   return s3;
 }
+
+/** The next word: a call, for the draws outside the hot loops (those inline nextInline). */
+export function next(): u32 { return nextInline(); }
 
 export function rngLoad(ptr: usize): void {
   s0 = load<u32>(ptr); s1 = load<u32>(ptr, 4); s2 = load<u32>(ptr, 8); s3 = load<u32>(ptr, 12);
@@ -52,7 +55,7 @@ export function fieldWidth(): u32 { return fieldBits; }
 
 // @ts-ignore: decorator
 @inline export function field(): u32 {
-  if (fieldsLeft == 0) { word = next(); fieldsLeft = fieldsPerWord; }
+  if (fieldsLeft == 0) { word = nextInline(); fieldsLeft = fieldsPerWord; }
   let r = word & fieldMask;
   word = word >>> fieldBits;
   fieldsLeft--;
@@ -76,7 +79,7 @@ let halvesLeft: i32 = 0;
 
 // @ts-ignore: decorator
 @inline export function byte(): u32 {
-  if (bytesLeft == 0) { byteWord = next(); bytesLeft = 4; }
+  if (bytesLeft == 0) { byteWord = nextInline(); bytesLeft = 4; }
   let r = byteWord & 255;
   byteWord = byteWord >>> 8;
   bytesLeft--;
@@ -93,7 +96,7 @@ let halvesLeft: i32 = 0;
 }
 
 // A hot loop may keep the half() stream in locals (kernels/update.ts): it takes the stream
-// with halvesWord()/halvesCount(), refills by half()'s rule (next() when no half is left, two
+// with halvesWord()/halvesCount(), refills by half()'s rule (a word when no half is left, two
 // per word, lowest first) and hands it back with halvesPut(): the same draws in the same order.
 // @ts-ignore: decorator
 @inline export function halvesWord(): u32 { return halfWord; }

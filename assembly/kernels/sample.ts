@@ -2,7 +2,7 @@
 // int16 latent weights, packed 32 to a word: `pos` bit j = weight j is +1,
 // `neg` bit j = weight j is -1 (ternary only; binary weights are -1 where `pos` is 0).
 import { WEIGHT_ONE, WEIGHT_SHIFT, MODE_TC } from "../config";
-import { next, fieldWidth, fieldsWord, fieldsCount, fieldsPut } from "../prng";
+import { nextInline, fieldWidth, fieldsWord, fieldsCount, fieldsPut } from "../prng";
 
 /** The bit after the last of `count` (1..32) low bits: 0 (shifted out) for a whole word. */
 // @ts-ignore: decorator
@@ -30,7 +30,7 @@ export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): 
       for (let bit: u32 = 1, stop = bitAfter(count); bit != stop; bit <<= 1) {
         let v = <i32>load<i16>(w);
         w += 2;
-        if (fl == 0) { fw = next(); fl = perWord; }
+        if (fl == 0) { fw = nextInline(); fl = perWord; }
         let r = <i32>(fw & mask);
         fw >>>= bits; fl--;
         let m = v >> 31;                       // -1 for negative weights
@@ -43,7 +43,7 @@ export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): 
       for (let bit: u32 = 1, stop = bitAfter(count); bit != stop; bit <<= 1) {
         let v = <i32>load<i16>(w);
         w += 2;
-        if (fl == 0) { fw = next(); fl = perWord; }
+        if (fl == 0) { fw = nextInline(); fl = perWord; }
         let r = <i32>(fw & mask);
         fw >>>= bits; fl--;
         p |= <u32>((r - (((v + WEIGHT_ONE) << (15 - WEIGHT_SHIFT)) >> cut)) >> 31) & bit;

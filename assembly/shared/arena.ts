@@ -33,7 +33,7 @@ export const A_KEPT = 9;        // per layer above the first: sampled input rows
 export const A_ACTIVATIONS = 10; // per hidden layer: uint8[B][nOut]
 export const A_ROW_POS = 11;    // one row's sampled +1 bits
 export const A_ROW_NEG = 12;    // one row's sampled -1 bits (ternary)
-export const A_ROW_SUMS = 13;   // row sums, then the update's sample list
+export const A_ROW_SUMS = 13;   // row sums, then the update's sample list (, its int64 sums: conv nets)
 export const A_PING = 14;       // sums and errors int32[B][max nOut]
 export const A_PONG = 15;       // sums and errors of the neighbouring layers
 export const A_SCORES = 16;     // one-layer nets: a copy of the scores for the backward pass
@@ -42,7 +42,7 @@ export const A_PATCHES = 18;    // the largest conv layer's patches uint8[B·pix
 export const A_PATCH_ERRORS = 19; // one sample's patch errors int32[pixels][9·cin] (conv layers > 0)
 export const A_POOL_ERRORS = 20;  // errors of the largest pooled output int32[B·pixels/4][nOut]
 
-/** Rows of a conv layer's weight gradient per update call (update.ts's 32-bit lanes hold 256). */
+/** Rows update.ts sums in its 32-bit lanes at a time (its sample list); a conv layer has more. */
 export const CHUNK_LOG2_ROWS = 8;
 
 /** Per-layer flags of the arena's `kind` callback. */
@@ -111,7 +111,8 @@ export function arenaLayout(
   let nLast = ask(nOut, layers - 1);
   takeOne(take, A_ROW_POS, -1, rowWords(maxOut) << 2);
   takeOne(take, A_ROW_NEG, -1, rowWords(maxOut) << 2);
-  takeOne(take, A_ROW_SUMS, -1, (maxOut + chunk) << 2);
+  // conv nets: then the int64 sums of update.ts over all the chunks of rows
+  takeOne(take, A_ROW_SUMS, -1, (maxOut + chunk + (patch > 0 ? maxOut << 1 : 0)) << 2);
   if (patch > 0) takeOne(take, A_PATCHES, -1, aligned(patch << log2Batch));
   if (patchErr > 0) takeOne(take, A_PATCH_ERRORS, -1, patchErr << 2);
   if (pooled > 0) takeOne(take, A_POOL_ERRORS, -1, aligned(pooled << log2Batch)); // a quarter of the cells, int32

@@ -35,7 +35,7 @@ function tensorName(tensor: number, l: number, n0: number, w: PlannedWeightLayer
     case A.A_POOL_ERRORS: return "pooled errors int32";
     case A.A_ROW_POS: return "row bits (+1)";
     case A.A_ROW_NEG: return "row bits (-1)";
-    case A.A_ROW_SUMS: return "row sums, update samples";
+    case A.A_ROW_SUMS: return "row sums, update samples (conv nets: int64 totals)";
     case A.A_PING: return "sums and errors (ping)";
     case A.A_PONG: return "sums and errors (pong)";
     case A.A_SCORES: return "scores copy";

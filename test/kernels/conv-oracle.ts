@@ -4,7 +4,7 @@
  * term (the kernels choose the valid kernel rows instead), JS numbers (exact to 2^53).
  * Sampled weights are s[r][co] with row r = (ky·3 + kx)·cin + ci.
  */
-import { BC, BIAS_EXTRA, biasValue, DELTA_LIMIT, i32, type Rng, roundShift, sampleRow, shr, signRow, sround, STAT_EXTRA, statValue, towards, unitScale, WEIGHT_ONE } from "./oracle.ts";
+import { BC, BIAS_EXTRA, biasValue, DELTA_LIMIT, i32, type Rng, roundShift, sampleRow, saturate, shr, signRow, sround, STAT_EXTRA, SUM_MAX, statValue, towards, unitScale, WEIGHT_ONE } from "./oracle.ts";
 
 export interface Geometry { h: number; w: number; cin: number; cout: number; batch: number }
 
@@ -107,8 +107,8 @@ export function patchesOf(x: ArrayLike<number>, g: { h: number; w: number; cin: 
 /**
  * Step 6, weight gradient and update, exact products (qbp = 0), written as the direct sum:
  * row (ky, kx, ci) by row, co in order, acc = sum of d · x over samples and output pixels
- * whose input is inside; w −= sround(acc, shift), clipped to ±2^14. (With at most 256 rows
- * this is one update call; more rows are updated 256 at a time, as the document says.)
+ * whose input is inside, saturated at ±(2^30 − 1); w −= sround(acc, shift), clipped to ±2^14.
+ * One update over all B·H·W rows, as the document says.
  */
 export function convUpdate(
   rng: Rng, x: ArrayLike<number>, g: Geometry, d: ArrayLike<number>, w: ArrayLike<number>, shift: number,
@@ -124,8 +124,8 @@ export function convUpdate(
       for (let co = 0; co < g.cout; co++) acc[co] += d[at(g, g.cout, b, y, xx, co)] * m;
     }
     for (let co = 0; co < g.cout; co++) {
-      const nw = w[r * g.cout + co] - sround(rng, i32(acc[co], "acc"), shift);
-      out[r * g.cout + co] = Math.max(-WEIGHT_ONE, Math.min(WEIGHT_ONE, nw));
+      const nw = w[r * g.cout + co] - sround(rng, saturate(acc[co], SUM_MAX), shift);
+      out[r * g.cout + co] = saturate(nw, WEIGHT_ONE);
     }
   }
   return out;

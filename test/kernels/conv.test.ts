@@ -154,12 +154,10 @@ test("pool_forward keeps the first maximum; pool_backward routes each error to i
   t.deepEqual([...getI32(dIn, 8)], [0, 7, 5, 0, 0, 0, 0, 0]);
 });
 
-/** The conv weight update as model.ts runs it: dense_update over the patches, 256 rows at a time. */
+/** The conv weight update as model.ts runs it: one dense_update over all the patch rows. */
 function wasmConvUpdate(x: Uint8Array, g: oracle.Geometry, d: Int32Array, w: Int16Array, qbp: boolean, lo: number, hi: number, shift: number) {
-  const p = wasmPatches(x, g), pd = put(d), pw = put(w), acc = alloc((g.cout + 256) * 4);
-  for (let r = 0; r < rowsOf(g); r += 256) {
-    k.dense_update(p + r * 9 * g.cin, 9 * g.cin, Math.min(256, rowsOf(g) - r), pd + r * g.cout * 4, g.cout, pw, acc, qbp ? 1 : 0, lo, hi, shift);
-  }
+  const p = wasmPatches(x, g), pd = put(d), pw = put(w), acc = alloc((g.cout + 256) * 4 + g.cout * 8);
+  k.dense_update(p, 9 * g.cin, rowsOf(g), pd, g.cout, pw, acc, qbp ? 1 : 0, lo, hi, shift);
   return getI16(pw, w.length);
 }
 
@@ -178,25 +176,35 @@ test("conv weight update (dense_update over the patches): exact products equal t
   }
 });
 
-test("conv weight update with QBP and more than 256 rows: the dense rule on the patch rows, 256 rows per update", (t) => {
+test("conv weight update with QBP and more than 256 rows: the dense rule on all the patch rows at once", (t) => {
   const gen = new Gen(16);
-  for (const g of [{ h: 12, w: 10, cin: 2, cout: 5, batch: 4 }, { h: 5, w: 6, cin: 3, cout: 33, batch: 2 }]) {
+  for (const g of [{ h: 12, w: 10, cin: 2, cout: 5, batch: 4 }, { h: 5, w: 6, cin: 3, cout: 33, batch: 2 }, { h: 16, w: 17, cin: 1, cout: 9, batch: 4 }]) {
     for (const qbp of [true, false]) {
       fresh();
       const x = gen.activations(rowsOf(g) * g.cin), d = gen.deltas(rowsOf(g) * g.cout), w = gen.weights(9 * g.cin * g.cout);
       k.rng_seed(5, 9);
       const rng = rngFor(5, 9);
       const got = wasmConvUpdate(x, g, d, w, qbp, 1, 6, -20);
-      const patch = oracle.patchesOf(x, g);
-      let want: ArrayLike<number> = w;
-      for (let r = 0; r < rowsOf(g); r += 256) {
-        const n = Math.min(256, rowsOf(g) - r);
-        want = denseUpdate(rng, patch.slice(r * 9 * g.cin), 9 * g.cin, n, d.subarray(r * g.cout), g.cout, want, qbp, 1, 6, -20);
-      }
+      const want = denseUpdate(rng, oracle.patchesOf(x, g), 9 * g.cin, rowsOf(g), d, g.cout, w, qbp, 1, 6, -20);
       sameArray(t, got, want, `qbp ${qbp} ${JSON.stringify(g)}`, g.cout);
       t.deepEqual(rngState(), rng.gen.state());
     }
   }
+});
+
+test("conv weight update: sums over more than 2^30 saturate at ±(2^30 − 1), each sign", (t) => {
+  // 1,088 rows of the largest error (2^14, the sign alternating by output) times pixel 255: 2^41.
+  const g = { h: 16, w: 17, cin: 1, cout: 4, batch: 4 };
+  fresh();
+  const x = new Uint8Array(rowsOf(g)).fill(255);
+  const d = Int32Array.from({ length: rowsOf(g) * g.cout }, (_, i) => (i % 2 === 0 ? 1 : -1) << 14);
+  const w = new Int16Array(9 * g.cout);
+  k.rng_seed(3, 4);
+  const rng = rngFor(3, 4);
+  const got = wasmConvUpdate(x, g, d, w, false, 0, 8, -20);
+  sameArray(t, got, oracle.convUpdate(rng, x, g, d, w, -20), "saturated", g.cout);
+  // (2^30 − 1 + dither) >> 20 = 1,023 or 1,024: every weight moved against its sum's sign
+  for (let i = 0; i < got.length; i++) t.true(Math.abs(got[i]) >= 1023 && Math.sign(got[i]) === (i % 2 === 0 ? -1 : 1), `w[${i}] = ${got[i]}`);
 });
 
 test("the test build, conv kernels included, has no multiply and no floating-point instruction", async (t) => {

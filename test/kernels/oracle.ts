@@ -28,6 +28,14 @@ export function i32(v: number, what = "value"): number {
   return v;
 }
 
+/** sround's range: its input, the weight gradient's sums, and its saturated left shifts. */
+export const SUM_MAX = 2 ** 30 - 1;
+
+/** v clamped to ±limit. */
+export function saturate(v: number, limit: number): number {
+  return Math.max(-limit, Math.min(limit, v));
+}
+
 /** Arithmetic right shift v >> n as floor division (n < 0: multiplication by 2^-n). */
 export function shr(v: number, n: number): number {
   return Math.floor(v / 2 ** n);
@@ -361,7 +369,7 @@ export function normForward(
 /** Stochastic rounding sround(v, s) (step 8). */
 export function sround(rng: Rng, v: number, s: number): number {
   if (v === 0) return 0;
-  if (s >= 0) return Math.max(-(2 ** 30 - 1), Math.min(2 ** 30 - 1, v * 2 ** s));
+  if (s >= 0) return saturate(v * 2 ** s, SUM_MAX);
   let r = -s;
   if (r > 30) { // two unbiased stages
     v = sround(rng, v, 30 - r);
@@ -390,7 +398,7 @@ const sat = (v: bigint): bigint => (v > BigInt(CAP) ? BigInt(CAP) : v < BigInt(-
 export function align(g: number, t: number): number {
   if (t <= 0) return t < -31 ? (g < 0 ? -1 : 0) : shr(g, -t);
   if (t > 26) return g === 0 ? 0 : g > 0 ? CAP : -CAP;
-  return Math.max(-CAP, Math.min(CAP, g * 2 ** t));
+  return saturate(g * 2 ** t, CAP);
 }
 
 /** floor(a / 2^n) for a BigInt a (the document's arithmetic right shift on 64-bit sums). */
@@ -540,7 +548,8 @@ export function quantizeExponent(rng: Rng, x: number, lo: number, hi: number): n
 
 /**
  * Input row by input row: acc_j = sum_b d[b][j] · 2^(q[b][i] - lo) (QBP, zero inputs skipped)
- * or sum_b d[b][j] · x[b][i] (exact); then w_ij -= sround(acc_j, shift), clipped to ±2^14.
+ * or sum_b d[b][j] · x[b][i] (exact), saturated at ±(2^30 - 1); then w_ij -= sround(acc_j, shift),
+ * clipped to ±2^14. `batch`: the rows (a conv layer's patch rows).
  * Returns the new weights [nIn][nOut].
  */
 export function denseUpdate(
@@ -562,9 +571,8 @@ export function denseUpdate(
       }
     }
     for (let j = 0; j < nOut; j++) {
-      i32(acc[j], "acc");
-      const nw = w[i * nOut + j] - sround(rng, acc[j], shift);
-      out[i * nOut + j] = Math.max(-WEIGHT_ONE, Math.min(WEIGHT_ONE, nw));
+      const nw = w[i * nOut + j] - sround(rng, saturate(acc[j], SUM_MAX), shift);
+      out[i * nOut + j] = saturate(nw, WEIGHT_ONE);
     }
   }
   return out;
