@@ -193,7 +193,8 @@ test("conv weight update with QBP and more than 256 rows: the dense rule on all 
 });
 
 test("conv weight update: sums over more than 2^30 saturate at ±(2^30 − 1), each sign", (t) => {
-  // 1,088 rows of the largest error (2^14, the sign alternating by output) times pixel 255: 2^41.
+  // 1,088 rows of the largest error (2^14, the sign alternating by output) times pixel 255:
+  // about 2^32 per sum.
   const g = { h: 16, w: 17, cin: 1, cout: 4, batch: 4 };
   fresh();
   const x = new Uint8Array(rowsOf(g)).fill(255);
