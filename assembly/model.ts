@@ -25,6 +25,7 @@ import { normForward, normBackward } from "./kernels/norm";
 import { denseUpdate } from "./kernels/update";
 import { hingeBackward, countCorrect, lastLossSum, argmax } from "./kernels/loss";
 import { writeHeader, sealState, checkState, O_RNG, O_STEP, O_LR, O_LOSS } from "./state";
+import { copyBytes } from "./bytes";
 
 // Per-layer plan: one record of addresses (arena offsets) and sizes per layer, in static memory.
 // A conv layer is a dense layer of nIn = 9·cin rows over the patches of its input (one row
@@ -113,7 +114,7 @@ function place(tensor: i32, l: i32, bytes: i32): void {
 
 function layerIn(l: i32): i32 { return plan(l).nIn; }
 function layerOut(l: i32): i32 { return plan(l).nOut; }
-function layerShape(l: i32): i32 { return plan(l).pixels | (plan(l).conv << 16) | (plan(l).pool << 17); }
+function layerShape(l: i32): i32 { let p = plan(l); return p.pixels | (p.conv << 16) | (p.pool << 17); }
 
 /** Lays out the arena for the spec at SPEC; returns its end address, or 0 for a bad spec. */
 function layout(): usize {
@@ -130,37 +131,39 @@ function layout(): usize {
   if (h == 0) { h = 1; w = 1; }
   inputBytes = product(product(c, h), w);
   for (let l = 0; l < layers; l++) {
+    let p = plan(l);
     let e = specSize(SPEC, l + 1);
     let conv = (e & SIZE_CONV) != 0;
     let nOut = e & SIZE_UNITS;
-    plan(l).nIn = conv ? product(9, c) : product(product(c, h), w);
-    plan(l).nOut = nOut;
-    plan(l).conv = conv ? LAYER_CONV : 0;
-    plan(l).pool = (e & SIZE_POOL) != 0 ? 1 : 0;
-    plan(l).h = h; plan(l).w_ = w; plan(l).cin = c;
-    plan(l).pixels = conv ? product(h, w) : 1;
-    if (!conv) { h = 1; w = 1; } else if (plan(l).pool) { h >>= 1; w >>= 1; }
+    p.nIn = conv ? product(9, c) : product(product(c, h), w);
+    p.nOut = nOut;
+    p.conv = conv ? LAYER_CONV : 0;
+    p.pool = (e & SIZE_POOL) != 0 ? 1 : 0;
+    p.h = h; p.w_ = w; p.cin = c;
+    p.pixels = conv ? product(h, w) : 1;
+    if (!conv) { h = 1; w = 1; } else if (p.pool) { h >>= 1; w >>= 1; }
     c = nOut;
-    plan(l).grad = 0; plan(l).kept = 0; plan(l).y = 0; // tensors a layer may lack
+    p.grad = 0; p.kept = 0; p.y = 0; // tensors a layer may lack
   }
   arenaReset();
   arenaLayout(layers, layerIn, layerOut, layerShape, inputBytes, log2Batch, mode == MODE_TC, online, place);
   stateBytes = <u32>(inputs - state);
 
   for (let l = 0; l < layers; l++) {
-    let nIn = plan(l).nIn, nOut = plan(l).nOut;
-    if (!plan(l).pool) plan(l).out = plan(l).y;
-    plan(l).x = l == 0 ? <i32>inputs : plan(l - 1).out;
+    let p = plan(l);
+    let nIn = p.nIn, nOut = p.nOut;
+    if (!p.pool) p.out = p.y;
+    p.x = l == 0 ? <i32>inputs : plan(l - 1).out;
     let top = l == 0 ? QBP_TOP_PIXEL : QBP_TOP_HIDDEN;
     let lo = top - specWindow(SPEC) + 1;
-    plan(l).hi = top; plan(l).lo = lo < 0 ? 0 : lo;
-    plan(l).shift = l == layers - 1 ? OUTPUT_SHIFT : HIDDEN_SHIFT;
+    p.hi = top; p.lo = lo < 0 ? 0 : lo;
+    p.shift = l == layers - 1 ? OUTPUT_SHIFT : HIDDEN_SHIFT;
     // BinaryConnect's per-layer rate scale 1/W0^2 ~ (fan_in + fan_out) / 6, as a shift
     // (rate / 8 · (nIn + nOut), rounded down to a power of two; a conv's fans: 9·cin + 9·cout).
-    plan(l).boost = (31 - clz(nIn + (plan(l).conv ? product(9, nOut) : nOut))) - 3;
+    p.boost = (31 - clz(nIn + (p.conv ? product(9, nOut) : nOut))) - 3;
     // Sums and errors of layer l share one buffer; neighbours alternate so backprop never
     // reads and writes the same one.
-    plan(l).buf = <i32>(((layers - 1 - l) & 1) == 0 ? pong : ping);
+    p.buf = <i32>(((layers - 1 - l) & 1) == 0 ? pong : ping);
   }
   // The output layer's backward needs its scores after the loss overwrote them: a copy in the
   // buffer of the layer below, whose sums are dead by then (a one-layer net has its own).
@@ -182,24 +185,18 @@ export function initModel(seedLo: u32, seedHi: u32): i32 {
   if (!arenaCommit()) return E_NOMEM;
   deriveSettings();
 
+  // everything but the latent weights starts at zero: biases, running statistics, counters
+  memory.fill(state, 0, stateBytes);
   writeHeader(state, SPEC, SPEC_BYTES, stateBytes);
   rngSeed(seedLo, seedHi);
   resetStreams();
   for (let l = 0; l < layers; l++) {
-    let w = <usize>plan(l).w;
-    let end = w + (<usize>product(plan(l).nIn, plan(l).nOut) << 1);
-    for (let p = w; p < end; p += 2) store<i16>(p, <i16>(<i32>(half() >>> 1) - (1 << WEIGHT_SHIFT)));
-    let n = <usize>plan(l).nOut << 2;
-    for (let p: usize = 0; p < n; p += 4) {
-      store<i32>(<usize>plan(l).bias + p, 0);
-      store<i32>(<usize>plan(l).mean + p, 0);
-      store<i32>(<usize>plan(l).spread + p, 0);
-    }
-    if (online) memory.fill(<usize>plan(l).grad, 0, (<usize>plan(l).nOut << 3) + 4);
+    let p = plan(l);
+    let w = <usize>p.w;
+    let end = w + (<usize>product(p.nIn, p.nOut) << 1);
+    for (let a = w; a < end; a += 2) store<i16>(a, <i16>(<i32>(half() >>> 1) - (1 << WEIGHT_SHIFT)));
   }
-  store<u32>(state + O_STEP, 0);
   store<i32>(state + O_LR, specLrStart(SPEC) << 16);
-  store<u32>(state + O_LOSS, 0);
   rngSave(state + O_RNG);
   ready = true;
   return OK;
@@ -230,7 +227,7 @@ function warmShift(steps: u32, limit: i32): i32 {
 export function dropModel(): void { ready = false; }
 
 function labelsValid(n: i32): bool {
-  let classes = plan(layers - 1).nOut;
+  let classes = outputCount();
   for (let b = 0; b < n; b++) if (<i32>load<u8>(labels + <usize>b) >= classes) return false;
   return true;
 }
@@ -243,23 +240,25 @@ function labelsValid(n: i32): bool {
  */
 function forward(n: i32, stochastic: bool, rate: i32, statShift: i32): usize {
   for (let l = 0; l < layers; l++) {
-    let buf = <usize>plan(l).buf;
-    let rows = product(n, plan(l).pixels);
-    let conv = plan(l).conv != 0;
-    denseForward(layerInput(l, n), plan(l).nIn, rows, <usize>plan(l).w, plan(l).nOut, mode,
-      stochastic, buf, rowPos, rowNeg, stochastic ? <usize>plan(l).kept : 0);
-    normForward(buf, plan(l).nOut, rows, plan(l).shift, <usize>plan(l).bias,
-      <usize>plan(l).mean, <usize>plan(l).spread, <usize>plan(l).k,
-      <usize>plan(l).y, conv ? -1 : rate, statShift);
-    if (plan(l).pool) pool(<usize>plan(l).y, plan(l).h, plan(l).w_, plan(l).nOut, n, <usize>plan(l).out, 0);
+    let p = plan(l);
+    let buf = <usize>p.buf;
+    let rows = product(n, p.pixels);
+    let conv = p.conv != 0;
+    denseForward(layerInput(l, n), p.nIn, rows, <usize>p.w, p.nOut, mode,
+      stochastic, buf, rowPos, rowNeg, stochastic ? <usize>p.kept : 0);
+    normForward(buf, p.nOut, rows, p.shift, <usize>p.bias,
+      <usize>p.mean, <usize>p.spread, <usize>p.k,
+      <usize>p.y, conv ? -1 : rate, statShift);
+    if (p.pool) pool(<usize>p.y, p.h, p.w_, p.nOut, n, <usize>p.out, 0);
   }
   return <usize>plan(layers - 1).buf;
 }
 
 /** Layer l's dense input for n samples: its input, or for a conv layer the patches of it. */
 function layerInput(l: i32, n: i32): usize {
-  if (!plan(l).conv) return <usize>plan(l).x;
-  patches(<usize>plan(l).x, plan(l).h, plan(l).w_, plan(l).cin, n, patchBuf, false);
+  let p = plan(l);
+  if (!p.conv) return <usize>p.x;
+  patches(<usize>p.x, p.h, p.w_, p.cin, n, patchBuf, false);
   return patchBuf;
 }
 
@@ -276,7 +275,7 @@ export function calibrateBatch(n: i32, fresh: bool): i32 {
   // 2^CALIBRATION_LOG2_SAMPLES samples: online or from the batch statistics alike.
   let average = warmShift(calSteps, CALIBRATION_LOG2_SAMPLES - log2Batch);
   let scores = forward(n, false, online ? average : -1, average); // fresh: average 0, a copy
-  return countCorrect(scores, labels, plan(layers - 1).nOut, n);
+  return countCorrect(scores, labels, outputCount(), n);
 }
 
 /**
@@ -294,22 +293,23 @@ export function trainBatch(n: i32): i32 {
 
   let rate = online ? warmShift(step, ONLINE_LOG2_SAMPLES - log2Batch) : -1;
   let scores = forward(n, true, rate, step == 0 ? 0 : RUNNING_SHIFT); // the first step sets them
-  let nLast = plan(layers - 1).nOut;
+  let nLast = outputCount();
   let correct = countCorrect(scores, labels, nLast, n);
-  memory.copy(scoresCopy, scores, <usize>nLast << (log2Batch + 2));
+  copyBytes(scoresCopy, scores, <usize>nLast << (log2Batch + 2));
   hingeBackward(scores, labels, nLast, n);
 
   let exponent = -OUTPUT_SHIFT;
   for (let l = layers - 1; l >= 0; l--) {
-    let d = <usize>plan(l).buf;
-    let nOut = plan(l).nOut, nIn = plan(l).nIn;
-    let rows = product(n, plan(l).pixels);
-    let conv = plan(l).conv != 0;
-    exponent = normBackward(d, nOut, rows, log2Batch, <usize>plan(l).k, <usize>plan(l).bias,
-      exponent, plan(l).shift, lrShift + RATE_LOG2_BATCH - log2Batch,
-      l == layers - 1 ? scoresCopy : <usize>plan(l).y, l < layers - 1, <usize>plan(l).grad, conv ? -1 : rate);
-    let lo = plan(l).lo;
-    let shift = exponent + (qbp ? lo : 0) + WEIGHT_SHIFT - lrShift - RATE_LOG2_BATCH + plan(l).boost;
+    let p = plan(l);
+    let d = <usize>p.buf;
+    let nOut = p.nOut, nIn = p.nIn;
+    let rows = product(n, p.pixels);
+    let conv = p.conv != 0;
+    exponent = normBackward(d, nOut, rows, log2Batch, <usize>p.k, <usize>p.bias,
+      exponent, p.shift, lrShift + RATE_LOG2_BATCH - log2Batch,
+      l == layers - 1 ? scoresCopy : <usize>p.y, l < layers - 1, <usize>p.grad, conv ? -1 : rate);
+    let lo = p.lo;
+    let shift = exponent + (qbp ? lo : 0) + WEIGHT_SHIFT - lrShift - RATE_LOG2_BATCH + p.boost;
     let x = layerInput(l, n);
     if (l > 0) {
       // Errors of the layer below's output: pooled ones go back through its pooling.
@@ -317,24 +317,24 @@ export function trainBatch(n: i32): i32 {
       let target = pooled ? poolErr : <usize>plan(l - 1).buf;
       if (conv) {
         // One sample at a time: its patch errors, summed back onto the image they came from.
-        let cin = plan(l).cin, pixels = plan(l).pixels;
+        let cin = p.cin, pixels = p.pixels;
         let image = <usize>product(pixels, cin);
         memory.fill(target, 0, image << (log2Batch + 2));
         let dp = d, xp = x, tp = target;
         for (let b = 0; b < n; b++) {
-          denseBackward(dp, nOut, pixels, <usize>plan(l).kept, nIn, mode, xp, patchErr);
-          patches(tp, plan(l).h, plan(l).w_, cin, 1, patchErr, true);
+          denseBackward(dp, nOut, pixels, <usize>p.kept, nIn, mode, xp, patchErr);
+          patches(tp, p.h, p.w_, cin, 1, patchErr, true);
           dp += <usize>product(pixels, nOut) << 2;
           xp += <usize>product(pixels, nIn);
           tp += image << 2;
         }
-      } else denseBackward(d, nOut, n, <usize>plan(l).kept, nIn, mode, x, target);
+      } else denseBackward(d, nOut, n, <usize>p.kept, nIn, mode, x, target);
       if (pooled) {
         let below = plan(l - 1);
         pool(<usize>below.y, below.h, below.w_, below.nOut, n, poolErr, <usize>below.buf);
       }
     }
-    denseUpdate(x, nIn, rows, d, nOut, <usize>plan(l).w, acc, qbp, lo, plan(l).hi, shift);
+    denseUpdate(x, nIn, rows, d, nOut, <usize>p.w, acc, qbp, lo, p.hi, shift);
     // The sums above are w.r.t. integer activations (one = 2^HIDDEN_SHIFT): rescale to the
     // real-valued error the next normalisation step expects.
     exponent += HIDDEN_SHIFT;
@@ -353,7 +353,7 @@ export function evalBatch(n: i32): i32 {
   if (!ready) return E_NOT_READY;
   if (n < 1 || n > batch || !labelsValid(n)) return E_BATCH;
   let scores = forward(n, false, -1, -1);
-  return countCorrect(scores, labels, plan(layers - 1).nOut, n);
+  return countCorrect(scores, labels, outputCount(), n);
 }
 
 /** Predicted class of each of n samples after evalBatch, written as uint8 over the labels. */
@@ -361,7 +361,7 @@ export function predictBatch(n: i32): i32 {
   if (!ready) return E_NOT_READY;
   if (n < 1 || n > batch) return E_BATCH;
   let scores = forward(n, false, -1, -1);
-  let nLast = plan(layers - 1).nOut;
+  let nLast = outputCount();
   let row = scores;
   for (let b = 0; b < n; b++) {
     store<u8>(labels + <usize>b, <u8>argmax(row, nLast));

@@ -11,8 +11,9 @@ import { SPEC, SPEC_BYTES, specValid } from "./spec";
 import {
   STATE_MAGIC, STATE_VERSION as VERSION, STATE_HEADER_BYTES, STATE_O_VERSION, STATE_O_HEADER_LEN,
   STATE_O_LENGTH, STATE_O_DIGEST, STATE_O_SPEC, STATE_O_RNG, STATE_O_STEP, STATE_O_LR, STATE_O_LOSS,
-  STATE_O_RESERVED, STATE_O_LAYERS,
+  STATE_O_LAYERS,
 } from "./shared/state";
+import { copyBytes } from "./bytes";
 
 export const MAGIC: u32 = <u32>STATE_MAGIC;
 export const STATE_VERSION: u16 = <u16>VERSION;
@@ -23,14 +24,13 @@ export const O_STEP: usize = STATE_O_STEP;
 export const O_LR: usize = STATE_O_LR;
 export const O_LOSS: usize = STATE_O_LOSS;
 
+/** The header of a new blob, written over a zeroed state (digest and reserved bytes stay 0). */
 export function writeHeader(state: usize, spec: usize, specBytes: i32, length: u32): void {
   store<u32>(state, MAGIC);
   store<u16>(state, STATE_VERSION, STATE_O_VERSION);
   store<u16>(state, <u16>HEADER_BYTES, STATE_O_HEADER_LEN);
   store<u32>(state, length, STATE_O_LENGTH);
-  store<u32>(state, 0, STATE_O_DIGEST);
-  for (let i = 0; i < specBytes; i++) store<u8>(state + STATE_O_SPEC + i, load<u8>(spec + i));
-  for (let i = STATE_O_RESERVED; i < STATE_O_LAYERS; i++) store<u8>(state + <usize>i, 0);
+  copyBytes(state + STATE_O_SPEC, spec, specBytes);
 }
 
 /** CRC-32 of the blob (after the digest field); also stored in the header. */

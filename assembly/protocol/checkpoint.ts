@@ -13,6 +13,7 @@ import { E_CHECKPOINT, E_DIRTY, E_FLASH, E_FLASH_SIZE } from "./status";
 import { dirty, forgetModel, lastBatchId, setDirty, setLastBatchId } from "./state";
 import { E_NOT_READY } from "../errors";
 import { SPEC_BYTES } from "../shared/spec";
+import { copyBytes } from "../bytes";
 
 const MAGIC: u32 = 0x50434D46; // "FMCP" little-endian
 const FORMAT: u16 = 1;
@@ -33,7 +34,7 @@ export function checkpointSave(): i32 {
   store<u32>(HDR, lastBatchId, 8);
   store<u32>(HDR, <u32>len, 12);
   store<u32>(HDR, crc32(state, len), 16);
-  memory.copy(HDR + 20, specPtr(), SPEC_BYTES);
+  copyBytes(HDR + 20, specPtr(), SPEC_BYTES);
   store<u32>(HDR, crc32(HDR, HEADER_LEN - 4), HEADER_LEN - 4);
   if (flash_write(HEADER_LEN, <i32>state, len) < 0) return E_FLASH;
   if (flash_write(0, <i32>HDR, HEADER_LEN) < 0) return E_FLASH;
@@ -49,7 +50,7 @@ export function checkpointRestore(): i32 {
   if (crc32(HDR, HEADER_LEN - 4) != load<u32>(HDR, HEADER_LEN - 4)) return E_CHECKPOINT;
   let len = load<u32>(HDR, 12);
   if (len > <u32>(flash_size() - HEADER_LEN)) return E_CHECKPOINT;
-  memory.copy(specPtr(), HDR + 20, SPEC_BYTES);
+  copyBytes(specPtr(), HDR + 20, SPEC_BYTES);
   let r = restoreBlob(len);
   if (r != OK) { forgetModel(); return r; } // nothing half-restored remains: no model at all
   setDirty(false);

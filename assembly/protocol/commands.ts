@@ -26,6 +26,7 @@ import { checkpointSave } from "./checkpoint";
 import { SPEC_BYTES } from "../shared/spec";
 import { STATE_O_DIGEST } from "../shared/state";
 import * as F from "../shared/frame";
+import { copyBytes } from "../bytes";
 
 
 /** Upload whose data the batch buffer holds (ids grow within a session; 0 = none yet). */
@@ -112,7 +113,7 @@ function hello(body: usize, len: i32): i32 {
   putU32(freeMemory());
   putU8(<u32>bootStatus);
   putSummary();
-  memory.copy(replyCursor(), specPtr(), SPEC_BYTES);
+  copyBytes(replyCursor(), specPtr(), SPEC_BYTES);
   replySkip(SPEC_BYTES);
   return OK;
 }
@@ -122,7 +123,7 @@ function init(body: usize, len: i32): i32 {
   // Whatever the outcome, the old model is gone once its spec area is overwritten.
   forgetModel();
   bufOpen = false; // the batch area moves with the new layout
-  memory.copy(specPtr(), body, SPEC_BYTES);
+  copyBytes(specPtr(), body, SPEC_BYTES);
   let r = initModel(load<u32>(body, SPEC_BYTES), load<u32>(body, SPEC_BYTES + 4));
   if (r < 0) { forgetModel(); return r; }
   putSummary();
@@ -151,10 +152,10 @@ function batchData(body: usize, len: i32): i32 {
   }
   if (off < inBytes) {
     let k = min(n, inBytes - off);
-    memory.copy(inputsPtr() + <usize>off, src, <usize>k);
+    copyBytes(inputsPtr() + <usize>off, src, <usize>k);
     src += k; off += k; n -= k;
   }
-  if (n > 0) memory.copy(labelsPtr() + <usize>(off - inBytes), src, <usize>n);
+  if (n > 0) copyBytes(labelsPtr() + <usize>(off - inBytes), src, <usize>n);
   return OK;
 }
 
@@ -247,7 +248,7 @@ function stateRead(body: usize, len: i32): i32 {
   // the blob seals it, so the copy the host assembles is a valid blob for STATE_WRITE.
   if (off == 0) stateDigest();
   putU32(off);
-  memory.copy(replyCursor(), statePtr() + <usize>off, <usize>n);
+  copyBytes(replyCursor(), statePtr() + <usize>off, <usize>n);
   replySkip(n);
   return OK;
 }
@@ -259,7 +260,7 @@ function stateWrite(body: usize, len: i32): i32 {
   let n = len - F.STATE_WRITE_HEADER;
   if (!inState(off, <u32>n)) return E_RANGE;
   if (n > 0) { setDirty(true); setLastBatchId(0); }
-  memory.copy(statePtr() + <usize>off, body + F.STATE_WRITE_HEADER, <usize>n);
+  copyBytes(statePtr() + <usize>off, body + F.STATE_WRITE_HEADER, <usize>n);
   return OK;
 }
 

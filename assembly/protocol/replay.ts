@@ -4,6 +4,7 @@
 // ring evicts the slots it overwrites; the host's reply budget keeps a window's replies intact.
 import { HIST_CAP, WINDOW } from "./config";
 import { txAppend } from "./tx";
+import { copyBytes } from "../bytes";
 
 const HIST: usize = memory.data(HIST_CAP);
 // Per slot: seq u16, offset u16, length u16, valid u16.
@@ -32,7 +33,7 @@ export function cachePut(seq: u16, src: usize, n: i32): void {
     let len = <i32>load<u16>(t, 4);
     if (off < head + n && head < off + len) store<u16>(t, 0, 6);
   }
-  memory.copy(HIST + <usize>head, src, <usize>n);
+  copyBytes(HIST + <usize>head, src, <usize>n);
   store<u16>(s, seq);
   store<u16>(s, <u16>head, 2);
   store<u16>(s, <u16>n, 4);

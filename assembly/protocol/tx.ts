@@ -1,5 +1,6 @@
 // Reply bytes produced by the current io_feed call, read by the firmware at io_tx_ptr.
 import { TX_CAP } from "./config";
+import { copyBytes } from "../bytes";
 
 export const TX: usize = memory.data(TX_CAP);
 let txLen: i32 = 0;
@@ -13,7 +14,7 @@ export function txLength(): i32 { return txLen; }
  */
 export function txAppend(src: usize, n: i32): bool {
   if (n > TX_CAP - txLen) return false;
-  memory.copy(TX + <usize>txLen, src, <usize>n);
+  copyBytes(TX + <usize>txLen, src, <usize>n);
   txLen += n;
   return true;
 }
