@@ -19,6 +19,7 @@ export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): 
   // The field stream in locals for the row (same draws, same order as field()).
   let mask = (<u32>1 << bits) - 1, perWord = 32 >> ctz(bits);
   let fw = fieldsWord(), fl = fieldsCount();
+  w &= ~(<usize>1); // the arena's weights are aligned: gcc drops the M0+'s alignment test per weight
   let end = w + (<usize>n << 1);
   while (w < end) {
     let p: u32 = 0, q: u32 = 0;

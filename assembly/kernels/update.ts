@@ -22,6 +22,12 @@ let chunkNext: usize = 0, chunkLast: usize = 0, chunkD: usize = 0, totals: usize
 /** The rounding's input range: |v| < 2^30. */
 const SUM_MAX: i64 = 0x3FFFFFFF;
 
+/** The weight, clipped to ±1. */
+// @ts-ignore: decorator
+@inline function storeClipped(wp: usize, nw: i32): void {
+  store<i16>(wp, <i16>(nw > WEIGHT_ONE ? WEIGHT_ONE : (nw < -WEIGHT_ONE ? -WEIGHT_ONE : nw)));
+}
+
 // @ts-ignore: decorator
 @inline function addAll(p: usize, end: usize, v: i32): void {
   while (p < end) { store<i32>(p, load<i32>(p) + v); p += 4; }
@@ -44,6 +50,7 @@ export function denseUpdate(
   totals = rows > 1 << CHUNK_LOG2_ROWS ? listEnd : 0;
   // QBP's top multiplier 2^(hi - lo); 0 (no input has it) without QBP.
   let topShift = <i64>(hi - lo), top = qbp ? 1 << (hi - lo) : 0;
+  let half = top > 1 ? top >> 1 : -1; // and 2^(top-1), if QBP has it
   let dEnd = d, span: usize = 0;
   for (let b = 0; b < rows; b++) { dEnd += dStride; span += <usize>nIn; }
   addAll(d, dEnd, BIAS);
@@ -58,9 +65,10 @@ export function denseUpdate(
     if (totals != 0) memory.fill(totals, 0, dStride << 1);
     do {
       // Active samples of the chunk: (offset of d[b]) << 8 | multiplier, listed down from
-      // listEnd; QBP's saturated ones (multiplier 2^top, the most common) apart, up from list,
-      // so that their sum is shifted once. The bias they add to each sum.
-      let ls = list, le = listEnd;
+      // listEnd; QBP's two top multipliers (2^top, 2^(top-1): most inputs) apart, up from list
+      // as offsets, the top ones first: their sums are added unshifted, Horner-wise. The bias
+      // they add to each sum.
+      let ls = list, lh = list, le = listEnd;
       let xp = chunkNext, chunkEnd = xp + chunkSpan;
       if (chunkEnd > chunkLast) chunkEnd = chunkLast;
       chunkNext = chunkEnd;
@@ -75,7 +83,10 @@ export function denseUpdate(
           let e = quantizeExponent(v, lo, hi);
           v = e >= 0 ? 1 << (e - lo) : 0;
         }
-        if (v == top) { store<u32>(ls, <u32>off); ls += 4; bias += v << 14; }
+        if (v == top) {
+          // before the half ones: the first of those moves to the end
+          store<u32>(ls, load<u32>(lh)); store<u32>(lh, <u32>off); lh += 4; ls += 4; bias += v << 14;
+        } else if (v == half) { store<u32>(ls, <u32>off); ls += 4; bias += v << 14; }
         else if (v != 0) { le -= 4; store<u32>(le, <u32>(off << 8) | v); bias += v << 14; }
         xp += <usize>nIn;
         off += dStride;
@@ -84,12 +95,20 @@ export function denseUpdate(
         // Sums, 8 outputs (4 i64 pairs) at a time, then one at a time.
         let ap = acc, dj = chunkD;
         while (ap + 32 <= accEnd) {
-          let a0: i64 = 0, a1: i64 = 0, a2: i64 = 0, a3: i64 = 0;
-          for (let p = list; p < ls; p += 4) {
+          let a0: i64 = 0, a1: i64 = 0, a2: i64 = 0, a3: i64 = 0, sh = topShift;
+          for (let p = list; p < lh; p += 4) {
             let q = (dj + <usize>load<u32>(p)) & ~(<usize>3); // aligned: d and the offsets are
             a0 += load<i64>(q); a1 += load<i64>(q, 8); a2 += load<i64>(q, 16); a3 += load<i64>(q, 24);
           }
-          a0 <<= topShift; a1 <<= topShift; a2 <<= topShift; a3 <<= topShift;
+          if (lh != ls) {
+            a0 += a0; a1 += a1; a2 += a2; a3 += a3; // then the half ones
+            sh = topShift - 1;
+            for (let p = lh; p < ls; p += 4) {
+              let q = (dj + <usize>load<u32>(p)) & ~(<usize>3);
+              a0 += load<i64>(q); a1 += load<i64>(q, 8); a2 += load<i64>(q, 16); a3 += load<i64>(q, 24);
+            }
+          }
+          a0 <<= sh; a1 <<= sh; a2 <<= sh; a3 <<= sh;
           for (let p = le; p < listEnd; p += 4) {
             let e = load<u32>(p);
             let q = (dj + <usize>(e >>> 8)) & ~(<usize>3);
@@ -105,9 +124,15 @@ export function denseUpdate(
           ap += 32; dj += 32;
         }
         while (ap < accEnd) {
-          let a0 = 0;
-          for (let p = list; p < ls; p += 4) a0 += load<i32>(dj + <usize>load<u32>(p));
-          a0 <<= <i32>topShift;
+          // the same two passes over the top and the half ones (one loop: the tail is cold)
+          let a0 = 0, sh = <i32>topShift;
+          let p = list, pe = lh;
+          while (true) {
+            for (; p < pe; p += 4) a0 += load<i32>(dj + <usize>load<u32>(p));
+            if (pe == ls) break;
+            a0 += a0; pe = ls; sh--; // then the half ones
+          }
+          a0 <<= sh;
           for (let p = le; p < listEnd; p += 4) {
             let e = load<u32>(p);
             let v = load<i32>(dj + <usize>(e >>> 8));
@@ -137,31 +162,28 @@ export function denseUpdate(
         }
         bias = 0;
       }
-      // The half() stream in locals for the pass (same draws, same order); the rare slow
-      // path hands it back around stochasticShift.
       let wp = wRow;
-      let hw = halvesWord(), hl = halvesCount();
-      for (let p = acc; p < accEnd; p += 4) {
-        let g = load<i32>(p) - bias;
-        if (g != 0) {
-          let step: i32;
-          if (fast) {
-            // stochasticShift's common case on the local stream
+      if (fast) {
+        // stochasticShift's common case, on the half() stream held in locals for the pass
+        // (same draws, same order)
+        let hw = halvesWord(), hl = halvesCount();
+        for (let p = acc; p < accEnd; p += 4) {
+          let g = load<i32>(p) - bias;
+          if (g != 0) {
             if (hl == 0) { hw = nextInline(); hl = 2; }
-            step = shiftDithered(g, hw & 0xFFFF, ditherCut, right);
+            storeClipped(wp, <i32>load<i16>(wp) - shiftDithered(g, hw & 0xFFFF, ditherCut, right));
             hw >>>= 16; hl--;
-          } else {
-            halvesPut(hw, hl);
-            step = stochasticShift(g, shift);
-            hw = halvesWord(); hl = halvesCount();
           }
-          let nw = <i32>load<i16>(wp) - step;
-          nw = nw > WEIGHT_ONE ? WEIGHT_ONE : (nw < -WEIGHT_ONE ? -WEIGHT_ONE : nw);
-          store<i16>(wp, <i16>nw);
+          wp += 2;
         }
-        wp += 2;
+        halvesPut(hw, hl);
+      } else {
+        // any other shift: stochasticShift draws from half() itself (a zero sum draws nothing)
+        for (let p = acc; p < accEnd; p += 4) {
+          storeClipped(wp, <i32>load<i16>(wp) - stochasticShift(load<i32>(p) - bias, shift));
+          wp += 2;
+        }
       }
-      halvesPut(hw, hl);
     }
     wRow += <usize>nOut << 1;
   }
