@@ -100,3 +100,19 @@ test("dense_update at MNIST size (784 x 256, batch 32) matches the oracle, QBP o
     }, [g.u32(), g.u32()], qbp ? "qbp" : "exact");
   }
 });
+
+test("dense_update sums QBP's top and next exponents apart in any sample order (x = 2^7 and 2^8 - 1, interleaved)", (t) => {
+  // hi 8: x = 128 = 2^7 is never rounded up (x - 2^f = 0), x = 255 becomes 2^8 unless its draw
+  // falls in the 1/128 below: both classes of update.ts's Horner sums, listed in every order
+  // (a top one after next ones moves the first of those to the end). 20 outputs: two blocks of
+  // eight and a tail of four. Windows 8, 2 and 1 (top 2^0: no next class).
+  const g = new Gen(63);
+  const nIn = 3, nOut = 20, batch = 24;
+  const patterns = [[128, 255], [255, 128, 128], [128, 128, 128, 255, 0]];
+  const x = new Uint8Array(batch * nIn);
+  for (let b = 0; b < batch; b++) for (let i = 0; i < nIn; i++) x[b * nIn + i] = patterns[i][b % patterns[i].length];
+  for (const lo of [1, 7, 8]) {
+    compareUpdate(t, { x, nIn, batch, d: g.deltas(batch * nOut), nOut, w: g.weights(nIn * nOut), qbp: true, lo, hi: 8, shift: -9 },
+      [g.u32(), g.u32()], `lo ${lo}`);
+  }
+});
