@@ -2,7 +2,7 @@
 // int16 latent weights, packed 32 to a word: `pos` bit j = weight j is +1,
 // `neg` bit j = weight j is -1 (ternary only; binary weights are -1 where `pos` is 0).
 import { WEIGHT_ONE, WEIGHT_SHIFT, MODE_TC } from "../config";
-import { nextInline, fieldWidth, fieldsWord, fieldsCount, fieldsPut } from "../prng";
+import { next, nextInline, fieldWidth, fieldsWord, fieldsCount, fieldsPut } from "../prng";
 
 /** The bit after the last of `count` (1..32) low bits: 0 (shifted out) for a whole word. */
 // @ts-ignore: decorator
@@ -27,11 +27,25 @@ export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): 
     if (count > 32) count = 32;
     // One loop per mode (the test hoisted out of the per-weight loop).
     // `bit` walks the word's bits (no shift by a variable count per weight).
-    if (mode == MODE_TC) {
+    if (mode == MODE_TC && bits == 8) {
+      // the default field width, its shifts and mask constants (fewer live values on the M0+)
       for (let bit: u32 = 1, stop = bitAfter(count); bit != stop; bit <<= 1) {
         let v = <i32>load<i16>(w);
         w += 2;
-        if (fl == 0) { fw = nextInline(); fl = perWord; }
+        if (fl == 0) { fw = nextInline(); fl = 4; }
+        let r = <i32>(fw & 255);
+        fw >>>= 8; fl--;
+        let m = v >> 31;
+        let mag = (v ^ m) - m;
+        let hit = <u32>((r - ((mag << (16 - WEIGHT_SHIFT)) >> 8)) >> 31) & bit;
+        p |= hit & ~m;
+        q |= hit & m;
+      }
+    } else if (mode == MODE_TC) {
+      for (let bit: u32 = 1, stop = bitAfter(count); bit != stop; bit <<= 1) {
+        let v = <i32>load<i16>(w);
+        w += 2;
+        if (fl == 0) { fw = next(); fl = perWord; } // other widths: cold, a call
         let r = <i32>(fw & mask);
         fw >>>= bits; fl--;
         let m = v >> 31;                       // -1 for negative weights

@@ -199,14 +199,24 @@ function train(body: usize, len: i32): i32 {
   return OK;
 }
 
+/**
+ * EVAL's and CALIBRATE's checks (the body starts with the upload u32, n u16 at 4, the batch CRC
+ * at `crcAt`): a usable model, an n the command accepts, then the buffer; the upload is consumed
+ * whatever the outcome.
+ */
+function batchChecked(body: usize, n: i32, nValid: bool, crcAt: usize): i32 {
+  let upload = load<u32>(body);
+  let r = usable();
+  if (r == OK && !nValid) r = E_BATCH;
+  if (r == OK) r = batchReady(upload, n, load<u32>(body + crcAt));
+  consume(upload);
+  return r;
+}
+
 function evaluate(body: usize, len: i32): i32 {
   if (len != F.EVAL_BODY) return E_LEN;
-  let upload = load<u32>(body);
   let n = <i32>load<u16>(body, 4);
-  let r = usable();
-  if (r == OK && (n == 0 || n > batchSize())) r = E_BATCH;
-  if (r == OK) r = batchReady(upload, n, load<u32>(body, 6));
-  consume(upload);
+  let r = batchChecked(body, n, n != 0 && n <= batchSize(), 6);
   if (r != OK) return r;
   r = evalBatch(n);
   if (r < 0) return r;
@@ -217,12 +227,8 @@ function evaluate(body: usize, len: i32): i32 {
 /** Re-estimates normalisation statistics on a full batch (changes the state, not the step). */
 function calibrate(body: usize, len: i32): i32 {
   if (len != F.CALIBRATE_BODY) return E_LEN;
-  let upload = load<u32>(body);
   let n = <i32>load<u16>(body, 4);
-  let r = usable();
-  if (r == OK && n != batchSize()) r = E_BATCH;
-  if (r == OK) r = batchReady(upload, n, load<u32>(body, 7));
-  consume(upload);
+  let r = batchChecked(body, n, n == batchSize(), 7);
   if (r != OK) return r;
   r = calibrateBatch(n, load<u8>(body, 6) != 0);
   if (r < 0) return r;

@@ -11,7 +11,7 @@
 // constant apart (`<accessor>_at`), so the check is one 32-bit compare instead of 64-bit
 // arithmetic that the M0+'s eight low registers spill; where gcc knows an access aligned, the
 // check compares with the size itself (FEWMUL_*_CHECK_ALIGNED). On Armv6-M, i32.ctz also gets
-// a table instead of a libgcc call (CTZ_V6M), and i64 shifts by a variable amount inline asm
+// a table instead of a libgcc call (CTZ_V6M), i32.clz too (CLZ_V6M), and i64 shifts by a variable amount inline asm
 // instead of libgcc calls (SHIFT64_V6M).
 // Only the code that computes changes, never what is computed.
 
@@ -205,6 +205,23 @@ static inline __attribute__((always_inline)) u32 fewmul_ctz32(u32 x) {
 #define I32_CTZ(x) fewmul_ctz32(x)
 #endif
 `;
+/** i32.clz likewise (QBP's exponents, once per listed input: __clzsi2 took 1 % of a training
+ * step's cycles): the bits below the leading one set, then a de Bruijn product indexes a table
+ * of 31 - floor(log2 x). Same value for every input, 32 for 0 as Wasm's i32.clz. */
+const CLZ_V6M = `
+/* fewmul (host/boards/wasm2c-hot.ts): i32.clz without a libgcc call on Armv6-M */
+#if defined(__ARM_ARCH_6M__)
+static const u8 fewmul_clz_table[32] = {31, 22, 30, 21, 18, 10, 29, 2, 20, 17, 15, 13, 9, 6, 28, 1,
+                                        23, 19, 11, 3, 16, 14, 7, 24, 12, 4, 8, 25, 5, 26, 27, 0};
+static inline __attribute__((always_inline)) u32 fewmul_clz32(u32 x) {
+  u32 v = x;
+  v |= v >> 1; v |= v >> 2; v |= v >> 4; v |= v >> 8; v |= v >> 16;
+  return x ? fewmul_clz_table[(v * 0x07C4ACDDu) >> 27] : 32;
+}
+#undef I32_CLZ
+#define I32_CLZ(x) fewmul_clz32(x)
+#endif
+`;
 /** Armv6-M has no 64-bit shifts: gcc calls libgcc's __aeabi_llsl / llsr / lasr for every i64
  * shift by a variable amount, and the update kernel shifts four i64 sums per set bit (QBP's
  * `load<i64>(q) << t`): 6.6 % of a training step's cycles in __ashldi3 alone, plus the call's
@@ -267,7 +284,7 @@ export function inlineAccessorsInLoops(generated: string): HotRewrite {
   const ctzAt = source.indexOf(CTZ_AFTER);
   const ctzEnd = source.indexOf("#endif\n", ctzAt);
   if (ctzAt < 0 || ctzEnd < 0) throw new Error("module.c: not the wasm2c 1.0.32 prelude (I32_CTZ)");
-  source = source.slice(0, ctzEnd + 7) + CTZ_V6M + SHIFT64_V6M + source.slice(ctzEnd + 7);
+  source = source.slice(0, ctzEnd + 7) + CTZ_V6M + CLZ_V6M + SHIFT64_V6M + source.slice(ctzEnd + 7);
   const instances = [...source.matchAll(INSTANCE)];
   const littleEndian = source.lastIndexOf("#else\nstatic inline void load_data(");
   if (instances.length < 2 || littleEndian < 0) throw new Error("module.c: not the wasm2c 1.0.32 prelude (DEFINE_LOAD/DEFINE_STORE)");

@@ -84,6 +84,7 @@ test("accessor calls inline only in loops; base and constant offset passed apart
     .replace(/_at\(&instance->w2c_memory, (w2c_\w+), 0u/g, "(&instance->w2c_memory, (u64)($1)")
     .replace(/_at\(&instance->w2c_memory, (w2c_\w+), (\d+)u/g, "(&instance->w2c_memory, (u64)($1) + $2u")
     .replace(/\n\/\* fewmul \(host\/boards\/wasm2c-hot\.ts\): i32\.ctz[\s\S]*?#endif\n/, "")
+    .replace(/\n\/\* fewmul \(host\/boards\/wasm2c-hot\.ts\): i32\.clz[\s\S]*?#endif\n/, "")
     .replace(/\n\/\* fewmul \(host\/boards\/wasm2c-hot\.ts\): i64 shifts[\s\S]*?#endif\n/, "")
     .replace(/\n#define FEWMUL_MIN_BYTES 0u\n\n\/\* fewmul[\s\S]*FEWMUL_HOT_STORE\(i32_store, u32, u32\)\n/, "");
   t.is(undone, MODULE, "nothing else changes");
@@ -108,6 +109,27 @@ test("i32.ctz on Armv6-M: the de Bruijn table gives the index of every bit, 32 f
   t.regex(source, /u32 n = fewmul_ctz_table\[[^\n]*\];\n\s*if \(n > 31\) __builtin_unreachable\(\);[^\n]*\n\s*return x \? n : 32;/);
   t.regex(source, /#if defined\(__ARM_ARCH_6M__\)\n[\s\S]*#define I32_CTZ\(x\) fewmul_ctz32\(x\)\n#endif/, "Armv6-M only");
   t.true(source.indexOf("fewmul_ctz32") > source.indexOf("#define I64_CTZ"), "after wasm2c's own definition");
+});
+
+test("i32.clz on Armv6-M: the de Bruijn table gives the leading zeros of every value, 32 for 0", (t) => {
+  const { source } = inlineAccessorsInLoops(MODULE);
+  const table = /fewmul_clz_table\[32\] = \{([^}]*)\}/.exec(source)![1].split(",").map(Number);
+  const multiplier = Number(/\(v \* (0x[0-9A-Fa-f]+)u\) >> 27/.exec(source)![1]);
+  const clz = (x: number) => {
+    if (x === 0) return 32;
+    let v = x;
+    v |= v >>> 1; v |= v >>> 2; v |= v >>> 4; v |= v >>> 8; v |= v >>> 16;
+    return table[Math.imul(v, multiplier) >>> 27];
+  };
+  for (let k = 0; k < 32; k++) {
+    t.is(clz((1 << k) >>> 0), 31 - k);
+    t.is(clz((0xFFFFFFFF >>> (31 - k)) >>> 0), 31 - k, "every bit below the leading one set");
+  }
+  for (let x = 1; x < 1 << 12; x++) if (clz(x) !== Math.clz32(x)) { t.fail(`clz(${x})`); break; }
+  t.is(clz(0), 32);
+  t.regex(source, /return x \? fewmul_clz_table\[[^\n]*\] : 32;/);
+  t.regex(source, /#if defined\(__ARM_ARCH_6M__\)\n[\s\S]*#define I32_CLZ\(x\) fewmul_clz32\(x\)\n#endif/, "Armv6-M only");
+  t.true(source.indexOf("fewmul_clz32") > source.indexOf("#define I64_CTZ"), "after wasm2c's own definitions (I32_CLZ comes before I64_CTZ)");
 });
 
 test("another prelude is refused rather than rewritten", (t) => {
