@@ -25,7 +25,7 @@ import { normForward, normBackward } from "./kernels/norm";
 import { denseUpdate } from "./kernels/update";
 import { hingeBackward, countCorrect, lastLossSum, argmax } from "./kernels/loss";
 import { writeHeader, sealState, checkState, O_RNG, O_STEP, O_LR, O_LOSS } from "./state";
-import { copyBytes } from "./bytes";
+import { copyBytes, zeroWords } from "./bytes";
 
 // Per-layer plan: one record of addresses (arena offsets) and sizes per layer, in static memory.
 // A conv layer is a dense layer of nIn = 9·cin rows over the patches of its input (one row
@@ -186,7 +186,7 @@ export function initModel(seedLo: u32, seedHi: u32): i32 {
   deriveSettings();
 
   // everything but the latent weights starts at zero: biases, running statistics, counters
-  memory.fill(state, 0, stateBytes);
+  zeroWords(state, stateBytes);
   writeHeader(state, SPEC, SPEC_BYTES, stateBytes);
   rngSeed(seedLo, seedHi);
   resetStreams();
@@ -319,7 +319,7 @@ export function trainBatch(n: i32): i32 {
         // One sample at a time: its patch errors, summed back onto the image they came from.
         let cin = p.cin, pixels = p.pixels;
         let image = <usize>product(pixels, cin);
-        memory.fill(target, 0, image << (log2Batch + 2));
+        zeroWords(target, image << (log2Batch + 2));
         let dp = d, xp = x, tp = target;
         for (let b = 0; b < n; b++) {
           denseBackward(dp, nOut, pixels, <usize>p.kept, nIn, mode, xp, patchErr);

@@ -3,6 +3,7 @@
 // constant offsets 0, c, line, line + c (line = w·c) from its first value, compared in that
 // order: the first maximum is the argmax. The backward recomputes it from the kept input.
 import { product } from "../arith";
+import { zeroWords } from "../bytes";
 
 /**
  * dIn = 0: the forward, out = the pooled uint8 maxima. dIn != 0: the backward, out = the
@@ -13,7 +14,7 @@ export function pool(x: usize, h: i32, w: i32, c: i32, batch: i32, out: usize, d
   let line = <usize>product(w, c);
   let rows = product(batch, h >> 1);
   let windows = w >> 1;
-  if (dIn != 0) memory.fill(dIn, 0, <usize>product(rows, <i32>line) << 3); // 2 input rows per pooled row, 4 bytes each
+  if (dIn != 0) zeroWords(dIn, <usize>product(rows, <i32>line) << 3); // 2 input rows per pooled row, 4 bytes each
   let first = x;
   for (let r = 0; r < rows; r++) {
     for (let k = 0; k < windows; k++) {

@@ -37,10 +37,10 @@ export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): 
         fw >>>= 8; fl--;
         let m = v >> 31;
         let mag = (v ^ m) - m;
-        let hit = <u32>((r - ((mag << (16 - WEIGHT_SHIFT)) >> 8)) >> 31) & bit;
-        p |= hit & ~m;
-        q |= hit & m;
+        p |= <u32>((r - ((mag << (16 - WEIGHT_SHIFT)) >> 8)) >> 31) & bit; // a hit: nonzero
+        q |= <u32>m & bit; // negative
       }
+      q &= p; p ^= q; // hits split by sign
     } else if (mode == MODE_TC) {
       for (let bit: u32 = 1, stop = bitAfter(count); bit != stop; bit <<= 1) {
         let v = <i32>load<i16>(w);

@@ -14,6 +14,7 @@ import { quantizeExponent } from "./qbp";
 import { shiftDithered, stochasticShift } from "./round";
 import { nextInline, halvesCount, halvesPut, halvesWord } from "../prng";
 import { CHUNK_LOG2_ROWS } from "../shared/arena";
+import { zeroWords } from "../bytes";
 
 const BIAS = 1 << 14;
 // The chunk loop's state (and the totals, 0 for one chunk) in globals: kept out of the
@@ -62,7 +63,7 @@ export function denseUpdate(
     chunkNext = x + <usize>i; chunkLast = chunkNext + span;
     chunkD = d;
     let bias = 0;
-    if (totals != 0) memory.fill(totals, 0, dStride << 1);
+    if (totals != 0) zeroWords(totals, dStride << 1);
     do {
       // Active samples of the chunk: (offset of d[b]) << 8 | multiplier, listed down from
       // listEnd; QBP's two top multipliers (2^top, 2^(top-1): most inputs) apart, up from list

@@ -4,7 +4,7 @@
 // ring evicts the slots it overwrites; the host's reply budget keeps a window's replies intact.
 import { HIST_CAP, WINDOW } from "./config";
 import { txAppend } from "./tx";
-import { copyBytes } from "../bytes";
+import { copyBytes, zeroWords } from "../bytes";
 
 const HIST: usize = memory.data(HIST_CAP);
 // Per slot: seq u16, offset u16, length u16, valid u16.
@@ -16,7 +16,7 @@ let head: i32 = 0;
 
 // @ts-ignore: decorator
 @inline export function cacheClear(): void {
-  memory.fill(SLOTS, 0, <usize>(WINDOW << 3));
+  zeroWords(SLOTS, <usize>(WINDOW << 3));
   head = 0;
 }
 
