@@ -257,15 +257,25 @@ static inline __attribute__((always_inline)) u64 fewmul_shr64(u64 v, u64 amount)
           : "+l"(v), "=&l"(t), "=&l"(u) : "l"(s) : "cc");
   return v;
 }
+/* the arithmetic shift is the logical one of the value with its sign bits flipped off, flipped
+ * back: (v ^ m) >> s ^ m with m all sign bits (a shift by the constant 63, no call) */
+static inline __attribute__((always_inline)) u64 fewmul_sar64(u64 v, u64 amount) {
+  u64 m = (u64)((s64)v >> 63);
+  return fewmul_shr64(v ^ m, amount) ^ m;
+}
 #define FEWMUL_I64_SHL(x, s) fewmul_shl64(x, s)
 #define FEWMUL_I64_SHR_U(x, s) fewmul_shr64(x, s)
+#define FEWMUL_I64_SHR_S(x, s) fewmul_sar64(x, s)
 #else
 #define FEWMUL_I64_SHL(x, s) ((x) << ((s) & 63))
 #define FEWMUL_I64_SHR_U(x, s) ((x) >> ((s) & 63))
+#define FEWMUL_I64_SHR_S(x, s) ((u64)((s64)(x) >> ((s) & 63)))
 #endif
 `;
 /** wasm2c's i64.shl and i64.shr_u by a variable amount, e.g. `w2c_j1 <<= (w2c_j2 & 63);`. */
 const SHIFT64 = /\b(w2c_j\d+) (<<|>>)= \((w2c_j\d+) & 63\);/g;
+/** wasm2c's i64.shr_s by a variable amount: `w2c_j1 = (u64)((s64)w2c_j1 >> (w2c_j2 & 63));`. */
+const SAR64 = /\b(w2c_j\d+) = \(u64\)\(\(s64\)(w2c_j\d+) >> \((w2c_j\d+) & 63\)\);/g;
 
 const CTZ_AFTER = "#define I64_CTZ(x) ((x) ? __builtin_ctzll(x) : 64)";
 
@@ -314,7 +324,8 @@ export function inlineAccessorsInLoops(generated: string): HotRewrite {
     const inLoop = loopLines(body);
     if (inLoop.some(Boolean)) functions.push(head[1]);
     out.push(...body.map((line, k) => (inLoop[k] ? line.replace(atCall, (_, name, base, off) => `${name}_at(&instance->w2c_memory, ${base}, ${off ?? 0}u`).replace(call, "$1_hot(") : line)
-      .replace(SHIFT64, (_, x, op, amount) => `${x} = FEWMUL_I64_${op === "<<" ? "SHL" : "SHR_U"}(${x}, ${amount});`)));
+      .replace(SHIFT64, (_, x, op, amount) => `${x} = FEWMUL_I64_${op === "<<" ? "SHL" : "SHR_U"}(${x}, ${amount});`)
+      .replace(SAR64, (_, x, v, amount) => `${x} = FEWMUL_I64_SHR_S(${v}, ${amount});`)));
     i = j;
   }
   return { source: prelude + out.join("\n"), functions };

@@ -181,7 +181,7 @@ ${stores(7)}
   t.regex(f7, /\n  w2c_i0 = i32_load\(&instance->w2c_memory, \(u64\)\(w2c_p0\)\);/, "outside every loop: out of line");
 });
 
-test("i64 shifts by a variable amount: rewritten to the macros; the Armv6-M asm computes the 64-bit shift", (t) => {
+test("i64 shifts by a variable amount: rewritten to the macros; the Armv6-M asm computes the 64-bit shift, the arithmetic one too", (t) => {
   const prelude = MODULE.slice(0, MODULE.indexOf("static u32 w2c_f1("));
   const fn = `
 static u64 w2c_f5(Z_fewmul_instance_t* instance, u64 w2c_p0, u64 w2c_p1) {
@@ -198,8 +198,10 @@ static u64 w2c_f5(Z_fewmul_instance_t* instance, u64 w2c_p0, u64 w2c_p1) {
   const { source } = inlineAccessorsInLoops(prelude + fn);
   const f5 = source.slice(source.indexOf("static u64 w2c_f5("));
   t.regex(f5, /\n  w2c_j0 = FEWMUL_I64_SHL\(w2c_j0, w2c_j1\);\n  w2c_j0 = FEWMUL_I64_SHR_U\(w2c_j0, w2c_j1\);\n/);
-  t.regex(f5, /w2c_j0 = \(u64\)\(\(s64\)w2c_j0 >> \(w2c_j1 & 63\)\);/, "the arithmetic shift stays gcc's");
-  t.regex(source, /#else\n#define FEWMUL_I64_SHL\(x, s\) \(\(x\) << \(\(s\) & 63\)\)\n#define FEWMUL_I64_SHR_U\(x, s\) \(\(x\) >> \(\(s\) & 63\)\)\n#endif/, "plain C elsewhere");
+  t.regex(f5, /\n  w2c_j0 = FEWMUL_I64_SHR_S\(w2c_j0, w2c_j1\);\n/, "the arithmetic shift too");
+  t.regex(source, /#else\n#define FEWMUL_I64_SHL\(x, s\) \(\(x\) << \(\(s\) & 63\)\)\n#define FEWMUL_I64_SHR_U\(x, s\) \(\(x\) >> \(\(s\) & 63\)\)\n#define FEWMUL_I64_SHR_S\(x, s\) \(\(u64\)\(\(s64\)\(x\) >> \(\(s\) & 63\)\)\)\n#endif/, "plain C elsewhere");
+  // the arithmetic shift: the logical one on the value with its sign bits flipped, flipped back
+  t.regex(source, /u64 m = \(u64\)\(\(s64\)v >> 63\);\n\s*return fewmul_shr64\(v \^ m, amount\) \^ m;/);
 
   // the asm templates, run with Thumb register-shift semantics (the amount's bottom byte; 32
   // and more shift everything out)
@@ -231,6 +233,8 @@ static u64 w2c_f5(Z_fewmul_instance_t* instance, u64 w2c_p0, u64 w2c_p1) {
     for (let s = 0; s < 64; s++) {
       t.is(run(shl, v, s), (v << BigInt(s)) & mask, `shl ${v} ${s}`);
       t.is(run(shr, v, s), v >> BigInt(s), `shr ${v} ${s}`);
+      const m = v >> 63n ? mask : 0n; // the sign bits, as fewmul_sar64 forms them
+      t.is(run(shr, v ^ m, s) ^ m, BigInt.asUintN(64, BigInt.asIntN(64, v) >> BigInt(s)), `sar ${v} ${s}`);
       if (s <= 32) t.is(run(short, v, s), (v << BigInt(s)) & mask, `shl (at most 32) ${v} ${s}`);
     }
   }
