@@ -10,9 +10,9 @@
 // out-of-line accessor stays. The copies take wasm2c's address `(u64)(base) + offset` as a 32-bit base and the
 // constant apart (`<accessor>_at`), so the check is one 32-bit compare instead of 64-bit
 // arithmetic that the M0+'s eight low registers spill; where gcc knows an access aligned, the
-// check compares with the size itself (FEWMUL_*_CHECK_ALIGNED). On Armv6-M, i32.ctz also gets
-// a table instead of a libgcc call (CTZ_V6M), i32.clz too (CLZ_V6M), and i64 shifts by a variable amount inline asm
-// instead of libgcc calls (SHIFT64_V6M).
+// check compares with the size itself (FEWMUL_*_CHECK_ALIGNED). On Armv6-M, i32.ctz and i32.clz
+// also get tables instead of libgcc calls (CTZ_V6M, CLZ_V6M), and i64 shifts by a variable
+// amount (logical and arithmetic) inline asm instead of libgcc calls (SHIFT64_V6M).
 // Only the code that computes changes, never what is computed.
 
 /** The accessor instantiations of the little-endian prelude, e.g. `DEFINE_LOAD(i32_load, u32, u32, u32)`. */
@@ -257,7 +257,7 @@ static inline __attribute__((always_inline)) u64 fewmul_shr64(u64 v, u64 amount)
           : "+l"(v), "=&l"(t), "=&l"(u) : "l"(s) : "cc");
   return v;
 }
-/* the arithmetic shift is the logical one of the value with its sign bits flipped off, flipped
+/* the arithmetic shift is the logical one of the value with its sign bits flipped, flipped
  * back: (v ^ m) >> s ^ m with m all sign bits (a shift by the constant 63, no call) */
 static inline __attribute__((always_inline)) u64 fewmul_sar64(u64 v, u64 amount) {
   u64 m = (u64)((s64)v >> 63);
