@@ -6,6 +6,9 @@
  *   node --import tsx bench/experiments/device-conv.ts SPEC [epochs] [trainCount] [testCount]
  * e.g. "1x28x28-c8-p-c16-p-d64-10:tc,batch=8,decay=2000,lr=2,lrend=4" 2 8000 2000 (decay in
  * steps: trainCount / batch · epochs for a schedule over the whole run). 1 MiB of linear memory.
+ * FLOAT32=1: the float32 module instead (build/fewmul-float32.wasm, the same data, order and
+ * seed; no memory limit, no calibration: it has none), the architecture's ceiling without the
+ * method's quantisation.
  */
 import { readIdxDir, fashionMnistDir } from "../../host/datasets/idx.ts";
 import { subset, shuffledOrder } from "../../host/datasets/dataset.ts";
@@ -21,7 +24,9 @@ const full = readIdxDir(dir, "train");
 const train = subset(full, shuffledOrder(full.count, 1, 0).subarray(0, Math.min(Number(countText), full.count)));
 const testAll = readIdxDir(dir, "test");
 const test = subset(testAll, Array.from({ length: Math.min(Number(testText), testAll.count) }, (_, i) => i));
-const m = new DeviceModel({ ramBytes: 1 << 20, path: process.env.WASM }); // WASM: another build of the module
+const float32 = process.env.FLOAT32 === "1";
+const m = new DeviceModel(float32 ? { ramBytes: 64 << 20, path: "build/fewmul-float32.wasm" }
+  : { ramBytes: 1 << 20, path: process.env.WASM }); // WASM: another build of the module
 m.init(spec, 1);
 const B = spec.batch, F = train.features;
 const images = new Uint8Array(B * F), labels = new Uint8Array(B);
@@ -39,8 +44,9 @@ for (let e = 0; e < epochs; e++) {
     seen += B;
   }
   const acc = m.accuracy(test.images, test.labels, test.count);
-  console.log(`epoch ${e + 1}: sampled net on its batches ${((100 * correct) / seen).toFixed(1)} %, test ${(100 * acc).toFixed(2)} %, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(`epoch ${e + 1}: ${float32 ? "the net" : "sampled net"} on its batches ${((100 * correct) / seen).toFixed(1)} %, test ${(100 * acc).toFixed(2)} %, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
+if (float32) process.exit(0);
 m.calibrate(train.images, train.labels, Math.min(train.count, 8192));
 console.log(`${specText}, ${epochs} epoch(s) on ${train.count}: test ${(100 * m.accuracy(test.images, test.labels, test.count)).toFixed(2)} % calibrated (${test.count} test samples)`);
 
