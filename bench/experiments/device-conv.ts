@@ -10,6 +10,7 @@
  * seed; no memory limit, no calibration: it has none), the architecture's ceiling without the
  * method's quantisation.
  */
+import { fileURLToPath } from "node:url";
 import { readIdxDir, fashionMnistDir } from "../../host/datasets/idx.ts";
 import { subset, shuffledOrder } from "../../host/datasets/dataset.ts";
 import { DeviceModel } from "../../host/module/device-model.ts";
@@ -25,7 +26,7 @@ const train = subset(full, shuffledOrder(full.count, 1, 0).subarray(0, Math.min(
 const testAll = readIdxDir(dir, "test");
 const test = subset(testAll, Array.from({ length: Math.min(Number(testText), testAll.count) }, (_, i) => i));
 const float32 = process.env.FLOAT32 === "1";
-const m = new DeviceModel(float32 ? { ramBytes: 64 << 20, path: "build/fewmul-float32.wasm" }
+const m = new DeviceModel(float32 ? { ramBytes: 64 << 20, path: fileURLToPath(new URL("../../build/fewmul-float32.wasm", import.meta.url)) }
   : { ramBytes: 1 << 20, path: process.env.WASM }); // WASM: another build of the module
 m.init(spec, 1);
 const B = spec.batch, F = train.features;
