@@ -15,7 +15,7 @@ import { arenaReset, arenaTake, arenaEnd, arenaCommit } from "./arena";
 import {
   arenaLayout, A_STATE_HEAD, A_WEIGHTS, A_BIAS, A_MEAN, A_SPREAD, A_ONLINE, A_INPUTS, A_LABELS, A_SCALES,
   A_KEPT, A_ACTIVATIONS, A_ROW_POS, A_ROW_NEG, A_ROW_SUMS, A_PING, A_PONG, A_SCORES, A_POOLED,
-  A_PATCHES, A_PATCH_ERRORS, A_POOL_ERRORS, LAYER_CONV,
+  A_PATCH_ERRORS, LAYER_CONV, SHAPE_WIDTH_SHIFT,
 } from "./shared/arena";
 import { half, rngLoad, rngSave, rngSeed, setFieldBits, resetStreams } from "./prng";
 import { denseForward, denseBackward } from "./kernels/dense";
@@ -30,15 +30,15 @@ import { copyBytes, zeroWords } from "./bytes";
 // Per-layer plan: one record of addresses (arena offsets) and sizes per layer, in static memory.
 // A conv layer is a dense layer of nIn = 9·cin rows over the patches of its input (one row
 // per sample and position: rows = batch·pixels), kernels/conv.ts.
-// A tensor the arena places per layer is the field at its A_* code (checked below), so
-// place() stores its address without a case per tensor.
+// A tensor the arena places per layer is the field at its A_* code (checked below), and one
+// not per layer is that field of record -1 (tensorAt), so place() stores every address alike.
 @unmanaged class LayerPlan {
   nIn: i32; w: i32; bias: i32; mean: i32; spread: i32; grad: i32; // state tensors, online error terms
   nOut: i32; x: i32; k: i32; kept: i32; y: i32;  // layer input, unit scales, kept rows, activations
   buf: i32; lo: i32; hi: i32; shift: i32; boost: i32; // sums/errors buffer, QBP window, output shift, rate boost
   conv: i32; out: i32; pool: i32; h: i32; w_: i32; // conv layer?, next input, pooled?, input height and width
-  cin: i32; pixels: i32; spare: i32;               // input channels, h·w (1 dense)
-  pad0: i32; pad1: i32; pad2: i32; pad3: i32; pad4: i32; pad5: i32; pad6: i32; pad7: i32;
+  cin: i32; pixels: i32; patches: i32; down: i32;  // input channels, h·w (1 dense), patches, errors sent down
+  pad1: i32; pad2: i32; pad3: i32; pad4: i32; pad5: i32; pad6: i32; pad7: i32;
 }
 const PLAN_LOG2_BYTES = 7; // a record is a shift away: 32 fields of 4 bytes
 // @ts-ignore: compile-time check (AssemblyScript's static assertion)
@@ -50,10 +50,14 @@ if (offsetof<LayerPlan>("w") != A_WEIGHTS << 2 || offsetof<LayerPlan>("bias") !=
   || offsetof<LayerPlan>("kept") != A_KEPT << 2 || offsetof<LayerPlan>("y") != A_ACTIVATIONS << 2
   // @ts-ignore: compile-time check
   || offsetof<LayerPlan>("out") != A_POOLED << 2) ERROR("LayerPlan fields are not at their tensor codes");
-const PLAN: usize = memory.data(MAX_LAYERS << PLAN_LOG2_BYTES);
+// Record -1 holds the tensors that are not per layer, each at its code's field as well.
+const PLAN: usize = memory.data((MAX_LAYERS + 1) << PLAN_LOG2_BYTES) + (1 << PLAN_LOG2_BYTES);
 
 // @ts-ignore: decorator
 @inline function plan(l: i32): LayerPlan { return changetype<LayerPlan>(PLAN + (<usize>l << PLAN_LOG2_BYTES)); }
+/** Where the arena put a tensor that is not per layer (A_*). */
+// @ts-ignore: decorator
+@inline function tensorAt(tensor: i32): usize { return load<u32>(PLAN - (1 << PLAN_LOG2_BYTES) + (<usize>tensor << 2)); }
 
 let ready = false;
 let layers = 0;
@@ -67,16 +71,8 @@ let state: usize = 0;
 let stateBytes: u32 = 0;
 let inputs: usize = 0;
 let labels: usize = 0;
-let rowPos: usize = 0;
-let rowNeg: usize = 0;
-let acc: usize = 0;
 let scoresCopy: usize = 0;
-let ping: usize = 0; // sums and errors: neighbouring layers alternate between ping and pong
-let pong: usize = 0;
 let inputBytes = 0;         // per sample
-let patchBuf: usize = 0;    // a conv layer's patches, uint8 [batch·pixels][9·cin]
-let patchErr: usize = 0;    // one sample's patch errors, int32 [pixels][9·cin]
-let poolErr: usize = 0;     // errors of a pooled output, int32
 let lrStep: i32 = 0; // learning-rate shift increment per step, Q16
 
 export function specPtr(): usize { return SPEC; }
@@ -92,29 +88,18 @@ export function stateLen(): u32 { return stateBytes; }
 export function stepCount(): u32 { return ready ? load<u32>(state + O_STEP) : 0; }
 export function lastLoss(): u32 { return ready ? load<u32>(state + O_LOSS) : 0; }
 
-/** Puts one tensor of the arena (assembly/shared/arena.ts) in place and notes where. */
+/** Puts one tensor of the arena (assembly/shared/arena.ts) in place and notes where: in its
+ * layer's record (layer -1: not per layer) at the field of its code. */
 function place(tensor: i32, l: i32, bytes: i32): void {
-  let p = arenaTake(<usize>bytes);
-  if (l >= 0) { store<i32>(changetype<usize>(plan(l)) + (<usize>tensor << 2), <i32>p); return; }
-  switch (tensor) {
-    case A_STATE_HEAD: state = p; break;
-    case A_INPUTS: inputs = p; break;
-    case A_LABELS: labels = p; break;
-    case A_ROW_POS: rowPos = p; break;
-    case A_ROW_NEG: rowNeg = p; break;
-    case A_ROW_SUMS: acc = p; break; // row sums, then the update's sample list
-    case A_PATCHES: patchBuf = p; break;
-    case A_PATCH_ERRORS: patchErr = p; break;
-    case A_POOL_ERRORS: poolErr = p; break;
-    case A_PING: ping = p; break;
-    case A_PONG: pong = p; break;
-    case A_SCORES: scoresCopy = p; break;
-  }
+  store<i32>(changetype<usize>(plan(l)) + (<usize>tensor << 2), <i32>arenaTake(<usize>bytes));
 }
 
 function layerIn(l: i32): i32 { return plan(l).nIn; }
 function layerOut(l: i32): i32 { return plan(l).nOut; }
-function layerShape(l: i32): i32 { let p = plan(l); return p.pixels | (p.conv << 16) | (p.pool << 17); }
+function layerShape(l: i32): i32 {
+  let p = plan(l);
+  return p.pixels | (p.conv << 16) | (p.pool << 17) | (p.w_ << SHAPE_WIDTH_SHIFT);
+}
 
 /** Lays out the arena for the spec at SPEC; returns its end address, or 0 for a bad spec. */
 function layout(): usize {
@@ -130,15 +115,23 @@ function layout(): usize {
   let c = specSize(SPEC, 0);
   if (h == 0) { h = 1; w = 1; }
   inputBytes = product(product(c, h), w);
+  let pooled = 1;
   for (let l = 0; l < layers; l++) {
     let p = plan(l);
     let e = specSize(SPEC, l + 1);
     let conv = (e & SIZE_CONV) != 0;
     let nOut = e & SIZE_UNITS;
-    p.nIn = conv ? product(9, c) : product(product(c, h), w);
+    let cells = product(product(c, h), w);
+    // Offsets in the other buffer (shared/arena.ts) of the errors this layer sends down (int32
+    // [B][cells]) and of its patches: the pooled errors in the last quarter of the unpooled
+    // ones, the patches at the start; else the errors at the start, the patches after them.
+    let errors = cells << (log2Batch + 2);
+    p.down = pooled ? errors + (errors << 1) : 0;
+    p.patches = pooled ? 0 : errors;
+    p.nIn = conv ? product(9, c) : cells;
     p.nOut = nOut;
     p.conv = conv ? LAYER_CONV : 0;
-    p.pool = (e & SIZE_POOL) != 0 ? 1 : 0;
+    p.pool = pooled = (e & SIZE_POOL) != 0 ? 1 : 0;
     p.h = h; p.w_ = w; p.cin = c;
     p.pixels = conv ? product(h, w) : 1;
     if (!conv) { h = 1; w = 1; } else if (p.pool) { h >>= 1; w >>= 1; }
@@ -147,7 +140,11 @@ function layout(): usize {
   }
   arenaReset();
   arenaLayout(layers, layerIn, layerOut, layerShape, inputBytes, log2Batch, mode == MODE_TC, online, place);
+  state = tensorAt(A_STATE_HEAD);
+  inputs = tensorAt(A_INPUTS);
+  labels = tensorAt(A_LABELS);
   stateBytes = <u32>(inputs - state);
+  let ping = tensorAt(A_PING), pong = tensorAt(A_PONG);
 
   for (let l = 0; l < layers; l++) {
     let p = plan(l);
@@ -162,12 +159,15 @@ function layout(): usize {
     // (rate / 8 · (nIn + nOut), rounded down to a power of two; a conv's fans: 9·cin + 9·cout).
     p.boost = (31 - clz(nIn + (p.conv ? product(9, nOut) : nOut))) - 3;
     // Sums and errors of layer l share one buffer; neighbours alternate so backprop never
-    // reads and writes the same one.
+    // reads and writes the same one. The other one holds its patches and the errors it sends
+    // down (shared/arena.ts).
     p.buf = <i32>(((layers - 1 - l) & 1) == 0 ? pong : ping);
+    let other = <i32>(ping + pong) - p.buf;
+    p.patches += other; p.down += other;
   }
   // The output layer's backward needs its scores after the loss overwrote them: a copy in the
   // buffer of the layer below, whose sums are dead by then (a one-layer net has its own).
-  if (layers > 1) scoresCopy = <usize>plan(layers - 2).buf;
+  scoresCopy = layers > 1 ? <usize>plan(layers - 2).buf : tensorAt(A_SCORES);
   return arenaEnd();
 }
 
@@ -245,7 +245,7 @@ function forward(n: i32, stochastic: bool, rate: i32, statShift: i32): usize {
     let rows = product(n, p.pixels);
     let conv = p.conv != 0;
     denseForward(layerInput(l, n), p.nIn, rows, <usize>p.w, p.nOut, mode,
-      stochastic, buf, rowPos, rowNeg, stochastic ? <usize>p.kept : 0);
+      stochastic, buf, tensorAt(A_ROW_POS), tensorAt(A_ROW_NEG), stochastic ? <usize>p.kept : 0);
     normForward(buf, p.nOut, rows, p.shift, <usize>p.bias,
       <usize>p.mean, <usize>p.spread, <usize>p.k,
       <usize>p.y, conv ? -1 : rate, statShift);
@@ -258,8 +258,8 @@ function forward(n: i32, stochastic: bool, rate: i32, statShift: i32): usize {
 function layerInput(l: i32, n: i32): usize {
   let p = plan(l);
   if (!p.conv) return <usize>p.x;
-  patches(<usize>p.x, p.h, p.w_, p.cin, n, patchBuf, false);
-  return patchBuf;
+  patches(<usize>p.x, p.h, p.w_, p.cin, n, <usize>p.patches, false, 0, p.h);
+  return <usize>p.patches;
 }
 
 /**
@@ -311,30 +311,33 @@ export function trainBatch(n: i32): i32 {
     let lo = p.lo;
     let shift = exponent + (qbp ? lo : 0) + WEIGHT_SHIFT - lrShift - RATE_LOG2_BATCH + p.boost;
     let x = layerInput(l, n);
+    // Errors of the layer below's output (pooled ones: of its pooling's output).
+    let target = <usize>p.down;
     if (l > 0) {
-      // Errors of the layer below's output: pooled ones go back through its pooling.
-      let pooled = plan(l - 1).pool != 0;
-      let target = pooled ? poolErr : <usize>plan(l - 1).buf;
       if (conv) {
-        // One sample at a time: its patch errors, summed back onto the image they came from.
-        let cin = p.cin, pixels = p.pixels;
-        let image = <usize>product(pixels, cin);
-        zeroWords(target, image << (log2Batch + 2));
+        // One image row at a time: its patch errors, summed back onto the image they came from.
+        let cin = p.cin, h = p.h, w = p.w_;
+        let image = <usize>product(p.pixels, cin) << 2;
+        let dRow = <usize>product(w, nOut) << 2, xRow = <usize>product(w, nIn);
+        zeroWords(target, image << log2Batch);
+        let patchErrors = tensorAt(A_PATCH_ERRORS);
         let dp = d, xp = x, tp = target;
         for (let b = 0; b < n; b++) {
-          denseBackward(dp, nOut, pixels, <usize>p.kept, nIn, mode, xp, patchErr);
-          patches(tp, p.h, p.w_, cin, 1, patchErr, true);
-          dp += <usize>product(pixels, nOut) << 2;
-          xp += <usize>product(pixels, nIn);
-          tp += image << 2;
+          for (let y = 0; y < h; y++) {
+            denseBackward(dp, nOut, w, <usize>p.kept, nIn, mode, xp, patchErrors);
+            patches(tp, h, w, cin, 1, patchErrors, true, y, y + 1);
+            dp += dRow; xp += xRow;
+          }
+          tp += image;
         }
       } else denseBackward(d, nOut, n, <usize>p.kept, nIn, mode, x, target);
-      if (pooled) {
-        let below = plan(l - 1);
-        pool(<usize>below.y, below.h, below.w_, below.nOut, n, poolErr, <usize>below.buf);
-      }
     }
-    denseUpdate(x, nIn, rows, d, nOut, <usize>p.w, acc, qbp, lo, p.hi, shift);
+    // before the pooling's backward, which overwrites the patches
+    denseUpdate(x, nIn, rows, d, nOut, <usize>p.w, tensorAt(A_ROW_SUMS), qbp, lo, p.hi, shift);
+    if (l > 0) {
+      let below = plan(l - 1);
+      if (below.pool) pool(<usize>below.y, below.h, below.w_, below.nOut, n, 0, <usize>below.buf);
+    }
     // The sums above are w.r.t. integer activations (one = 2^HIDDEN_SHIFT): rescale to the
     // real-valued error the next normalisation step expects.
     exponent += HIDDEN_SHIFT;

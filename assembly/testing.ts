@@ -48,4 +48,5 @@ import { fdiv } from "./arith";
 export function floor_div(s: i64, n: i32): i64 { return fdiv(s, n); }
 export { patches };
 export function pool_forward(x: usize, h: i32, w: i32, c: i32, batch: i32, out: usize): void { pool(x, h, w, c, batch, out, 0); }
-export function pool_backward(dOut: usize, x: usize, h: i32, w: i32, c: i32, batch: i32, dIn: usize): void { pool(x, h, w, c, batch, dOut, dIn); }
+/** The pooled errors are the last quarter of dIn. */
+export function pool_backward(x: usize, h: i32, w: i32, c: i32, batch: i32, dIn: usize): void { pool(x, h, w, c, batch, 0, dIn); }

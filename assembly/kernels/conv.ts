@@ -11,14 +11,16 @@ import { product } from "../arith";
  * `back` false: the patches of `batch` images img [h][w][c] (uint8) into p [h·w][9·c].
  * `back` true: the reverse sum for the error backprop, int32: every patch value p [h·w][9·c]
  * is added to the image value it was read from (those read from outside go nowhere).
+ * Only the output rows y0 <= y < y1 (their patch rows, w per image row): a band of one image
+ * (batch 1; the backprop's patch errors one row at a time), or 0 and h.
  */
-export function patches(img: usize, h: i32, w: i32, c: i32, batch: i32, p: usize, back: bool): void {
+export function patches(img: usize, h: i32, w: i32, c: i32, batch: i32, p: usize, back: bool, y0: i32, y1: i32): void {
   let size: usize = back ? 2 : 0; // log2 of the element's bytes
   let pixel = <usize>c << size;
   let line = <usize>product(w, c) << size;
-  let centre = img;
+  let centre = img + <usize>product(y0, <i32>line);
   for (let b = 0; b < batch; b++) {
-    for (let y = 0; y < h; y++) {
+    for (let y = y0; y < y1; y++) {
       for (let x = 0; x < w; x++) {
         let row = centre - line - pixel; // the window's top-left value
         for (let ky = -1; ky <= 1; ky++) {

@@ -6,15 +6,21 @@ import { product } from "../arith";
 import { zeroWords } from "../bytes";
 
 /**
- * dIn = 0: the forward, out = the pooled uint8 maxima. dIn != 0: the backward, out = the
- * pooled int32 errors, each routed to its window's argmax in dIn (int32 like x, 0 at the
- * other three inputs; the exponent unchanged).
+ * dIn = 0: the forward, out = the pooled uint8 maxima. dIn != 0: the backward; the pooled
+ * int32 errors are the last quarter of dIn (the arena puts them there), and each goes to its
+ * window's argmax in dIn (int32 like x, 0 at the other three inputs; the exponent unchanged).
+ * In place: the first three quarters are zeroed, each error slot is zeroed as it is read, and
+ * window k's values land at or before slot k (the last window's argmax may be its own slot).
  */
 export function pool(x: usize, h: i32, w: i32, c: i32, batch: i32, out: usize, dIn: usize): void {
   let line = <usize>product(w, c);
   let rows = product(batch, h >> 1);
   let windows = w >> 1;
-  if (dIn != 0) zeroWords(dIn, <usize>product(rows, <i32>line) << 3); // 2 input rows per pooled row, 4 bytes each
+  if (dIn != 0) {
+    let quarter = <usize>product(rows, <i32>line) << 1; // bytes of the pooled errors: a quarter of dIn
+    out = dIn + quarter + (quarter << 1);
+    zeroWords(dIn, out - dIn);
+  }
   let first = x;
   for (let r = 0; r < rows; r++) {
     for (let k = 0; k < windows; k++) {
@@ -26,7 +32,12 @@ export function pool(x: usize, h: i32, w: i32, c: i32, batch: i32, out: usize, d
         v = load<u8>(p + line); if (v > m) { m = v; at = line; }
         v = load<u8>(p + line + <usize>c); if (v > m) { m = v; at = line + <usize>c; }
         if (dIn == 0) { store<u8>(out, m); out++; }
-        else { store<i32>(dIn + ((p + at - x) << 2), load<i32>(out)); out += 4; }
+        else {
+          let error = load<i32>(out);
+          store<i32>(out, 0);
+          store<i32>(dIn + ((p + at - x) << 2), error);
+          out += 4;
+        }
       }
       first += <usize>c << 1;
     }

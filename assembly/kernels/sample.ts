@@ -71,7 +71,8 @@ export function sampleRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): 
 }
 
 /** Deterministic weights (inference, evaluation): BC sign(w); TC sign(w) where |w| > 1/2. */
-export function signRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): void {
+// @ts-ignore: decorator (inlined into its one caller: fewer module bytes)
+@inline export function signRow(w: usize, n: i32, mode: i32, pos: usize, neg: usize): void {
   let end = w + (<usize>n << 1);
   let half = WEIGHT_ONE >> 1;
   while (w < end) {

@@ -42,7 +42,8 @@ export function checkpointSave(): i32 {
 }
 
 /** Restores the checkpoint at boot: 0 none (fresh device), 1 restored, <0 refused. */
-export function checkpointRestore(): i32 {
+// @ts-ignore: decorator (inlined into its one caller: fewer module bytes)
+@inline export function checkpointRestore(): i32 {
   if (flash_size() < HEADER_LEN) return 0;
   if (flash_read(0, <i32>HDR, HEADER_LEN) < 0) return E_FLASH;
   if (load<u32>(HDR) != MAGIC) return 0; // erased or never written

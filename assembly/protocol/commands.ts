@@ -133,7 +133,8 @@ function init(body: usize, len: i32): i32 {
 // The batch area as the host addresses it: inputs [batchSize][inputCount], then labels.
 function inputBytes(): u32 { return <u32>inputCount() << ctz(<u32>batchSize()); }
 
-function batchData(body: usize, len: i32): i32 {
+// @ts-ignore: decorator (inlined into its one caller: fewer module bytes)
+@inline function batchData(body: usize, len: i32): i32 {
   if (len < F.BATCH_DATA_HEADER) return E_LEN;
   if (!isReady()) return E_NOT_READY;
   let upload = load<u32>(body);
@@ -175,7 +176,8 @@ function batchCrc(n: i32): u32 {
   return crc32More(crc32(inputsPtr(), product(n, inputCount())), labelsPtr(), n);
 }
 
-function train(body: usize, len: i32): i32 {
+// @ts-ignore: decorator (inlined into its one caller: fewer module bytes)
+@inline function train(body: usize, len: i32): i32 {
   if (len != F.TRAIN_BODY) return E_LEN;
   let id = load<u32>(body);
   let upload = load<u32>(body, 4);

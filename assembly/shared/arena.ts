@@ -12,9 +12,14 @@
 //  +------------------------------------------------------------------- state end ------+
 //  | batch inputs uint8[B][n0] | labels uint8[B] | per layer: k int32[nOut],             |
 //  |   kept rows u32 (layers > 0), activations uint8[B·pixels][nOut] (hidden), pooled   |
-//  |   ones | row bits | acc | conv patches, one sample's patch errors, pooled errors    |
+//  |   ones | row bits | acc | one image row's patch errors (conv layers > 0)          |
 //  | ping int32[B·pixels][nOut] | pong (the other layers) (| scores copy)                 |
 // A conv layer is a dense layer of nIn = 9·cin inputs over its patches: `pixels` rows per sample.
+// Its patches, and the errors it sends down, live in the other buffer of the two (the layer
+// below's, whose sums are dead by then): the errors at its start, or, when the layer below is
+// pooled, the pooled errors in the last quarter of the space the unpooled ones take (pool.ts
+// spreads them in place) with the patches at the start (they end before that quarter:
+// 9·cin·pixels bytes against 12·cin·pixels); else the patches after the errors.
 //  +------------------------------------------------------------------- arena end ------+
 import { product } from "./arith.ts";
 import { STATE_O_LAYERS } from "./state.ts";
@@ -38,16 +43,15 @@ export const A_PING = 14;       // sums and errors int32[B][max nOut]
 export const A_PONG = 15;       // sums and errors of the neighbouring layers
 export const A_SCORES = 16;     // one-layer nets: a copy of the scores for the backward pass
 export const A_POOLED = 17;     // per pooled conv layer: its pooled activations uint8[B·pixels/4][nOut]
-export const A_PATCHES = 18;    // the largest conv layer's patches uint8[B·pixels][9·cin]
-export const A_PATCH_ERRORS = 19; // one sample's patch errors int32[pixels][9·cin] (conv layers > 0)
-export const A_POOL_ERRORS = 20;  // errors of the largest pooled output int32[B·pixels/4][nOut]
+export const A_PATCH_ERRORS = 18; // one image row's patch errors int32[width][9·cin] (conv layers > 0)
 
 /** Rows update.ts sums in its 32-bit lanes at a time (its sample list); a conv layer has more. */
 export const CHUNK_LOG2_ROWS = 8;
 
-/** Per-layer flags of the arena's `kind` callback. */
+/** Per-layer flags of the arena's `shape` callback (bits 16-17), and where its image width is. */
 export const LAYER_CONV = 1;
 export const LAYER_POOL = 2;
+export const SHAPE_WIDTH_SHIFT = 20;
 
 /** Bytes a tensor of `bytes` occupies: the arena keeps every tensor 4-byte aligned. */
 export function aligned(bytes: i32): i32 { return (bytes + 3) & ~3; }
@@ -66,7 +70,8 @@ function takeOne(take: (tensor: i32, layer: i32, bytes: i32) => void, tensor: i3
  * Calls take(tensor, layer, bytes) for each tensor (its bytes aligned) of a net with `layers`
  * layers, at batch 2^log2Batch, in address order; layer -1 = not per layer. Layer l maps nIn(l) inputs
  * (a conv layer's: 9·cin) to nOut(l) units at shape(l) & 0xFFFF positions per sample (1 for
- * dense layers), with its LAYER_* flags in shape(l) >> 16; `inputBytes` per sample. `ternary`: TC mode (two kept
+ * dense layers), with its LAYER_* flags in (shape(l) >> 16) & 3 and its image width in
+ * shape(l) >> SHAPE_WIDTH_SHIFT; `inputBytes` per sample. `ternary`: TC mode (two kept
  * bits per weight); `online`: small-batch normalisation state.
  */
 export function arenaLayout(
@@ -86,36 +91,44 @@ export function arenaLayout(
   takeOne(take, A_INPUTS, -1, aligned(inputBytes << log2Batch));
   takeOne(take, A_LABELS, -1, aligned(1 << log2Batch));
   let maxOut = 0, chunk = 1 << log2Batch;
-  let patch = 0, patchErr = 0, pooled = 0, pingCells = 0, pongCells = 0;
+  let patchErr = 0, pingCells = 0, pongCells = 0, below = 0, belowPooled = true, convNet = false;
   for (let l = 0; l < layers; l++) {
     let n = ask(nOut, l), ni = ask(nIn, l), s = ask(shape, l);
-    let pixels = s & 0xFFFF, kind = s >> 16;
+    let pixels = s & 0xFFFF, kind = (s >> 16) & 3;
     let cells = product(pixels, n); // outputs per sample
+    // in the other buffer: the patches, after the errors it sends down unless those are pooled
+    let other = 0;
+    if ((kind & LAYER_CONV) != 0) {
+      other = ((product(pixels, ni) + 3) >> 2) + (belowPooled ? 0 : below);
+      if (l > 0) {
+        let band = product(s >> SHAPE_WIDTH_SHIFT, ni);
+        if (band > patchErr) patchErr = band;
+      }
+      chunk = 1 << CHUNK_LOG2_ROWS;
+      convNet = true;
+    }
     if (n > maxOut) maxOut = n;
     // Sums and errors of layer l live in ping or pong by parity: each sized for its layers.
-    if (((layers - 1 - l) & 1) != 0) { if (cells > pingCells) pingCells = cells; } else if (cells > pongCells) pongCells = cells;
+    if (((layers - 1 - l) & 1) != 0) {
+      if (cells > pingCells) pingCells = cells;
+      if (other > pongCells) pongCells = other;
+    } else {
+      if (cells > pongCells) pongCells = cells;
+      if (other > pingCells) pingCells = other;
+    }
     takeOne(take, A_SCALES, l, n << 2);
     if (l > 0) takeOne(take, A_KEPT, l, product(ni, rowWords(n)) << (ternary ? 3 : 2));
     if (l < layers - 1) takeOne(take, A_ACTIVATIONS, l, aligned(cells << log2Batch));
-    if ((kind & LAYER_POOL) != 0) {
-      takeOne(take, A_POOLED, l, aligned((cells >> 2) << log2Batch));
-      if (cells > pooled) pooled = cells;
-    }
-    if ((kind & LAYER_CONV) != 0) {
-      let p = product(pixels, ni);
-      if (p > patch) patch = p;
-      if (l > 0 && p > patchErr) patchErr = p;
-      chunk = 1 << CHUNK_LOG2_ROWS;
-    }
+    belowPooled = (kind & LAYER_POOL) != 0;
+    if (belowPooled) takeOne(take, A_POOLED, l, aligned((cells >> 2) << log2Batch));
+    below = cells;
   }
   let nLast = ask(nOut, layers - 1);
   takeOne(take, A_ROW_POS, -1, rowWords(maxOut) << 2);
   takeOne(take, A_ROW_NEG, -1, rowWords(maxOut) << 2);
   // conv nets: then the int64 sums of update.ts over all the chunks of rows
-  takeOne(take, A_ROW_SUMS, -1, (maxOut + chunk + (patch > 0 ? maxOut << 1 : 0)) << 2);
-  if (patch > 0) takeOne(take, A_PATCHES, -1, aligned(patch << log2Batch));
+  takeOne(take, A_ROW_SUMS, -1, (maxOut + chunk + (convNet ? maxOut << 1 : 0)) << 2);
   if (patchErr > 0) takeOne(take, A_PATCH_ERRORS, -1, patchErr << 2);
-  if (pooled > 0) takeOne(take, A_POOL_ERRORS, -1, aligned(pooled << log2Batch)); // a quarter of the cells, int32
   // Ping also holds the scores' copy of deeper nets (the buffer of the layer below the output,
   // whose sums are dead by then).
   if (layers > 1 && pingCells < nLast) pingCells = nLast;

@@ -116,14 +116,14 @@ export function encodeSpec(s: ModelSpec): Uint8Array {
 /** A weight layer as assembly/model.ts plans it: a conv layer is the dense layer over its patches. */
 export interface PlannedWeightLayer {
   label: string; nIn: number; nOut: number; conv: boolean; pool: boolean;
-  /** Positions per sample (h·w; 1 for dense layers) and the input channels. */
-  pixels: number; cin: number;
+  /** Positions per sample (h·w; 1 for dense layers), the image width (1 dense) and the input channels. */
+  pixels: number; width: number; cin: number;
 }
 
 /** The weight layers of a spec, in order (dense specs: one per size step). */
 export function weightLayers(spec: Pick<ModelSpec, "sizes" | "conv">): PlannedWeightLayer[] {
   if (!spec.conv) {
-    return spec.sizes.slice(1).map((n, l) => ({ label: `${n}`, nIn: spec.sizes[l], nOut: n, conv: false, pool: false, pixels: 1, cin: spec.sizes[l] }));
+    return spec.sizes.slice(1).map((n, l) => ({ label: `${n}`, nIn: spec.sizes[l], nOut: n, conv: false, pool: false, pixels: 1, width: 1, cin: spec.sizes[l] }));
   }
   const out: PlannedWeightLayer[] = [];
   let [c, h, w] = spec.conv.input;
@@ -132,11 +132,11 @@ export function weightLayers(spec: Pick<ModelSpec, "sizes" | "conv">): PlannedWe
     if (l.kind === "pool") return;
     const pool = layers[k + 1]?.kind === "pool";
     if (l.kind === "conv") {
-      out.push({ label: `c${l.channels}${pool ? "-p" : ""}`, nIn: 9 * c, nOut: l.channels, conv: true, pool, pixels: h * w, cin: c });
+      out.push({ label: `c${l.channels}${pool ? "-p" : ""}`, nIn: 9 * c, nOut: l.channels, conv: true, pool, pixels: h * w, width: w, cin: c });
       c = l.channels;
       if (pool) { h >>= 1; w >>= 1; }
     } else {
-      out.push({ label: k === layers.length - 1 ? `${l.units}` : `d${l.units}`, nIn: c * h * w, nOut: l.units, conv: false, pool: false, pixels: 1, cin: c * h * w });
+      out.push({ label: k === layers.length - 1 ? `${l.units}` : `d${l.units}`, nIn: c * h * w, nOut: l.units, conv: false, pool: false, pixels: 1, width: 1, cin: c * h * w });
       c = l.units; h = 1; w = 1;
     }
   });

@@ -30,14 +30,12 @@ function tensorName(tensor: number, l: number, n0: number, w: PlannedWeightLayer
     case A.A_KEPT: return `layer ${l} kept sampled rows`;
     case A.A_ACTIVATIONS: return `layer ${l} activations uint8[${rows(w[l])}][${w[l].nOut}]`;
     case A.A_POOLED: return `layer ${l} pooled activations uint8[${B}·${w[l].pixels >> 2}][${w[l].nOut}]`;
-    case A.A_PATCHES: return "conv patches uint8[B·pixels][9·cin]";
-    case A.A_PATCH_ERRORS: return "conv patch errors int32[pixels][9·cin] (one sample)";
-    case A.A_POOL_ERRORS: return "pooled errors int32";
+    case A.A_PATCH_ERRORS: return "conv patch errors int32[width][9·cin] (one image row)";
     case A.A_ROW_POS: return "row bits (+1)";
     case A.A_ROW_NEG: return "row bits (-1)";
     case A.A_ROW_SUMS: return "row sums, update samples (conv nets: int64 totals)";
-    case A.A_PING: return "sums and errors (ping)";
-    case A.A_PONG: return "sums and errors (pong)";
+    case A.A_PING: return "sums and errors (ping; conv nets: also patches)";
+    case A.A_PONG: return "sums and errors (pong; conv nets: also patches)";
     case A.A_SCORES: return "scores copy";
   }
   throw new Error(`arena tensor ${tensor} has no name`);

@@ -38,7 +38,7 @@ function unpackRows(kept: Uint32Array, g: oracle.Geometry, mode: number): number
 function wasmPatches(x: Uint8Array, g: oracle.Geometry): number {
   const p = alloc(rowsOf(g) * 9 * g.cin);
   mem.u8(p, rowsOf(g) * 9 * g.cin).fill(0xA5); // every value must be written
-  k.patches(put(x), g.h, g.w, g.cin, g.batch, p, 0);
+  k.patches(put(x), g.h, g.w, g.cin, g.batch, p, 0, 0, g.h);
   return p;
 }
 
@@ -61,7 +61,7 @@ test("patches back: every patch value is added onto the image value it was read 
       const p = gen.deltas(n * 9 * g.cin);
       const start = gen.deltas(n * g.cin);
       const img = put(start);
-      k.patches(img, g.h, g.w, g.cin, batch, put(p), 1);
+      k.patches(img, g.h, g.w, g.cin, batch, put(p), 1, 0, g.h);
       // The adjoint of the forward, from the oracle's patch of index positions.
       const want = Array.from(start);
       const where = oracle.patchesOf(Array.from({ length: n * g.cin }, (_, i) => i + 1), { ...g, batch });
@@ -107,7 +107,7 @@ test("conv forward by hand: one +1 weight at (ky, kx) = (0, 2) moves the image u
   t.deepEqual([...got.z], [0, 0, 0, 2, 3, 0, 5, 6, 0]);
 });
 
-test("conv error backprop (dense_backward per sample, patches back) equals the document's transposed sum, 0 where the input is 0 or 255", (t) => {
+test("conv error backprop (dense_backward and patches back per image row, as model.ts) equals the document's transposed sum, 0 where the input is 0 or 255", (t) => {
   const gen = new Gen(3);
   for (const g of SHAPES) {
     for (const mode of [BC, TC]) {
@@ -117,10 +117,13 @@ test("conv error backprop (dense_backward per sample, patches back) equals the d
       const d = gen.deltas(n * g.cout);
       const s = oracle.convSample(undefined, gen.weights(9 * g.cin * g.cout), g, mode);
       const p = wasmPatches(act, g), kept = put(packRows(s, mode)), pd = put(d);
-      const out = alloc(n * g.cin * 4), patchErr = alloc(pixels * 9 * g.cin * 4);
+      const out = alloc(n * g.cin * 4), patchErr = alloc(g.w * 9 * g.cin * 4); // one image row's
       for (let b = 0; b < g.batch; b++) {
-        k.dense_backward(pd + b * pixels * g.cout * 4, g.cout, pixels, kept, 9 * g.cin, mode, p + b * pixels * 9 * g.cin, patchErr);
-        k.patches(out + b * pixels * g.cin * 4, g.h, g.w, g.cin, 1, patchErr, 1);
+        for (let y = 0; y < g.h; y++) {
+          const row = b * pixels + y * g.w;
+          k.dense_backward(pd + row * g.cout * 4, g.cout, g.w, kept, 9 * g.cin, mode, p + row * 9 * g.cin, patchErr);
+          k.patches(out + b * pixels * g.cin * 4, g.h, g.w, g.cin, 1, patchErr, 1, y, y + 1);
+        }
       }
       const want = oracle.convBackward(d, g, s, act);
       sameArray(t, getI32(out, n * g.cin), want, `${modeName(mode)} ${JSON.stringify(g)}`, g.cin);
@@ -129,7 +132,7 @@ test("conv error backprop (dense_backward per sample, patches back) equals the d
   }
 });
 
-test("pool_forward keeps the first maximum; pool_backward routes each error to it", (t) => {
+test("pool_forward keeps the first maximum; pool_backward routes each error to it, in place from dIn's last quarter", (t) => {
   const gen = new Gen(4);
   for (const [h, w, c, batch] of [[2, 2, 1, 1], [4, 6, 3, 2], [8, 2, 5, 1], [2, 8, 16, 3]]) {
     fresh();
@@ -142,16 +145,23 @@ test("pool_forward keeps the first maximum; pool_backward routes each error to i
     sameArray(t, getU8(out, x.length >> 2), want.out, `pool ${h}x${w}x${c} b${batch}`);
     const dOut = gen.deltas(x.length >> 2);
     const dIn = alloc(x.length * 4);
-    new Int32Array(k.memory.buffer, dIn, x.length).fill(0x5a5a5a5a);
-    k.pool_backward(put(dOut), px, h, w, c, batch, dIn);
+    const din = new Int32Array(k.memory.buffer, dIn, x.length);
+    din.fill(0x5a5a5a5a);
+    din.set(dOut, x.length - dOut.length);
+    k.pool_backward(px, h, w, c, batch, dIn);
     sameArray(t, getI32(dIn, x.length), oracle.poolBackward(dOut, x, h, w, c, batch), `unpool ${h}x${w}x${c} b${batch}`);
   }
   // By hand, one window with channels (1, 4, 4, 2) and (0, 0, 0, 0): argmax 1 and 0.
   fresh();
   const x = put(Uint8Array.of(1, 0, 4, 0, 4, 0, 2, 0));
-  const dIn = alloc(32);
-  k.pool_backward(put(Int32Array.of(5, 7)), x, 2, 2, 2, 1, dIn);
+  const dIn = put(Int32Array.of(-1, -1, -1, -1, -1, -1, 5, 7));
+  k.pool_backward(x, 2, 2, 2, 1, dIn);
   t.deepEqual([...getI32(dIn, 8)], [0, 7, 5, 0, 0, 0, 0, 0]);
+  // The last window's argmax is its own error slot: (0, 0, 0, 9) in one channel.
+  fresh();
+  const last = put(Int32Array.of(-1, -1, -1, 3));
+  k.pool_backward(put(Uint8Array.of(0, 0, 0, 9)), 2, 2, 1, 1, last);
+  t.deepEqual([...getI32(last, 4)], [0, 0, 0, 3]);
 });
 
 /** The conv weight update as model.ts runs it: one dense_update over all the patch rows. */

@@ -56,9 +56,11 @@ export interface Kernels {
   last_loss_sum(): number;
   crc32(crc: number, ptr: number, len: number): number;
   // Conv-net kernels (assembly/kernels/conv.ts, pool.ts).
-  patches(img: number, h: number, w: number, c: number, batch: number, p: number, back: number): void;
+  /** Output rows y0 <= y < y1 only: 0 and h, or a band of one image (batch 1). */
+  patches(img: number, h: number, w: number, c: number, batch: number, p: number, back: number, y0: number, y1: number): void;
   pool_forward(x: number, h: number, w: number, c: number, batch: number, out: number): void;
-  pool_backward(dOut: number, x: number, h: number, w: number, c: number, batch: number, dIn: number): void;
+  /** In place: the pooled errors are the last quarter of dIn. */
+  pool_backward(x: number, h: number, w: number, c: number, batch: number, dIn: number): void;
   floor_div(s: bigint, n: number): bigint;
 }
 
