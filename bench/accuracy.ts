@@ -110,8 +110,8 @@ const CONV_BATCH = arg("conv-batch") ? Number(arg("conv-batch")) : undefined;
 /** Per dataset: the CNN and its batch (the integer model trains in <= 1 MiB of linear memory). */
 const CONV_NETS: Record<string, { arch: string; batch: number }> = {
   fashion: { arch: "1x28x28-c8-p-c16-p-d64-10", batch: 8 },
-  svhn: { arch: "3x32x32-c8-p-c16-p-d64-10", batch: 4 },
-  cifar10: { arch: "3x32x32-c8-p-c16-p-d64-10", batch: 4 },
+  svhn: { arch: "3x32x32-c8-p-c16-p-d64-10", batch: 8 },
+  cifar10: { arch: "3x32x32-c8-p-c16-p-d64-10", batch: 8 },
 };
 
 /** The real SVHN / CIFAR-10 files among the --data=DIR arguments. */
