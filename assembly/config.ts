@@ -48,7 +48,7 @@ export const QBP_TOP_PIXEL: i32 = PIXEL_SHIFT;       // 1.0 for pixels
 export const QBP_TOP_HIDDEN: i32 = HIDDEN_SHIFT + 2; // 4.0 for normalised activations
 
 /** Spec ranges and modes (assembly/shared/spec.ts). */
-export { QBP_MAX_WINDOW, MAX_LAYERS, MAX_UNITS, MAX_LOG2_BATCH, MODE_BC, MODE_TC } from "./shared/spec";
+export { QBP_MAX_WINDOW, MAX_LAYERS, MAX_UNITS, MAX_LOG2_BATCH, MODE_BC, MODE_TC, MODE_FIXED } from "./shared/spec";
 
 /**
  * The rate is per sample: an update applies the batch's summed gradient · 2^-RATE_LOG2_BATCH

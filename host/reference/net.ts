@@ -5,7 +5,7 @@ import type { BatchNorm } from "./batchnorm.ts";
 import { type ReferenceOptions, type WeightKind, usesQbp, weightKind } from "./options.ts";
 import { Xorshift128 } from "./prng.ts";
 import { learningRate } from "./schedule.ts";
-import { sampleWeights, sgdUpdate } from "./steps.ts";
+import { inferenceWeights, sampleWeights, sgdUpdate } from "./steps.ts";
 
 export interface BatchResult {
   /** Mean loss over the batch (squared hinge, summed over the outputs). */
@@ -26,6 +26,8 @@ export abstract class ReferenceNet {
   readonly betaLrScale: number;
   /** Hidden layers' batch-norm backward bounds zhat below by -beta (options.bnBackward). */
   readonly reluBounded: boolean;
+  /** BC/TC train with the deterministic weights instead of sampled ones (options.fixedWeights). */
+  readonly fixedWeights: boolean;
   readonly rng: Xorshift128;
   /** Per-layer multipliers of the weights' learning rate. */
   abstract readonly layerLrScales: readonly number[];
@@ -50,6 +52,7 @@ export abstract class ReferenceNet {
     this.decaySteps = o.decaySteps;
     this.betaLrScale = o.betaLrScale ?? 1;
     this.reluBounded = o.bnBackward === "relu-bounded";
+    this.fixedWeights = o.fixedWeights ?? false;
     this.rng = new Xorshift128(o.seed);
   }
 
@@ -73,7 +76,8 @@ export abstract class ReferenceNet {
   computeGradients(images: Uint8Array, labels: Uint8Array, n: number): BatchResult {
     this.checkBatch(images, labels, n);
     this.loadInputs(images, n);
-    sampleWeights(this.kind, this.weights, this.sampled, this.rng);
+    if (this.fixedWeights) inferenceWeights(this.kind, "deterministic", this.weights, this.sampled);
+    else sampleWeights(this.kind, this.weights, this.sampled, this.rng);
     this.forward(this.sampled, n, true);
     const result = this.lossAndOutputGrad(labels, n);
     this.backward(n);

@@ -26,6 +26,11 @@ export interface ReferenceOptions {
   /** QBP exponent window size (number of exponents), default 8. */
   window?: number;
   /**
+   * BC/TC: train with the deterministic weights (as inference) instead of sampled ones, the
+   * integer module's `fixed=1` (default false).
+   */
+  fixedWeights?: boolean;
+  /**
    * Learning rate of the batch-norm betas relative to the weights' (default 1: the same
    * learning rate). See schedule.ts for why BC/TC need a much smaller one.
    */

@@ -156,7 +156,7 @@ function rng(seed: number) {
 
 /** Each field's boundary values and one step beyond. */
 const EDGES: Record<string, number[]> = {
-  mode: [0, 1, 2, 255],
+  mode: [0, 1, 2, 3, 4, 255],
   qbp: [0, 1, 2],
   window: [0, 1, SpecLayout.QBP_MAX_WINDOW, SpecLayout.QBP_MAX_WINDOW + 1],
   log2Batch: [0, SpecLayout.MAX_LOG2_BATCH, SpecLayout.MAX_LOG2_BATCH + 1, 255],

@@ -24,6 +24,15 @@ test("the text form parses every key and round-trips through formatSpec and the 
   t.deepEqual(decodeSpec(encodeSpec(s)), s);
   t.deepEqual(checkSpecBytes(encodeSpec(s)), s);
   t.deepEqual(parseSpec("784-256-10"), DEFAULT_SPEC);
+  // fixed=1: the mode byte's flag 2, in the text form only when set
+  const f = parseSpec("100-48-10:tc,fixed=1");
+  t.true(f.fixed);
+  t.is(encodeSpec(f)[1], 3);
+  t.regex(formatSpec(f), /,fixed=1$/);
+  t.deepEqual(parseSpec(formatSpec(f)), f);
+  t.deepEqual(checkSpecBytes(encodeSpec(f)), f);
+  t.false("fixed" in parseSpec("100-48-10:tc,fixed=0"));
+  t.throws(() => parseSpec("100-48-10:tc,fixed=2"), { message: /fixed must be 0 or 1/ });
 });
 
 test("values that are not plain integers are refused, not read as something else", (t) => {
@@ -82,7 +91,7 @@ test("checkSpecBytes refuses byte-level damage: version, mode, qbp, reserved, si
     t.true(e?.message.includes(part), `${e?.message} lacks ${part}`);
   };
   damaged(0, 2, "spec version 2");
-  damaged(1, 2, "weight mode 2");
+  damaged(1, 4, "weight mode 4");
   damaged(2, 2, "qbp 2");
   damaged(15, 1, "reserved");
   damaged(13, 1, "784 input channels"); // a height alone makes it a conv net of 784 channels

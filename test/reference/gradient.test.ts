@@ -19,8 +19,8 @@ function tinyBatch(seed: number, n: number, features: number, classes: number) {
  * Central finite differences (float64 oracle, h = 1e-6) of the loss w.r.t. every
  * propagated weight and every beta, against the model's analytic gradients.
  */
-function checkGradients(t: import("ava").ExecutionContext, variant: Variant, sizes: number[], n: number, mad = false) {
-  const model = new ReferenceMlp({ sizes, variant, batch: n, seed: 7, lrStart: 0.1, lrEnd: 0.1, decaySteps: 1, normalisation: mad ? "mad" : "variance" });
+function checkGradients(t: import("ava").ExecutionContext, variant: Variant, sizes: number[], n: number, mad = false, fixedWeights = false) {
+  const model = new ReferenceMlp({ sizes, variant, batch: n, seed: 7, lrStart: 0.1, lrEnd: 0.1, decaySteps: 1, normalisation: mad ? "mad" : "variance", fixedWeights });
   // Non-zero betas so the ReLUs cut at varied points.
   const brng = new Xorshift128(3);
   for (const bn of model.bn) for (let j = 0; j < bn.units; j++) bn.beta[j] = brng.nextFloat() - 0.5;
@@ -53,6 +53,25 @@ test("binary-connect gradients are those of the sampled weights (straight-throug
 
 test("ternary-connect gradients are those of the sampled weights (straight-through)", (t) => {
   checkGradients(t, "float-tc", [7, 6, 5, 4], 5);
+});
+
+test("fixedWeights: BC/TC train with the deterministic weights, and the gradients are theirs", (t) => {
+  for (const variant of ["float-bc", "float-tc"] as const) {
+    const model = new ReferenceMlp({ sizes: [7, 6, 4], variant, batch: 5, seed: 7, lrStart: 0.1, lrEnd: 0.1, decaySteps: 1, fixedWeights: true });
+    for (let step = 0; step < 3; step++) {
+      const { images, labels } = tinyBatch(20 + step, 5, 7, 4);
+      const rng = model.rng.getState();
+      model.computeGradients(images, labels, 5);
+      t.deepEqual(model.rng.getState(), rng, `${variant}: no draws for the weights`);
+      model.weights.forEach((w, l) => w.forEach((v, k) => {
+        const want = variant === "float-bc" ? (v >= 0 ? 1 : -1) : Math.abs(v) > 0.5 ? Math.sign(v) : 0;
+        if (model.sampled[l][k] !== want) t.fail(`${variant} step ${step} layer ${l} weight ${k}: ${model.sampled[l][k]} for latent ${v}`);
+      }));
+      model.applyUpdate();
+    }
+    t.pass();
+  }
+  checkGradients(t, "float-tc", [7, 6, 5, 4], 5, false, true);
 });
 
 test("MAD normalisation (the method's BC/TC form): its exact backward matches finite differences", (t) => {
