@@ -1,6 +1,7 @@
 /**
  * `fixed=1` (mode flag MODE_FIXED, docs/model-format.md "Sample"): training uses the
  * deterministic weights inference uses, instead of sampled ones; every other rule stays.
+ * That it learns: learning.test.ts.
  */
 import test from "ava";
 import { DeviceModel } from "../../host/module/device-model.ts";
@@ -35,18 +36,4 @@ test("fixed=1: every training step classifies its batch as the deterministic net
     const sampled = counts(`784-64-10:${mode},batch=32`, 12);
     t.true(sampled.some(([d, s]) => d !== s), `${mode} sampled: ${JSON.stringify(sampled)}`);
   }
-});
-
-test("fixed=1 TC learns the MNIST digits to at least 90 % test accuracy in 3 epochs", (t) => {
-  const { train, test: held } = mnistDigits();
-  const spec = parseSpec("784-256-10:tc,batch=32,fixed=1,decay=750");
-  const model = new DeviceModel();
-  model.init(spec, 1);
-  for (let epoch = 0; epoch < 3; epoch++) {
-    for (const b of epochBatches(train, spec.batch, 7, epoch)) model.train(b.images, b.labels);
-  }
-  model.calibrate(train.images, train.labels, 8192);
-  const accuracy = model.accuracy(held.images, held.labels, held.count);
-  t.log(`test accuracy ${(100 * accuracy).toFixed(2)} % (calibrated)`);
-  t.true(accuracy >= 0.9);
 });
