@@ -45,7 +45,7 @@ for (let e = 0; e < epochs; e++) {
     seen += B;
   }
   const acc = m.accuracy(test.images, test.labels, test.count);
-  console.log(`epoch ${e + 1}: ${float32 ? "the net" : "sampled net"} on its batches ${((100 * correct) / seen).toFixed(1)} %, test ${(100 * acc).toFixed(2)} %, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(`epoch ${e + 1}: ${float32 ? "the net" : "training net (sampled weights unless fixed=1)"} on its batches ${((100 * correct) / seen).toFixed(1)} %, test ${(100 * acc).toFixed(2)} %, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 if (float32) process.exit(0);
 m.calibrate(train.images, train.labels, Math.min(train.count, 8192));

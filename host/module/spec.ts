@@ -340,14 +340,12 @@ export function applySpecOptions(text: string, mode: string | undefined, options
     seen.add(key);
     if (!/^-?\d+$/.test(value)) bad(`${key} must be a decimal integer, got "${value}"`);
     const n = Number(value);
+    const flag = () => { if (n !== 0 && n !== 1) bad(`${key} must be 0 or 1, got "${value}"`); return n === 1; };
     switch (key) {
       case "batch": s.batch = n; break;
       case "window": s.window = n; break;
-      case "qbp": if (n !== 0 && n !== 1) bad(`qbp must be 0 or 1, got "${value}"`); s.qbp = n === 1; break;
-      case "fixed":
-        if (n !== 0 && n !== 1) bad(`fixed must be 0 or 1, got "${value}"`);
-        if (n === 1) s.fixed = true; else delete s.fixed;
-        break;
+      case "qbp": s.qbp = flag(); break;
+      case "fixed": if (flag()) s.fixed = true; else delete s.fixed; break;
       case "lr": s.lrStart = n; break;
       case "lrend": s.lrEnd = n; break;
       case "decay": s.decaySteps = n; break;
