@@ -19,7 +19,9 @@ async function emulate(t: ExecutionContext, args: string[]): Promise<Emulator> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("exit", (code, signal) => r({ code, signal })));
   t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL"); });
   const firstLine = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no port line within 20 s; stderr: ${stderr}`)), 20_000);
+    // a liveness bound, not a timing: the CLI's start (tsx compiling it) took over 20 s on a
+    // 2-core machine with every core busy
+    const timer = setTimeout(() => reject(new Error(`no port line within 60 s; stderr: ${stderr}`)), 60_000);
     child.stdout.on("data", (d) => {
       stdout += d;
       if (stdout.includes("\n")) { clearTimeout(timer); resolve(stdout.slice(0, stdout.indexOf("\n"))); }
