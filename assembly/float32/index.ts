@@ -10,3 +10,4 @@ export function train(n: i32): i32 { return model.trainBatch(n); }
 export function evaluate(n: i32): i32 { return model.evalBatch(n); }
 export function last_loss(): u32 { return model.lastLoss(); }
 export function step(): u32 { return model.stepCount(); }
+export function set_ternary_layers(mask: i32): void { model.setTernaryLayers(mask); }

@@ -26,6 +26,22 @@ const PLAN: usize = memory.data(1024); // 8 layers (MAX_LAYERS) of 32 fields
 @inline function setPlan(l: i32, f: i32, v: usize): void { store<i32>(PLAN + (<usize>l << 7) + (<usize>f << 2), <i32>v); }
 const N_IN = 0, N_OUT = 1, W = 2, BETA = 3, RMEAN = 4, RVAR = 5, Z = 6, XHAT = 7, INVSTD = 8, ACT = 9, DACT = 10;
 const CONV = 11, POOL = 12, HEIGHT = 13, WIDTH = 14, CIN = 15, PIX = 16, POOLED = 17, DPOOLED = 18, ARG = 19;
+const TERNARY_W = 20; // a ternary layer's propagated weights
+
+// An experiment's switch (bench/experiments/device-conv.ts, TERNARY=mask), off by default: the
+// layers of bit l propagate the deterministic ternary weights of MODE_FIXED TC (latent weights
+// uniform in [-1, 1], clipped there; +-1 beyond +-1/2, else 0; scale-free under batch norm),
+// with the gradient taken w.r.t. them, as in the integer module. So the method's weights can
+// be measured apart from its integer arithmetic, layer by layer, at float32 speed.
+// Their weight steps are 2^3 times the spec's rate: the better of the two tried on a short
+// Fashion-MNIST run with every layer ternary (lr 3 -> 8 as float32 trains, and 0 -> 5).
+const TERNARY_RATE: f32 = 8;
+let ternaryLayers = 0;
+export function setTernaryLayers(mask: i32): void { ternaryLayers = mask; }
+// @ts-ignore: decorator
+@inline function ternary(l: i32): bool { return ((ternaryLayers >> l) & 1) != 0; }
+/** The weights layer l propagates: its latent ones, or their ternary copy. */
+function propagated(l: i32): usize { return <usize>plan(l, ternary(l) ? TERNARY_W : W); }
 
 let ready = false;
 let layers = 0, batch = 0;
@@ -63,6 +79,7 @@ function layout(): usize {
     if (conv && pix * nIn > patchMax) patchMax = pix * nIn;
     let rows = batch * pix; // a conv layer's batch norm and buffers: one row per sample and position
     setPlan(l, W, arenaTake(<usize>(nIn * nOut) << 2));
+    if (ternary(l)) setPlan(l, TERNARY_W, arenaTake(<usize>(nIn * nOut) << 2));
     setPlan(l, BETA, arenaTake(<usize>nOut << 2));
     setPlan(l, RMEAN, arenaTake(<usize>nOut << 2));
     setPlan(l, RVAR, arenaTake(<usize>nOut << 2));
@@ -98,6 +115,7 @@ export function initModel(seedLo: u32, seedHi: u32): i32 {
     let nIn = plan(l, N_IN), nOut = plan(l, N_OUT);
     let limit = Mathf.sqrt(6.0 / <f32>(nIn + (plan(l, CONV) ? 9 * nOut : nOut))); // Glorot uniform (a conv's fans 9·cin, 9·cout)
     let w = <usize>plan(l, W);
+    if (ternary(l)) limit = 1;
     for (let i = 0; i < nIn * nOut; i++) store<f32>(w + (<usize>i << 2), (uniform() * 2 - 1) * limit);
     for (let j = 0; j < nOut; j++) {
       store<f32>(<usize>plan(l, BETA) + (<usize>j << 2), 0);
@@ -187,7 +205,11 @@ function forward(n: i32, training: bool): void {
   for (let k = 0; k < n * nIn0; k++) store<f32>(x0 + (<usize>k << 2), <f32>load<u8>(inputs + <usize>k) * (1.0 / 256.0));
   for (let l = 0; l < layers; l++) {
     let nIn = plan(l, N_IN), nOut = plan(l, N_OUT);
-    let x = layerInput(l), w = <usize>plan(l, W), z = <usize>plan(l, Z);
+    if (ternary(l)) {
+      let w = <usize>plan(l, W), q = <usize>plan(l, TERNARY_W);
+      for (let i = 0; i < nIn * nOut; i++) { let v = load<f32>(w + (<usize>i << 2)); store<f32>(q + (<usize>i << 2), v >= 0.5 ? 1 : (v <= -0.5 ? -1 : 0)); }
+    }
+    let x = layerInput(l), w = propagated(l), z = <usize>plan(l, Z);
     let pix = plan(l, PIX), rows = n * pix;
     for (let k = 0; k < rows * nOut; k++) store<f32>(z + (<usize>k << 2), 0);
     if (plan(l, CONV)) {
@@ -280,7 +302,8 @@ export function trainBatch(n: i32): i32 {
       store<f32>(bp, load<f32>(bp) - lr * s);
     }
     let x = layerInput(l), w = <usize>plan(l, W);
-    if (plan(l, CONV)) { convBackward(l, n, lr); continue; }
+    let rate = ternary(l) ? lr * TERNARY_RATE : lr; // the weight step's
+    if (plan(l, CONV)) { convBackward(l, n, rate); clipLayer(l); continue; }
     if (l > 0) { // error to the previous layer, masked by its ReLU
       let pooled = plan(l - 1, POOL) != 0;
       let dPrev = <usize>plan(l - 1, pooled ? DPOOLED : DACT), aPrev = x;
@@ -289,7 +312,7 @@ export function trainBatch(n: i32): i32 {
           let o = <usize>(b * nIn + i) << 2;
           let acc: f32 = 0;
           if (load<f32>(aPrev + o) > 0) {
-            let wr = w + (<usize>(i * no) << 2), dr = dz + (<usize>(b * no) << 2);
+            let wr = propagated(l) + (<usize>(i * no) << 2), dr = dz + (<usize>(b * no) << 2);
             for (let j = 0; j < no; j++) acc += load<f32>(wr + (<usize>j << 2)) * load<f32>(dr + (<usize>j << 2));
           }
           store<f32>(dPrev + o, acc);
@@ -303,7 +326,7 @@ export function trainBatch(n: i32): i32 {
       for (let i = 0; i < nIn; i++) {
         let xv = load<f32>(x + (<usize>(b * nIn + i) << 2));
         if (xv == 0) continue;
-        let scale = lr * xv;
+        let scale = rate * xv;
         let wr = w + (<usize>(i * no) << 2);
         for (let j = 0; j < no; j++) {
           let p = wr + (<usize>j << 2);
@@ -312,6 +335,7 @@ export function trainBatch(n: i32): i32 {
       }
     }
   }
+  for (let l = 0; l < layers; l++) if (!plan(l, CONV)) clipLayer(l);
   step++;
   return correct;
 }
@@ -327,9 +351,9 @@ function unpool(l: i32, n: i32): void {
 /**
  * A conv layer's backward after the batch norm (dz in Z): the error of its input image (all
  * samples, with the weights before the step, masked by the ReLU below), then the weight step
- * W -= lr · patches^T dz, one sample's patches at a time.
+ * W -= rate · patches^T dz, one sample's patches at a time.
  */
-function convBackward(l: i32, n: i32, lr: f32): void {
+function convBackward(l: i32, n: i32, rate: f32): void {
   let nIn = plan(l, N_IN), no = plan(l, N_OUT), pix = plan(l, PIX);
   let h = plan(l, HEIGHT), wd = plan(l, WIDTH), c = plan(l, CIN);
   let x = layerInput(l), w = <usize>plan(l, W), dz = <usize>plan(l, Z);
@@ -343,7 +367,7 @@ function convBackward(l: i32, n: i32, lr: f32): void {
       for (let r = 0; r < pix; r++) {
         for (let i = 0; i < nIn; i++) {
           let acc: f32 = 0;
-          let wr = w + (<usize>(i * no) << 2);
+          let wr = propagated(l) + (<usize>(i * no) << 2);
           for (let j = 0; j < no; j++) acc += load<f32>(wr + (<usize>j << 2)) * load<f32>(dr + (<usize>(r * no + j) << 2));
           store<f32>(patchErr + (<usize>(r * nIn + i) << 2), acc);
         }
@@ -363,7 +387,7 @@ function convBackward(l: i32, n: i32, lr: f32): void {
       for (let i = 0; i < nIn; i++) {
         let xv = load<f32>(patches + (<usize>(r * nIn + i) << 2));
         if (xv == 0) continue;
-        let scale = lr * xv;
+        let scale = rate * xv;
         let wr = w + (<usize>(i * no) << 2);
         for (let j = 0; j < no; j++) {
           let p = wr + (<usize>j << 2);
@@ -379,4 +403,11 @@ export function evalBatch(n: i32): i32 {
   if (n < 1 || n > batch) return E_BATCH;
   forward(n, false);
   return countCorrect(n);
+}
+
+/** A ternary layer's latent weights clipped to [-1, 1] after its step. */
+function clipLayer(l: i32): void {
+  if (!ternary(l)) return;
+  let w = <usize>plan(l, W), n = plan(l, N_IN) * plan(l, N_OUT);
+  for (let i = 0; i < n; i++) { let p = w + (<usize>i << 2); let v = load<f32>(p); store<f32>(p, v > 1 ? 1 : (v < -1 ? -1 : v)); }
 }

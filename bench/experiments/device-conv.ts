@@ -8,7 +8,10 @@
  * steps: trainCount / batch · epochs for a schedule over the whole run). 1 MiB of linear memory.
  * FLOAT32=1: the float32 module instead (build/fewmul-float32.wasm, the same data, order and
  * seed; no memory limit, no calibration: it has none), the architecture's ceiling without the
- * method's quantisation.
+ * method's quantisation. With FLOAT32=1, TERNARY=mask: the layers of mask's bits (bit 0 the
+ * first) propagate ternary weights instead (assembly/float32/model.ts, "ternaryLayers"): the
+ * method's weights without its integer arithmetic. At the end (the integer module: after
+ * calibration) also the accuracy on up to 10,000 training images: underfitting or overfitting.
  */
 import { fileURLToPath } from "node:url";
 import { readIdxDir, fashionMnistDir } from "../../host/datasets/idx.ts";
@@ -28,6 +31,7 @@ const test = subset(testAll, Array.from({ length: Math.min(Number(testText), tes
 const float32 = process.env.FLOAT32 === "1";
 const m = new DeviceModel(float32 ? { ramBytes: 64 << 20, path: fileURLToPath(new URL("../../build/fewmul-float32.wasm", import.meta.url)) }
   : { ramBytes: 1 << 20, path: process.env.WASM }); // WASM: another build of the module
+if (process.env.TERNARY) (m.mod.exports as unknown as { set_ternary_layers(mask: number): void }).set_ternary_layers(Number(process.env.TERNARY));
 m.init(spec, 1);
 const B = spec.batch, F = train.features;
 const images = new Uint8Array(B * F), labels = new Uint8Array(B);
@@ -47,9 +51,14 @@ for (let e = 0; e < epochs; e++) {
   const acc = m.accuracy(test.images, test.labels, test.count);
   console.log(`epoch ${e + 1}: ${float32 ? "the net" : "training net (sampled weights unless fixed=1)"} on its batches ${((100 * correct) / seen).toFixed(1)} %, test ${(100 * acc).toFixed(2)} %, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
-if (float32) process.exit(0);
+function fit(): void {
+  const n = Math.min(train.count, 10000);
+  console.log(`on ${n} of its training images: ${(100 * m.accuracy(train.images, train.labels, n)).toFixed(2)} %`);
+}
+if (float32) { fit(); process.exit(0); }
 m.calibrate(train.images, train.labels, Math.min(train.count, 8192));
 console.log(`${specText}, ${epochs} epoch(s) on ${train.count}: test ${(100 * m.accuracy(test.images, test.labels, test.count)).toFixed(2)} % calibrated (${test.count} test samples)`);
+fit();
 
 // Latent weights per layer, from the state blob (docs/model-format.md, "State blob").
 const blob = m.saveState();

@@ -64,3 +64,23 @@ test("the float32 comparison module learns a conv net on the MNIST digits to at 
   t.log(`test accuracy ${(100 * before).toFixed(2)} % before, ${(100 * accuracy).toFixed(2)} % after ${model.step} steps`);
   t.true(before < 0.3 && accuracy >= 0.85);
 });
+
+// bench/experiments/device-conv.ts (TERNARY=mask) measures the method's ternary weights apart from
+// the integer arithmetic with this switch: it must act on the chosen layers only, and learn.
+test("the float32 module's ternary switch gives the chosen layers a propagated copy, and the net still learns", (t) => {
+  const { train, test: held } = mnistDigits();
+  const steps = Math.floor(train.count / 8);
+  const spec = parseModelSpec(`1x28x28-c4-p-c8-p-d16-10,batch=8,lr=3,lrend=8,decay=${steps}`);
+  const ternaryLayers = (model: DeviceModel, mask: number) =>
+    (model.mod.exports as unknown as { set_ternary_layers(mask: number): void }).set_ternary_layers(mask);
+  const plain = new DeviceModel({ path: FLOAT32_MODULE });
+  const model = new DeviceModel({ path: FLOAT32_MODULE });
+  ternaryLayers(model, 0b1011); // the two conv layers and the output layer, not d16
+  t.is(model.requiredBytes(spec) - plain.requiredBytes(spec), 4 * (9 * 1 * 4 + 9 * 4 * 8 + 16 * 10));
+  ternaryLayers(model, 0b1111);
+  model.init(spec, 1);
+  for (const b of epochBatches(train, spec.batch, 7, 0)) model.train(b.images, b.labels);
+  const accuracy = model.accuracy(held.images, held.labels, held.count);
+  t.log(`every layer ternary: test accuracy ${(100 * accuracy).toFixed(2)} % after ${model.step} steps`);
+  t.true(accuracy >= 0.8);
+});
