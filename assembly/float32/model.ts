@@ -334,8 +334,8 @@ export function trainBatch(n: i32): i32 {
         }
       }
     }
+    clipLayer(l);
   }
-  for (let l = 0; l < layers; l++) if (!plan(l, CONV)) clipLayer(l);
   step++;
   return correct;
 }
