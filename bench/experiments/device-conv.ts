@@ -31,7 +31,7 @@ const test = subset(testAll, Array.from({ length: Math.min(Number(testText), tes
 const float32 = process.env.FLOAT32 === "1";
 const m = new DeviceModel(float32 ? { ramBytes: 64 << 20, path: fileURLToPath(new URL("../../build/fewmul-float32.wasm", import.meta.url)) }
   : { ramBytes: 1 << 20, path: process.env.WASM }); // WASM: another build of the module
-if (process.env.TERNARY) (m.mod.exports as unknown as { set_ternary_layers(mask: number): void }).set_ternary_layers(Number(process.env.TERNARY));
+if (process.env.TERNARY) m.mod.exports.set_ternary_layers(Number(process.env.TERNARY));
 m.init(spec, 1);
 const B = spec.batch, F = train.features;
 const images = new Uint8Array(B * F), labels = new Uint8Array(B);
