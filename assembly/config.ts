@@ -55,3 +55,10 @@ export { QBP_MAX_WINDOW, MAX_LAYERS, MAX_UNITS, MAX_LOG2_BATCH, MODE_BC, MODE_TC
  * (the mean of a batch of 32), so a run moves the weights alike at every batch size.
  */
 export const RATE_LOG2_BATCH: i32 = 5;
+
+/**
+ * A layer's rate boost 2^(floor(log2(fan_in + fan_out)) - 3) counts fans up to 2^10 only: the
+ * rates were tuned on the 784 -> 256 layer (1,040), and a conv net's output layer with
+ * 3,136 inputs, twice as fast, oscillated and collapsed at batch 4 (docs/model-format.md).
+ */
+export const BOOST_LOG2_FANS: i32 = 10;

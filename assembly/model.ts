@@ -1,7 +1,7 @@
 // The model: plans the arena from the spec, initialises it, runs training and evaluation
 // steps. Kernels know nothing of this file; this file knows no transport.
 import {
-  ONLINE_LOG2_BATCH, ONLINE_LOG2_SAMPLES, RUNNING_SHIFT, RATE_LOG2_BATCH, CALIBRATION_LOG2_SAMPLES,
+  ONLINE_LOG2_BATCH, ONLINE_LOG2_SAMPLES, RUNNING_SHIFT, RATE_LOG2_BATCH, CALIBRATION_LOG2_SAMPLES, BOOST_LOG2_FANS,
   WEIGHT_SHIFT, HIDDEN_SHIFT, OUTPUT_SHIFT, QBP_TOP_PIXEL, QBP_TOP_HIDDEN, MODE_TC, MODE_FIXED, MAX_LAYERS,
 } from "./config";
 import { OK, E_SPEC, E_NOMEM, E_NOT_READY, E_BATCH } from "./errors";
@@ -131,6 +131,10 @@ function layout(): usize {
     p.down = pooled ? errors + (errors << 1) : 0;
     p.patches = pooled ? 0 : errors;
     p.nIn = conv ? product(9, c) : cells;
+    // BinaryConnect's per-layer rate scale 1/W0^2 ~ (fan_in + fan_out) / 6, as a shift: the
+    // rate / 8 · (fan_in + fan_out), rounded down to a power of two (a conv's fans 9·cin +
+    // 9·cout), the fans counted up to 2^BOOST_LOG2_FANS; the 2^-3 in trainBatch.
+    p.boost = log2Capped(conv ? product(9, c + nOut) : cells + nOut, BOOST_LOG2_FANS);
     p.nOut = nOut;
     p.conv = conv ? LAYER_CONV : 0;
     p.pool = pooled = (e & SIZE_POOL) != 0 ? 1 : 0;
@@ -157,9 +161,6 @@ function layout(): usize {
     let lo = top - specWindow(SPEC) + 1;
     p.hi = top; p.lo = lo < 0 ? 0 : lo;
     p.shift = l == layers - 1 ? OUTPUT_SHIFT : HIDDEN_SHIFT;
-    // BinaryConnect's per-layer rate scale 1/W0^2 ~ (fan_in + fan_out) / 6, as a shift
-    // (rate / 8 · (nIn + nOut), rounded down to a power of two; a conv's fans: 9·cin + 9·cout).
-    p.boost = (31 - clz(nIn + (p.conv ? product(9, nOut) : nOut))) - 3;
     // Sums and errors of layer l share one buffer; neighbours alternate so backprop never
     // reads and writes the same one. The other one holds its patches and the errors it sends
     // down (shared/arena.ts).
@@ -219,10 +220,10 @@ function deriveSettings(): void {
   lrStep = decay == 0 ? 0 : span / <i32>decay;
 }
 
-/** Shift of a running mean's step: floor(log2(steps + 1)) (a plain average) up to `limit`. */
-function warmShift(steps: u32, limit: i32): i32 {
-  let warm = 31 - clz(steps + 1);
-  return warm < limit ? warm : limit;
+/** min(floor(log2 v), limit) for v >= 1. */
+function log2Capped(v: u32, limit: i32): i32 {
+  let f = 31 - clz(v);
+  return f < limit ? f : limit;
 }
 
 /** Forgets the model (the protocol's failed restore); initModel or a good blob brings one back. */
@@ -276,7 +277,7 @@ export function calibrateBatch(n: i32, fresh: bool): i32 {
   calSteps = fresh ? 0 : calSteps + 1;
   // A plain average over the calibration batches (2^-floor(log2(c + 1)) per batch), up to
   // 2^CALIBRATION_LOG2_SAMPLES samples: online or from the batch statistics alike.
-  let average = warmShift(calSteps, CALIBRATION_LOG2_SAMPLES - log2Batch);
+  let average = log2Capped(calSteps + 1, CALIBRATION_LOG2_SAMPLES - log2Batch);
   let scores = forward(n, false, online ? average : -1, average); // fresh: average 0, a copy
   return countCorrect(scores, labels, outputCount(), n);
 }
@@ -294,7 +295,8 @@ export function trainBatch(n: i32): i32 {
   let lr = load<i32>(state + O_LR);
   let lrShift = (lr >> 16) + (<i32>half() < (lr & 0xFFFF) ? 1 : 0); // dithered fractional shift
 
-  let rate = online ? warmShift(step, ONLINE_LOG2_SAMPLES - log2Batch) : -1;
+  // a running mean's step 2^-floor(log2(steps + 1)): a plain average at first
+  let rate = online ? log2Capped(step + 1, ONLINE_LOG2_SAMPLES - log2Batch) : -1;
   let scores = forward(n, true, rate, step == 0 ? 0 : RUNNING_SHIFT); // the first step sets them
   let nLast = outputCount();
   let correct = countCorrect(scores, labels, nLast, n);
@@ -312,7 +314,7 @@ export function trainBatch(n: i32): i32 {
       exponent, p.shift, lrShift + RATE_LOG2_BATCH - log2Batch,
       l == layers - 1 ? scoresCopy : <usize>p.y, l < layers - 1, <usize>p.grad, conv ? -1 : rate);
     let lo = p.lo;
-    let shift = exponent + (qbp ? lo : 0) + WEIGHT_SHIFT - lrShift - RATE_LOG2_BATCH + p.boost;
+    let shift = exponent + (qbp ? lo : 0) + WEIGHT_SHIFT - lrShift - RATE_LOG2_BATCH + p.boost - 3;
     let x = layerInput(l, n);
     // Errors of the layer below's output (pooled ones: of its pooling's output).
     let target = <usize>p.down;

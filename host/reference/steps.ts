@@ -57,12 +57,13 @@ export const GLOROT_TUNED_FANS = 784 + 256;
 /**
  * Per weight layer learning-rate factors: all 1, explicit, "glorot" (fan_in + fan_out over
  * `base`, by default the first layer's) or "module": the integer module's power-of-two boost
- * 2^floor(log2(fan_in + fan_out)) (docs/model-format.md step 6) over the tuned layer's 2^10.
+ * 2^min(floor(log2(fan_in + fan_out)), 10) (docs/model-format.md step 6) over the tuned
+ * layer's 2^10, so at most 1.
  */
 export function layerScales(fans: number[], s: ReferenceOptions["layerLrScales"], base = fans[0]): number[] {
   if (s === undefined) return fans.map(() => 1);
   if (s === "glorot") return fans.map((f) => f / base);
-  if (s === "module") return fans.map((f) => 2 ** (Math.floor(Math.log2(f)) - Math.floor(Math.log2(GLOROT_TUNED_FANS))));
+  if (s === "module") return fans.map((f) => Math.min(1, 2 ** (Math.floor(Math.log2(f)) - Math.floor(Math.log2(GLOROT_TUNED_FANS)))));
   if (!Array.isArray(s) || s.length !== fans.length || !s.every((v) => v >= 0)) {
     throw new RangeError(`layerLrScales must be "glorot", "module" or ${fans.length} numbers >= 0, got ${JSON.stringify(s)}`);
   }

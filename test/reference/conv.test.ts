@@ -115,6 +115,10 @@ test("\"module\" rate factors are the integer module's power-of-two boosts over 
   t.deepEqual(m.layerLrScales, [32 / 1024, 16 / 1024, 4 / 1024]); // fans 54, 16, 7
   const mlp = new ReferenceMlp({ sizes: [784, 128, 10], variant: "float-bc", batch: 2, seed: 1, lrStart: 1, lrEnd: 1, decaySteps: 1, layerLrScales: "module" });
   t.deepEqual(mlp.layerLrScales, [512 / 1024, 128 / 1024]); // fans 912, 138
+  // capped at the tuned layer's rate, as the module's boost: fans 45, 1,836 and 3,202 (2^11)
+  const wide = parseConvSpec("1x4x4-c4-c200-2");
+  const capped = new ReferenceConvNet({ input: wide.input, layers: wide.layers, variant: "float-tc", batch: 2, seed: 1, lrStart: 1, lrEnd: 1, decaySteps: 1, layerLrScales: "module" });
+  t.deepEqual(capped.layerLrScales, [32 / 1024, 1, 1]);
 });
 
 test("conv kernels: a single weight moves a pixel, padding drops what falls outside", (t) => {
