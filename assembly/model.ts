@@ -35,7 +35,7 @@ import { copyBytes, zeroWords } from "./bytes";
 @unmanaged class LayerPlan {
   nIn: i32; w: i32; bias: i32; mean: i32; spread: i32; grad: i32; // state tensors, online error terms
   nOut: i32; x: i32; k: i32; kept: i32; y: i32;  // layer input, unit scales, kept rows, activations
-  buf: i32; lo: i32; hi: i32; shift: i32; boost: i32; // sums/errors buffer, QBP window, output shift, rate boost
+  buf: i32; lo: i32; hi: i32; shift: i32; fansLog2: i32; // sums/errors buffer, QBP window, output shift, the rate boost + 3
   conv: i32; out: i32; pool: i32; h: i32; w_: i32; // conv layer?, next input, pooled?, input height and width
   cin: i32; pixels: i32; patches: i32; down: i32;  // input channels, h·w (1 dense), patches, errors sent down
   pad1: i32; pad2: i32; pad3: i32; pad4: i32; pad5: i32; pad6: i32; pad7: i32;
@@ -133,8 +133,8 @@ function layout(): usize {
     p.nIn = conv ? product(9, c) : cells;
     // BinaryConnect's per-layer rate scale 1/W0^2 ~ (fan_in + fan_out) / 6, as a shift: the
     // rate / 8 · (fan_in + fan_out), rounded down to a power of two (a conv's fans 9·cin +
-    // 9·cout), the fans counted up to 2^BOOST_LOG2_FANS; the 2^-3 in trainBatch.
-    p.boost = log2Capped(conv ? product(9, c + nOut) : cells + nOut, BOOST_LOG2_FANS);
+    // 9·cout), the fans counted up to 2^BOOST_LOG2_FANS; the / 8 in trainBatch.
+    p.fansLog2 = log2Capped(conv ? product(9, c + nOut) : cells + nOut, BOOST_LOG2_FANS);
     p.nOut = nOut;
     p.conv = conv ? LAYER_CONV : 0;
     p.pool = pooled = (e & SIZE_POOL) != 0 ? 1 : 0;
@@ -314,7 +314,7 @@ export function trainBatch(n: i32): i32 {
       exponent, p.shift, lrShift + RATE_LOG2_BATCH - log2Batch,
       l == layers - 1 ? scoresCopy : <usize>p.y, l < layers - 1, <usize>p.grad, conv ? -1 : rate);
     let lo = p.lo;
-    let shift = exponent + (qbp ? lo : 0) + WEIGHT_SHIFT - lrShift - RATE_LOG2_BATCH + p.boost - 3;
+    let shift = exponent + (qbp ? lo : 0) + WEIGHT_SHIFT - lrShift - RATE_LOG2_BATCH + p.fansLog2 - 3; // + the boost
     let x = layerInput(l, n);
     // Errors of the layer below's output (pooled ones: of its pooling's output).
     let target = <usize>p.down;
