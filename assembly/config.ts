@@ -40,6 +40,14 @@ export const RUNNING_SHIFT: i32 = 4;
  */
 export { ONLINE_LOG2_BATCH } from "./shared/state"; // it decides the state blob's layout
 export const ONLINE_LOG2_SAMPLES: i32 = 4;
+/**
+ * A dense layer with 2^ONLINE_WIDE_LOG2_FAN_IN inputs or more averages twice as many samples
+ * per halving of the rate below its start, up to 2^ONLINE_WIDE_EXTRA_LOG2 times: with 16, a
+ * conv net's output layer (3,920 inputs) drifted at batch 4 after 70,000 steps; with 64 from
+ * the start it lagged its fast early weights; small MLPs need 16 (docs/model-format.md).
+ */
+export const ONLINE_WIDE_LOG2_FAN_IN: i32 = 11;
+export const ONLINE_WIDE_EXTRA_LOG2: i32 = 2;
 /** Online calibration averages over about 2^CALIBRATION_LOG2_SAMPLES samples. */
 export const CALIBRATION_LOG2_SAMPLES: i32 = 13;
 

@@ -1,7 +1,7 @@
 // The model: plans the arena from the spec, initialises it, runs training and evaluation
 // steps. Kernels know nothing of this file; this file knows no transport.
 import {
-  ONLINE_LOG2_BATCH, ONLINE_LOG2_SAMPLES, RUNNING_SHIFT, RATE_LOG2_BATCH, CALIBRATION_LOG2_SAMPLES, BOOST_LOG2_FANS,
+  ONLINE_LOG2_BATCH, ONLINE_LOG2_SAMPLES, ONLINE_WIDE_LOG2_FAN_IN, ONLINE_WIDE_EXTRA_LOG2, RUNNING_SHIFT, RATE_LOG2_BATCH, CALIBRATION_LOG2_SAMPLES, BOOST_LOG2_FANS,
   WEIGHT_SHIFT, HIDDEN_SHIFT, OUTPUT_SHIFT, QBP_TOP_PIXEL, QBP_TOP_HIDDEN, MODE_TC, MODE_FIXED, MAX_LAYERS,
 } from "./config";
 import { OK, E_SPEC, E_NOMEM, E_NOT_READY, E_BATCH } from "./errors";
@@ -15,7 +15,7 @@ import { arenaReset, arenaTake, arenaEnd, arenaCommit } from "./arena";
 import {
   arenaLayout, A_STATE_HEAD, A_WEIGHTS, A_BIAS, A_MEAN, A_SPREAD, A_ONLINE, A_INPUTS, A_LABELS, A_SCALES,
   A_KEPT, A_ACTIVATIONS, A_ROW_POS, A_ROW_NEG, A_ROW_SUMS, A_PING, A_PONG, A_SCORES, A_POOLED,
-  A_PATCH_ERRORS, LAYER_CONV, SHAPE_WIDTH_SHIFT,
+  A_PATCH_ERRORS, LAYER_CONV, SHAPE_WIDTH_SHIFT, FIELD_IN, FIELD_OUT, FIELD_SHAPE,
 } from "./shared/arena";
 import { half, rngLoad, rngSave, rngSeed, setFieldBits, resetStreams } from "./prng";
 import { denseForward, denseBackward } from "./kernels/dense";
@@ -49,7 +49,9 @@ if (offsetof<LayerPlan>("w") != A_WEIGHTS << 2 || offsetof<LayerPlan>("bias") !=
   || offsetof<LayerPlan>("grad") != A_ONLINE << 2 || offsetof<LayerPlan>("k") != A_SCALES << 2
   || offsetof<LayerPlan>("kept") != A_KEPT << 2 || offsetof<LayerPlan>("y") != A_ACTIVATIONS << 2
   // @ts-ignore: compile-time check
-  || offsetof<LayerPlan>("out") != A_POOLED << 2) ERROR("LayerPlan fields are not at their tensor codes");
+  || offsetof<LayerPlan>("out") != A_POOLED << 2
+  // @ts-ignore: compile-time check
+  || offsetof<LayerPlan>("nIn") != FIELD_IN << 2 || offsetof<LayerPlan>("nOut") != FIELD_OUT << 2) ERROR("LayerPlan fields are not at their tensor codes");
 // Record -1 holds the tensors that are not per layer, each at its code's field as well.
 const PLAN: usize = memory.data((MAX_LAYERS + 1) << PLAN_LOG2_BYTES) + (1 << PLAN_LOG2_BYTES);
 
@@ -75,6 +77,7 @@ let labels: usize = 0;
 let scoresCopy: usize = 0;
 let inputBytes = 0;         // per sample
 let lrStep: i32 = 0; // learning-rate shift increment per step, Q16
+let windowExtra: i32 = 0; // this training step's E: wide layers' online statistics move by 2^-(rate + E)
 
 export function specPtr(): usize { return SPEC; }
 export function isReady(): bool { return ready; }
@@ -95,11 +98,11 @@ function place(tensor: i32, l: i32, bytes: i32): void {
   store<i32>(changetype<usize>(plan(l)) + (<usize>tensor << 2), <i32>arenaTake(<usize>bytes));
 }
 
-function layerIn(l: i32): i32 { return plan(l).nIn; }
-function layerOut(l: i32): i32 { return plan(l).nOut; }
-function layerShape(l: i32): i32 {
+/** What the arena's layout asks of layer l (shared/arena.ts, FIELD_*: nIn and nOut at their codes). */
+function layerField(l: i32, field: i32): i32 {
   let p = plan(l);
-  return p.pixels | (p.conv << 16) | (p.pool << 17) | (p.w_ << SHAPE_WIDTH_SHIFT);
+  if (field == FIELD_SHAPE) return p.pixels | (p.conv << 16) | (p.pool << 17) | (p.w_ << SHAPE_WIDTH_SHIFT);
+  return load<i32>(changetype<usize>(p) + (<usize>field << 2));
 }
 
 /** Lays out the arena for the spec at SPEC; returns its end address, or 0 for a bad spec. */
@@ -145,7 +148,7 @@ function layout(): usize {
     p.grad = 0; p.kept = 0; p.y = 0; // tensors a layer may lack
   }
   arenaReset();
-  arenaLayout(layers, layerIn, layerOut, layerShape, inputBytes, log2Batch, mode == MODE_TC, online, place);
+  arenaLayout(layers, layerField, inputBytes, log2Batch, mode == MODE_TC, online, place);
   state = tensorAt(A_STATE_HEAD);
   inputs = tensorAt(A_INPUTS);
   labels = tensorAt(A_LABELS);
@@ -252,7 +255,7 @@ function forward(n: i32, stochastic: bool, rate: i32, statShift: i32): usize {
       stochastic && sampled, buf, tensorAt(A_ROW_POS), tensorAt(A_ROW_NEG), stochastic ? <usize>p.kept : 0);
     normForward(buf, p.nOut, rows, p.shift, <usize>p.bias,
       <usize>p.mean, <usize>p.spread, <usize>p.k,
-      <usize>p.y, conv ? -1 : rate, statShift);
+      <usize>p.y, conv ? -1 : rate + (stochastic && p.nIn >> ONLINE_WIDE_LOG2_FAN_IN != 0 ? windowExtra : 0), statShift);
     if (p.pool) pool(<usize>p.y, p.h, p.w_, p.nOut, n, <usize>p.out, 0);
   }
   return <usize>plan(layers - 1).buf;
@@ -295,8 +298,12 @@ export function trainBatch(n: i32): i32 {
   let lr = load<i32>(state + O_LR);
   let lrShift = (lr >> 16) + (<i32>half() < (lr & 0xFFFF) ? 1 : 0); // dithered fractional shift
 
-  // a running mean's step 2^-floor(log2(steps + 1)): a plain average at first
+  // a running mean's step 2^-floor(log2(steps + 1)): a plain average at first; a wide layer's
+  // window doubles with each whole halving of the rate so far, twice at most (a rising rate's
+  // negative count: twice too, the unsigned min)
   let rate = online ? log2Capped(step + 1, ONLINE_LOG2_SAMPLES - log2Batch) : -1;
+  let halvings = (lr >> 16) - specLrStart(SPEC);
+  windowExtra = online ? <i32>min(<u32>halvings, <u32>ONLINE_WIDE_EXTRA_LOG2) : 0;
   let scores = forward(n, true, rate, step == 0 ? 0 : RUNNING_SHIFT); // the first step sets them
   let nLast = outputCount();
   let correct = countCorrect(scores, labels, nLast, n);
@@ -312,7 +319,7 @@ export function trainBatch(n: i32): i32 {
     let conv = p.conv != 0;
     exponent = normBackward(d, nOut, rows, log2Batch, <usize>p.k, <usize>p.bias,
       exponent, p.shift, lrShift + RATE_LOG2_BATCH - log2Batch,
-      l == layers - 1 ? scoresCopy : <usize>p.y, l < layers - 1, <usize>p.grad, conv ? -1 : rate);
+      l == layers - 1 ? scoresCopy : <usize>p.y, l < layers - 1, <usize>p.grad, conv ? -1 : rate + (nIn >> ONLINE_WIDE_LOG2_FAN_IN != 0 ? windowExtra : 0));
     let lo = p.lo;
     let shift = exponent + (qbp ? lo : 0) + WEIGHT_SHIFT - lrShift - RATE_LOG2_BATCH + p.fansLog2 - 3; // + the boost
     let x = layerInput(l, n);

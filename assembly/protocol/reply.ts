@@ -9,7 +9,10 @@ import { REPLY_BIT } from "./opcodes";
 
 const PAYLOAD: usize = memory.data(FRAME_MAX);
 const ENC: usize = memory.data(ENC_MAX);
-let pos: i32 = REPLY_HEADER_LEN;
+// a literal: the imported constant made this global's initialiser a start function (11 bytes)
+let pos: i32 = 4;
+// @ts-ignore: compile-time check
+if (REPLY_HEADER_LEN != 4) ERROR("pos starts at REPLY_HEADER_LEN");
 let seq: u16 = 0;
 
 /** Starts a reply to (seq, cmd); a NAK passes its own cmd byte as the reply cmd. */

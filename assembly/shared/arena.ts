@@ -52,6 +52,10 @@ export const CHUNK_LOG2_ROWS = 8;
 export const LAYER_CONV = 1;
 export const LAYER_POOL = 2;
 export const SHAPE_WIDTH_SHIFT = 20;
+/** What arenaLayout's `layer(l, field)` answers: inputs, units, shape (the device's plan record has nIn and nOut at these codes). */
+export const FIELD_IN = 0;
+export const FIELD_OUT = 6;
+export const FIELD_SHAPE = 7;
 
 /** Bytes a tensor of `bytes` occupies: the arena keeps every tensor 4-byte aligned. */
 export function aligned(bytes: i32): i32 { return (bytes + 3) & ~3; }
@@ -61,28 +65,28 @@ export function rowWords(n: i32): i32 { return (n + 31) >> 5; }
 
 // The callbacks are called from one place each: on the device every call of a callback is an
 // indirect call, which wasm2c turns into a range and type check (the Pico's text budget).
-function ask(f: (l: i32) => i32, l: i32): i32 { return f(l); }
+function ask(layer: (l: i32, field: i32) => i32, l: i32, field: i32): i32 { return layer(l, field); }
 function takeOne(take: (tensor: i32, layer: i32, bytes: i32) => void, tensor: i32, layer: i32, bytes: i32): void {
   take(tensor, layer, bytes);
 }
 
 /**
  * Calls take(tensor, layer, bytes) for each tensor (its bytes aligned) of a net with `layers`
- * layers, at batch 2^log2Batch, in address order; layer -1 = not per layer. Layer l maps nIn(l) inputs
- * (a conv layer's: 9·cin) to nOut(l) units at shape(l) & 0xFFFF positions per sample (1 for
- * dense layers), with its LAYER_* flags in (shape(l) >> 16) & 3 and its image width in
- * shape(l) >> SHAPE_WIDTH_SHIFT; `inputBytes` per sample. `ternary`: TC mode (two kept
+ * layers, at batch 2^log2Batch, in address order; layer -1 = not per layer. Layer l maps
+ * layer(l, FIELD_IN) inputs (a conv layer's: 9·cin) to layer(l, FIELD_OUT) units at
+ * shape & 0xFFFF positions per sample (1 for dense layers), shape = layer(l, FIELD_SHAPE), with
+ * its LAYER_* flags in (shape >> 16) & 3 and its image width in shape >> SHAPE_WIDTH_SHIFT; `inputBytes` per sample. `ternary`: TC mode (two kept
  * bits per weight); `online`: small-batch normalisation state.
  */
 export function arenaLayout(
-  layers: i32, nIn: (l: i32) => i32, nOut: (l: i32) => i32, shape: (l: i32) => i32,
+  layers: i32, layer: (l: i32, field: i32) => i32,
   inputBytes: i32, log2Batch: i32, ternary: boolean, online: boolean,
   take: (tensor: i32, layer: i32, bytes: i32) => void,
 ): void {
   takeOne(take, A_STATE_HEAD, -1, STATE_O_LAYERS);
   for (let l = 0; l < layers; l++) {
-    let n = ask(nOut, l);
-    takeOne(take, A_WEIGHTS, l, aligned(product(ask(nIn, l), n) << 1));
+    let n = ask(layer, l, FIELD_OUT);
+    takeOne(take, A_WEIGHTS, l, aligned(product(ask(layer, l, FIELD_IN), n) << 1));
     takeOne(take, A_BIAS, l, n << 2);
     takeOne(take, A_MEAN, l, n << 2);
     takeOne(take, A_SPREAD, l, n << 2);
@@ -93,7 +97,7 @@ export function arenaLayout(
   let maxOut = 0, chunk = 1 << log2Batch;
   let patchErr = 0, pingCells = 0, pongCells = 0, below = 0, belowPooled = true, convNet = false;
   for (let l = 0; l < layers; l++) {
-    let n = ask(nOut, l), ni = ask(nIn, l), s = ask(shape, l);
+    let n = ask(layer, l, FIELD_OUT), ni = ask(layer, l, FIELD_IN), s = ask(layer, l, FIELD_SHAPE);
     let pixels = s & 0xFFFF, kind = (s >> 16) & 3;
     let cells = product(pixels, n); // outputs per sample
     // in the other buffer: the patches, after the errors it sends down unless those are pooled
@@ -123,7 +127,7 @@ export function arenaLayout(
     if (belowPooled) takeOne(take, A_POOLED, l, aligned((cells >> 2) << log2Batch));
     below = cells;
   }
-  let nLast = ask(nOut, layers - 1);
+  let nLast = ask(layer, layers - 1, FIELD_OUT);
   takeOne(take, A_ROW_POS, -1, rowWords(maxOut) << 2);
   takeOne(take, A_ROW_NEG, -1, rowWords(maxOut) << 2);
   // conv nets: then the int64 sums of update.ts over all the chunks of rows

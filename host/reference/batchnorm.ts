@@ -9,7 +9,7 @@
  * 1.25 times the mean absolute deviation instead of the standard deviation, sigma = 1.25 s with
  * s = mean_B|z - mean_B(z)| (running statistics average s; runVar holds sigma^2), and the
  * backward is its exact gradient (see backward).
- * Online mode (small batches, `onlineShift` set): with a = 2^-min(onlineShift, floor(log2(steps + 1))),
+ * Online mode (small batches, `onlineShift` set): with a = 2^-(min(onlineShift, floor(log2(steps + 1))) + onlineExtra),
  *   training:   var_B = mean_B((z - runMean)^2) about the running mean before the step;
  *               runMean += a (mean_B(z) - runMean); runVar += a (var_B - runVar);
  *               y = (z - runMean) / sqrt(runVar + eps) + beta
@@ -20,6 +20,17 @@ export const BN_EPS = 1e-4;
 /** sqrt(pi/2): standard over mean absolute deviation for a Gaussian (MAD normalisation). */
 export const MAD_SCALE = 1.25;
 export const BN_MOMENTUM = 0.1;
+/**
+ * Online mode: a layer with WIDE_FAN_IN inputs or more averages 2^E times as many samples, E the
+ * whole halvings of the rate so far, up to 2 (a rising rate: 2), as the module's trainBatch
+ * (docs/model-format.md, step 4): a conv net's wide output layer drifted with 16 samples late
+ * in a run, and lagged its fast early weights with 64 from the start.
+ */
+export const WIDE_FAN_IN = 2048;
+export function wideWindowExtra(lrStart: number, lr: number): number {
+  const halvings = Math.floor(Math.log2(lrStart / lr) + 1e-9);
+  return halvings < 0 ? 2 : Math.min(2, halvings);
+}
 
 export class BatchNorm {
   readonly units: number;
@@ -46,12 +57,17 @@ export class BatchNorm {
   readonly runGradMean: Float32Array;
   readonly runGradProj: Float32Array;
   private onlineSteps = 0;
+  /** A wide layer (WIDE_FAN_IN inputs or more)? Its net sets onlineExtra every step. */
+  readonly wide: boolean;
+  /** This step's extra log2 of the online window (wide layers, wideWindowExtra). */
+  onlineExtra = 0;
 
   /** MAD normalisation (sigma = 1.25 · mean absolute deviation) and its exact backward. */
   readonly mad: boolean;
 
-  constructor(units: number, maxBatch: number, onlineShift?: number, mad = false) {
+  constructor(units: number, maxBatch: number, onlineShift?: number, mad = false, fanIn = 0) {
     this.onlineShift = onlineShift;
+    this.wide = fanIn >= WIDE_FAN_IN;
     this.mad = mad;
     this.runGradMean = new Float32Array(onlineShift === undefined ? 0 : units);
     this.runGradProj = new Float32Array(onlineShift === undefined ? 0 : units);
@@ -146,9 +162,9 @@ export class BatchNorm {
     for (let j = 0; j < dev.length; j++) this.setRunSpread(j, dev[j] / rows);
   }
 
-  /** Step of the online running means: 2^-min(shift, floor(log2(steps + 1))) (a plain average at first). */
+  /** Step of the online running means: 2^-(min(shift, floor(log2(steps + 1))) + onlineExtra) (a plain average at first). */
   private onlineRate(): number {
-    return 2 ** -Math.min(this.onlineShift!, Math.floor(Math.log2(this.onlineSteps + 1)));
+    return 2 ** -(Math.min(this.onlineShift!, Math.floor(Math.log2(this.onlineSteps + 1))) + this.onlineExtra);
   }
 
   /**

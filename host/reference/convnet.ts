@@ -103,7 +103,7 @@ export class ReferenceConvNet extends ReferenceNet {
         // Online normalisation (batchnorm.ts) when a step has fewer rows than onlineBelow:
         // rows are samples x positions, so conv layers rarely need it.
         const rows = B * positions;
-        this.bn.push(new BatchNorm(units, rows, rows < (o.onlineBelow ?? 0) ? (o.onlineShift ?? 4) : undefined, o.normalisation === "mad"));
+        this.bn.push(new BatchNorm(units, rows, rows < (o.onlineBelow ?? 0) ? (o.onlineShift ?? 4) : undefined, o.normalisation === "mad", fanIn));
         z = new Float32Array(B * outs);
         y = new Float32Array(B * outs);
         maxIns = Math.max(maxIns, ins);

@@ -99,7 +99,7 @@ export class ReferenceMlp extends ReferenceNet {
       this.weights.push(w);
       this.sampled.push(this.kind === "real" ? w : new Float32Array(ins * outs));
       this.gradWeights.push(new Float32Array(ins * outs));
-      this.bn.push(new BatchNorm(outs, B, B < (o.onlineBelow ?? 0) ? (o.onlineShift ?? 4) : undefined, o.normalisation === "mad"));
+      this.bn.push(new BatchNorm(outs, B, B < (o.onlineBelow ?? 0) ? (o.onlineShift ?? 4) : undefined, o.normalisation === "mad", ins));
       this.z.push(new Float32Array(B * outs));
       this.y.push(new Float32Array(B * outs));
       this.grads.push(new Float32Array(B * outs));

@@ -1,7 +1,7 @@
 // What both float reference nets (mlp.ts, convnet.ts) do alike around their own layers: the
 // learning rate of the next step, and a training step as sample, forward with batch
 // statistics, loss, backward, then the SGD update.
-import type { BatchNorm } from "./batchnorm.ts";
+import { type BatchNorm, wideWindowExtra } from "./batchnorm.ts";
 import { type ReferenceOptions, type WeightKind, usesQbp, weightKind } from "./options.ts";
 import { Xorshift128 } from "./prng.ts";
 import { learningRate } from "./schedule.ts";
@@ -76,6 +76,8 @@ export abstract class ReferenceNet {
   computeGradients(images: Uint8Array, labels: Uint8Array, n: number): BatchResult {
     this.checkBatch(images, labels, n);
     this.loadInputs(images, n);
+    const extra = wideWindowExtra(this.lrStart, this.learningRate());
+    for (const bn of this.bn) bn.onlineExtra = bn.wide ? extra : 0;
     if (this.fixedWeights) inferenceWeights(this.kind, "deterministic", this.weights, this.sampled);
     else sampleWeights(this.kind, this.weights, this.sampled, this.rng);
     this.forward(this.sampled, n, true);

@@ -1,5 +1,6 @@
 import test from "ava";
 import { ReferenceMlp } from "../../host/reference/mlp.ts";
+import { wideWindowExtra } from "../../host/reference/batchnorm.ts";
 import { VARIANTS, type Variant } from "../../host/reference/options.ts";
 import { Xorshift128 } from "../../host/reference/prng.ts";
 import { defaultSchedule, learningRate } from "../../host/reference/schedule.ts";
@@ -124,6 +125,20 @@ for (const variant of ["float-bc-qbp", "float-tc-qbp"] as const) {
     t.true(det < 0.1, `deterministic test error ${det}`);
   });
 }
+
+test("online, a layer with 2^11 inputs or more averages 2^E times as many samples, E the rate's halvings so far (up to 2), as the module", (t) => {
+  const m = new ReferenceMlp({ sizes: [2048, 2047, 4], variant: "float-tc-qbp", batch: 4, seed: 1, lrStart: 1, lrEnd: 1 / 16, decaySteps: 100, onlineBelow: 8, onlineShift: 2 });
+  t.deepEqual(m.bn.map((bn) => [bn.onlineShift, bn.wide]), [[2, true], [2, false]]);
+  const images = new Uint8Array(4 * 2048).map((_, i) => (i * 37) & 255), labels = Uint8Array.from([0, 1, 2, 3]);
+  const extras: number[][] = [];
+  for (const step of [0, 30, 50, 99]) {
+    m.step = step; // the rate 2^-(4 step / 100): 0, 1.2, 2 and 3.96 halvings
+    m.trainBatch(images, labels, 4);
+    extras.push(m.bn.map((bn) => bn.onlineExtra));
+  }
+  t.deepEqual(extras, [[0, 0], [1, 0], [2, 0], [2, 0]]);
+  t.is(wideWindowExtra(1, 2), 2); // a rising rate counts as two halvings (the module's unsigned min)
+});
 
 for (const variant of VARIANTS) {
   test(`a small ${variant} net learns a separable toy problem to over 95 % test accuracy`, (t) => {
