@@ -6,6 +6,7 @@
  *   node --import tsx bench/experiments/device-conv.ts SPEC [epochs] [trainCount] [testCount]
  * e.g. "1x28x28-c8-p-c16-p-d64-10:tc,batch=8,decay=2000,lr=2,lrend=4" 2 8000 2000 (decay in
  * steps: trainCount / batch · epochs for a schedule over the whole run). 1 MiB of linear memory.
+ * SEED=n: the model's initialisation seed (default 1; the data order stays).
  * FLOAT32=1: the float32 module instead (build/fewmul-float32.wasm, the same data, order and
  * seed; no memory limit, no calibration: it has none), the architecture's ceiling without the
  * method's quantisation. With FLOAT32=1, TERNARY=mask: the layers of mask's bits (bit 0 the
@@ -32,7 +33,7 @@ const float32 = process.env.FLOAT32 === "1";
 const m = new DeviceModel(float32 ? { ramBytes: 64 << 20, path: fileURLToPath(new URL("../../build/fewmul-float32.wasm", import.meta.url)) }
   : { ramBytes: 1 << 20, path: process.env.WASM }); // WASM: another build of the module
 if (process.env.TERNARY) m.mod.exports.set_ternary_layers(Number(process.env.TERNARY));
-m.init(spec, 1);
+m.init(spec, Number(process.env.SEED ?? 1));
 const B = spec.batch, F = train.features;
 const images = new Uint8Array(B * F), labels = new Uint8Array(B);
 const t0 = performance.now();
