@@ -75,8 +75,9 @@ function takeOne(take: (tensor: i32, layer: i32, bytes: i32) => void, tensor: i3
  * layers, at batch 2^log2Batch, in address order; layer -1 = not per layer. Layer l maps
  * layer(l, FIELD_IN) inputs (a conv layer's: 9·cin) to layer(l, FIELD_OUT) units at
  * shape & 0xFFFF positions per sample (1 for dense layers), shape = layer(l, FIELD_SHAPE), with
- * its LAYER_* flags in (shape >> 16) & 3 and its image width in shape >> SHAPE_WIDTH_SHIFT; `inputBytes` per sample. `ternary`: TC mode (two kept
- * bits per weight); `online`: small-batch normalisation state.
+ * its LAYER_* flags in (shape >> 16) & 3 and its image width in shape >> SHAPE_WIDTH_SHIFT;
+ * `inputBytes` per sample. `ternary`: TC mode (two kept bits per weight); `online`:
+ * small-batch normalisation state.
  */
 export function arenaLayout(
   layers: i32, layer: (l: i32, field: i32) => i32,

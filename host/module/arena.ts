@@ -14,9 +14,9 @@ export function arenaTensors(spec: Pick<ModelSpec, "sizes" | "batch" | "mode" | 
   let offset = 0;
   const log2Batch = 31 - Math.clz32(spec.batch);
   const w = weightLayers(spec);
-  const layer = (l: number, field: number) => field === FIELD_IN ? w[l].nIn : field === FIELD_OUT ? w[l].nOut
+  const layerField = (l: number, field: number) => field === FIELD_IN ? w[l].nIn : field === FIELD_OUT ? w[l].nOut
     : w[l].pixels | (w[l].conv ? LAYER_CONV << 16 : 0) | (w[l].pool ? LAYER_POOL << 16 : 0) | (w[l].width << SHAPE_WIDTH_SHIFT);
-  arenaLayout(w.length, layer, spec.sizes[0], log2Batch, spec.mode === "tc", log2Batch < ONLINE_LOG2_BATCH, (tensor, layer, bytes) => {
+  arenaLayout(w.length, layerField, spec.sizes[0], log2Batch, spec.mode === "tc", log2Batch < ONLINE_LOG2_BATCH, (tensor, layer, bytes) => {
     out.push({ tensor, layer, offset, bytes });
     offset += bytes;
   });

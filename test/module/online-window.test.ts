@@ -6,24 +6,16 @@
  * the layer without them, so its running statistics move alike exactly while R is the same.
  */
 import test from "ava";
-import { DeviceModel } from "../../host/module/device-model.ts";
-import { parseSpec } from "../../host/module/spec.ts";
+import type { DeviceModel } from "../../host/module/device-model.ts";
 import { arenaTensors } from "../../host/module/arena.ts";
 import { A_MEAN, A_ONLINE } from "../../assembly/shared/arena.ts";
-import { STATE_O_LAYERS } from "../../assembly/shared/state.ts";
+import { twinModels } from "./twin-layers.ts";
 
 const CLASSES = 2, BATCH = 4, USED = 300;
-const O_RNG = 64, RNG_BYTES = 16; // the PRNG words (docs/model-format.md "State blob")
 const USED_BYTES = 2 * USED * CLASSES; // int16 w[input][output]: the used inputs' rows come first
 
 // The rate halves every 2 steps: 2^-2, then 2^-2.5, 2^-3 at step 2, 2^-4 at step 4, ...
 const HALVING_EVERY_2_STEPS = "lr=2,lrend=8,decay=12";
-
-function fresh(inputs: number, schedule: string): DeviceModel {
-  const m = new DeviceModel();
-  m.init(parseSpec(`${inputs}-${CLASSES}:tc,batch=${BATCH},fixed=1,${schedule}`), 1);
-  return m;
-}
 
 /** The running means and online error terms of the layer, as bytes. */
 function statistics(m: DeviceModel): Uint8Array {
@@ -35,10 +27,7 @@ function statistics(m: DeviceModel): Uint8Array {
 
 /** For each of `steps` steps, whether layers of `small` and `large` inputs, started alike, hold the same statistics after it. */
 function sameStatistics(small: number, large: number, steps: number, schedule = HALVING_EVERY_2_STEPS): boolean[] {
-  const a = fresh(small, schedule), b = fresh(large, schedule);
-  const from = a.mod.exports.state_ptr(), to = b.mod.exports.state_ptr();
-  b.mod.mem.write(to + O_RNG, a.mod.mem.read(from + O_RNG, RNG_BYTES).slice());
-  b.mod.mem.write(to + STATE_O_LAYERS, a.mod.mem.read(from + STATE_O_LAYERS, USED_BYTES).slice());
+  const [a, b] = twinModels(small, large, `${CLASSES}:tc,batch=${BATCH},fixed=1,${schedule}`, USED_BYTES);
   const same: boolean[] = [];
   for (let s = 0; s < steps; s++) {
     for (const [m, inputs] of [[a, small], [b, large]] as const) {

@@ -5,19 +5,12 @@
  * layer without them, so its other weights step alike exactly when the two boosts are equal.
  */
 import test from "ava";
-import { DeviceModel } from "../../host/module/device-model.ts";
-import { parseSpec } from "../../host/module/spec.ts";
+import type { DeviceModel } from "../../host/module/device-model.ts";
 import { STATE_O_LAYERS } from "../../assembly/shared/state.ts";
+import { twinModels } from "./twin-layers.ts";
 
 const CLASSES = 2, BATCH = 8, USED = 500;
-const O_RNG = 64, RNG_BYTES = 16; // the PRNG words (docs/model-format.md "State blob")
 const USED_BYTES = 2 * USED * CLASSES; // int16 w[input][output]: the used inputs' rows come first
-
-function fresh(inputs: number): DeviceModel {
-  const m = new DeviceModel();
-  m.init(parseSpec(`${inputs}-${CLASSES}:tc,batch=${BATCH},fixed=1`), 1);
-  return m;
-}
 
 /** The used inputs' weights after one step on a batch whose inputs past USED are 0. */
 function usedWeightsAfterStep(m: DeviceModel, inputs: number): Int16Array {
@@ -33,10 +26,7 @@ function usedWeightsAfterStep(m: DeviceModel, inputs: number): Int16Array {
 
 /** Whether layers of `small` and `large` inputs, started alike, move the used weights alike. */
 function sameStep(small: number, large: number): boolean {
-  const a = fresh(small), b = fresh(large);
-  const from = a.mod.exports.state_ptr(), to = b.mod.exports.state_ptr();
-  b.mod.mem.write(to + O_RNG, a.mod.mem.read(from + O_RNG, RNG_BYTES).slice());
-  b.mod.mem.write(to + STATE_O_LAYERS, a.mod.mem.read(from + STATE_O_LAYERS, USED_BYTES).slice());
+  const [a, b] = twinModels(small, large, `${CLASSES}:tc,batch=${BATCH},fixed=1`, USED_BYTES);
   const wa = usedWeightsAfterStep(a, small), wb = usedWeightsAfterStep(b, large);
   return wa.every((v, k) => v === wb[k]);
 }
