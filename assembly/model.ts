@@ -250,15 +250,23 @@ function forward(n: i32, stochastic: bool, rate: i32, statShift: i32): usize {
     let p = plan(l);
     let buf = <usize>p.buf;
     let rows = product(n, p.pixels);
-    let conv = p.conv != 0;
     denseForward(layerInput(l, n), p.nIn, rows, <usize>p.w, p.nOut, mode,
       stochastic && sampled, buf, tensorAt(A_ROW_POS), tensorAt(A_ROW_NEG), stochastic ? <usize>p.kept : 0);
     normForward(buf, p.nOut, rows, p.shift, <usize>p.bias,
       <usize>p.mean, <usize>p.spread, <usize>p.k,
-      <usize>p.y, conv ? -1 : rate + (stochastic && p.nIn >> ONLINE_WIDE_LOG2_FAN_IN != 0 ? windowExtra : 0), statShift);
+      <usize>p.y, onlineRate(p.conv != 0, p.nIn, rate, stochastic), statShift);
     if (p.pool) pool(<usize>p.y, p.h, p.w_, p.nOut, n, <usize>p.out, 0);
   }
   return <usize>plan(layers - 1).buf;
+}
+
+/**
+ * A layer's online rate: none for a conv layer (batch statistics over its positions); a wide
+ * dense layer's window longer by this training step's E (`training`: not in calibration).
+ */
+// @ts-ignore: decorator
+@inline function onlineRate(conv: bool, nIn: i32, rate: i32, training: bool): i32 {
+  return conv ? -1 : rate + (training && nIn >> ONLINE_WIDE_LOG2_FAN_IN != 0 ? windowExtra : 0);
 }
 
 /** Layer l's dense input for n samples: its input, or for a conv layer the patches of it. */
@@ -319,7 +327,7 @@ export function trainBatch(n: i32): i32 {
     let conv = p.conv != 0;
     exponent = normBackward(d, nOut, rows, log2Batch, <usize>p.k, <usize>p.bias,
       exponent, p.shift, lrShift + RATE_LOG2_BATCH - log2Batch,
-      l == layers - 1 ? scoresCopy : <usize>p.y, l < layers - 1, <usize>p.grad, conv ? -1 : rate + (nIn >> ONLINE_WIDE_LOG2_FAN_IN != 0 ? windowExtra : 0));
+      l == layers - 1 ? scoresCopy : <usize>p.y, l < layers - 1, <usize>p.grad, onlineRate(conv, nIn, rate, true));
     let lo = p.lo;
     let shift = exponent + (qbp ? lo : 0) + WEIGHT_SHIFT - lrShift - RATE_LOG2_BATCH + p.fansLog2 - 3; // + the boost
     let x = layerInput(l, n);

@@ -7,6 +7,8 @@
  * e.g. "1x28x28-c8-p-c16-p-d64-10:tc,batch=8,decay=2000,lr=2,lrend=4" 2 8000 2000 (decay in
  * steps: trainCount / batch · epochs for a schedule over the whole run). 1 MiB of linear memory.
  * SEED=n: the model's initialisation seed (default 1; the data order stays).
+ * STATE=prefix: the state blob after every epoch to prefix-eN.bin (before calibration), and
+ * the calibrated one to prefix-cal.bin, for later experiments on a trained net.
  * FLOAT32=1: the float32 module instead (build/fewmul-float32.wasm, the same data, order and
  * seed; no memory limit, no calibration: it has none), the architecture's ceiling without the
  * method's quantisation. With FLOAT32=1, TERNARY=mask: the layers of mask's bits (bit 0 the
@@ -14,6 +16,7 @@
  * method's weights without its integer arithmetic. At the end (the integer module: after
  * calibration) also the accuracy on up to 10,000 training images: underfitting or overfitting.
  */
+import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { readIdxDir, fashionMnistDir } from "../../host/datasets/idx.ts";
 import { subset, shuffledOrder } from "../../host/datasets/dataset.ts";
@@ -49,6 +52,7 @@ for (let e = 0; e < epochs; e++) {
     correct += m.train(images, labels).correct;
     seen += B;
   }
+  if (process.env.STATE) writeFileSync(`${process.env.STATE}-e${e + 1}.bin`, m.saveState());
   const acc = m.accuracy(test.images, test.labels, test.count);
   console.log(`epoch ${e + 1}: ${float32 ? "the net" : "training net (sampled weights unless fixed=1)"} on its batches ${((100 * correct) / seen).toFixed(1)} %, test ${(100 * acc).toFixed(2)} %, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
@@ -58,6 +62,7 @@ function fit(): void {
 }
 if (float32) { fit(); process.exit(0); }
 m.calibrate(train.images, train.labels, Math.min(train.count, 8192));
+if (process.env.STATE) writeFileSync(`${process.env.STATE}-cal.bin`, m.saveState());
 console.log(`${specText}, ${epochs} epoch(s) on ${train.count}: test ${(100 * m.accuracy(test.images, test.labels, test.count)).toFixed(2)} % calibrated (${test.count} test samples)`);
 fit();
 
