@@ -45,6 +45,30 @@ export interface SpillRewrite {
   functions: number;
 }
 
+/** An instruction line (no label, directive or comment) that is not a branch. */
+const isPlain = (l: string) => /^\t[a-z]/.test(l) && !/^\t(b|bl|blx|bx|b(eq|ne|cs|cc|hs|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le)|pop|push|ldm\w*|stm\w*)\t/.test(l);
+const mentions = (l: string, reg: string) => new RegExp(`\\b${reg}\\b`).test(l.split("\t@")[0]);
+
+/**
+ * The value of `reg` just before line `at` when straight-line code sets it to a constant a
+ * few lines up (`movs reg, #k`, optionally `lsls reg, reg, #s`), else undefined.
+ */
+function constantBefore(lines: string[], at: number, reg: string): number | undefined {
+  for (let j = at - 1; j >= Math.max(0, at - 8); j--) {
+    const l = lines[j].split("\t@")[0];
+    if (!isPlain(l)) return undefined;
+    if (!mentions(l, reg)) continue;
+    const k = new RegExp(`^\\tmovs\\t${reg}, #(\\d+)$`).exec(l);
+    if (k) return Number(k[1]);
+    const s = new RegExp(`^\\tlsls\\t${reg}, ${reg}, #(\\d+)$`).exec(l);
+    if (s) { const v = constantBefore(lines, j, reg); return v === undefined ? undefined : v << Number(s[1]); }
+    // a read of reg (a store's source, a compare, a later operand) leaves it as it was
+    const op = /^\t(\w+)\t(r[0-7])/.exec(l);
+    if (op && op[2] === reg && !/^(str|strb|strh|cmp|cmn|tst)$/.test(op[1])) return undefined;
+  }
+  return undefined;
+}
+
 function rewriteFunction(lines: string[], nextId: { n: number }): { lines: string[]; slots: number } | undefined {
   const frame = /^\t@ args = \d+, pretend = \d+, frame = (\d+)$/.exec(lines.find((l) => l.startsWith("\t@ args = ")) ?? "");
   const pushAt = lines.findIndex((l) => PUSH.test(l));
@@ -101,14 +125,17 @@ function rewriteFunction(lines: string[], nextId: { n: number }): { lines: strin
     const mov = /^\tmov\s+(r[0-7]), sp$/.exec(code);
     if (mov) {
       if (inAsm && depthAsm) continue; // the runtime's stack-depth check compares sp, no more
-      // gcc's narrow access to a slot: movs rY, #k; mov rX, sp; adds rX, rX, rY
-      const k = /^\tmovs\t(r[0-7]), #(\d+)$/.exec(lines[i - 1] ?? "");
-      const add = k && new RegExp(`^\\tadds\\t${mov[1]}, ${mov[1]}, ${k[1]}$`).exec(lines[i + 1] ?? "");
-      if (!k || !add) return undefined;
-      // then the address is used as a load or store's base until it is replaced
+      // gcc's narrow access to a slot: mov rX, sp; adds rX, rX, rY with rY a constant (movs
+      // rY, #k, and past 255 bytes lsls rY, rY, #s), scheduled among other instructions
       const base = mov[1];
+      let addAt = i + 1;
+      while (addAt < Math.min(lines.length, i + 4) && isPlain(lines[addAt]) && !mentions(lines[addAt], base) && !mentions(lines[addAt], "sp")) addAt++;
+      const add = new RegExp(`^\\tadds\\t${base}, ${base}, (r[0-7])$`).exec(lines[addAt] ?? "");
+      const offset = add && add[1] !== base ? constantBefore(lines, addAt, add[1]) : undefined;
+      if (offset === undefined) return undefined;
+      // then the address is used as a load or store's base until it is replaced
       let used = false;
-      for (let j = i + 2; j < Math.min(lines.length, i + 8); j++) {
+      for (let j = addAt + 1; j < Math.min(lines.length, addAt + 7); j++) {
         const c = lines[j].split("\t@")[0];
         if (!new RegExp(`\\b${base}\\b`).test(c)) continue;
         const access = new RegExp(`^\\t(?:ldr|str)[bh]?\\t(r[0-7]), \\[${base}(?:, #(\\d+))?\\]$`).exec(c);
@@ -116,7 +143,7 @@ function rewriteFunction(lines: string[], nextId: { n: number }): { lines: strin
         const written = new RegExp(`^\\t(?!str|cmp|cmn|tst|b)\\w+\\t${base}, (.*)$`).exec(c);
         if (!access && written && !new RegExp(`\\b${base}\\b`).test(written[1])) break;
         if (!access) return undefined;
-        exclude(Number(k[2]) + Number(access[2] ?? 0), 4);
+        exclude(offset + Number(access[2] ?? 0), 4);
         used = true;
         if (access[1] === base && c.startsWith("\tldr")) break; // the load replaced it
       }

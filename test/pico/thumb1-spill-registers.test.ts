@@ -102,6 +102,11 @@ test("frame addresses taken: the slots they may reach stay on the stack", (t) =>
   const reached = spillsToHighRegisters(offset).asm;
   t.notRegex(reached, /fewmul: slot 12/);
   t.regex(reached, /fewmul: slot 8/);
+  // past 255 bytes gcc scales the offset (lsls), and schedules the lines among others
+  const far = FN("\tmovs\tr1, #4\n\tmov\tr3, sp\n\tmovs\tr2, #1\n\tlsls\tr1, r1, #1\n\tadds\tr3, r3, r1\n\tldrh\tr2, [r3]\n");
+  const scaled = spillsToHighRegisters(far).asm;
+  t.notRegex(scaled, /fewmul: slot 8/);
+  t.regex(scaled, /fewmul: slot 12/);
   // the address goes elsewhere (a call's argument): the function stays as gcc wrote it
   const escapes = FN("\tmovs\tr2, #8\n\tmov\tr3, sp\n\tadds\tr3, r3, r2\n\tmovs\tr0, r3\n");
   t.is(spillsToHighRegisters(escapes).asm, escapes);
