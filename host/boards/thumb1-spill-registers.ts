@@ -137,11 +137,11 @@ function rewriteFunction(lines: string[], nextId: { n: number }): { lines: strin
       let used = false;
       for (let j = addAt + 1; j < Math.min(lines.length, addAt + 7); j++) {
         const c = lines[j].split("\t@")[0];
-        if (!new RegExp(`\\b${base}\\b`).test(c)) continue;
+        if (!mentions(c, base)) continue;
         const access = new RegExp(`^\\t(?:ldr|str)[bh]?\\t(r[0-7]), \\[${base}(?:, #(\\d+))?\\]$`).exec(c);
         // replaced by an instruction that writes it without reading it: the address is gone
         const written = new RegExp(`^\\t(?!str|cmp|cmn|tst|b)\\w+\\t${base}, (.*)$`).exec(c);
-        if (!access && written && !new RegExp(`\\b${base}\\b`).test(written[1])) break;
+        if (!access && written && !mentions(written[1], base)) break;
         if (!access) return undefined;
         exclude(offset + Number(access[2] ?? 0), 4);
         used = true;
