@@ -112,6 +112,10 @@ const CONV_EPOCHS = Number(arg("conv-epochs") ?? (quick ? 1 : 2));
 const CONV_TEST = Number(arg("conv-test") ?? (quick ? 500 : 2000));
 /** --conv-batch=N: every conv row at batch N (the integer model then may need more than 1 MiB). */
 const CONV_BATCH = arg("conv-batch") ? Number(arg("conv-batch")) : undefined;
+/** --conv-arch=SPEC: another CNN (e.g. a bigger one: its float forms train for hours) for the
+ * datasets of its input shape (1x28x28: Fashion-MNIST; 3x32x32: SVHN, CIFAR-10). */
+const CONV_ARCH = arg("conv-arch");
+const inputShape = (arch: string) => arch.split("-")[0];
 /** Per dataset: the CNN and its batch (the integer model trains in <= 1 MiB of linear memory). */
 const CONV_NETS: Record<string, { arch: string; batch: number }> = {
   fashion: { arch: "1x28x28-c8-p-c16-p-d64-10", batch: 8 },
@@ -168,7 +172,7 @@ const notRun: { dataset: string; reason: string }[] = [];
 if (CONV) {
   const real = realDataDirs();
   for (const name of ["fashion", "svhn", "cifar10"]) {
-    const arch = CONV_NETS[name].arch, batch = CONV_BATCH ?? CONV_NETS[name].batch;
+    const arch = CONV_ARCH && inputShape(CONV_ARCH) === inputShape(CONV_NETS[name].arch) ? CONV_ARCH : CONV_NETS[name].arch, batch = CONV_BATCH ?? CONV_NETS[name].batch;
     if (name !== "fashion" && !real[name]) {
       const reason = `not run: the ${name === "svhn" ? "SVHN .mat" : "CIFAR-10 binary"} files are not installable here (no apt package); pass --data=DIR with ${name === "svhn" ? "train_32x32.mat and test_32x32.mat" : "data_batch_1..5.bin and test_batch.bin"}`;
       notRun.push({ dataset: name, reason });
