@@ -35,10 +35,17 @@ function mulsPerSample(path: string, spec = INT_SPEC, from = batches, n = 8): nu
   return ((m.mod.exports.__muls_get() >>> 0) - before) / (n * spec.batch);
 }
 
+/**
+ * Steady-state throughput: each run compiles its module afresh, and V8 runs its first steps on
+ * the baseline compiler until the optimised code is in (the integer module's larger functions
+ * take longer: its steps 1-5 ran at about half speed, the float32 module's at 80 %, and both
+ * settle by step 20), so WARM_UP steps go first, untimed.
+ */
+const WARM_UP = quick ? 2 : 20;
 function samplesPerSecond(path: string, spec: typeof INT_SPEC, from = batches, count = steps): number {
   const m = new DeviceModel({ path });
   m.init(spec, 1);
-  m.train(from[0].images, from[0].labels); // warm-up (tier-up)
+  for (let s = 0; s < WARM_UP; s++) m.train(from[s].images, from[s].labels);
   const t0 = performance.now();
   for (let s = 0; s < count; s++) m.train(from[s].images, from[s].labels);
   return (count * spec.batch) / ((performance.now() - t0) / 1000);
