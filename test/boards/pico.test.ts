@@ -212,7 +212,8 @@ test.serial("784-128-10 at batch 32, the largest MNIST MLP for the Pico's 256 Ki
     t.is(d.digest, r.digest, "state digest after the batch");
     const info = await board.hello();
     // one more hidden unit would not fit: what is left is less than what it adds
-    const [need, needWider] = ["784-128-10:tc,batch=32", "784-129-10:tc,batch=32"].map((s) => new DeviceModel({ path: releaseWasm }).requiredBytes(parseSpec(s)));
+    const planner = new DeviceModel({ path: releaseWasm });
+    const [need, needWider] = ["784-128-10:tc,batch=32", "784-129-10:tc,batch=32"].map((s) => planner.requiredBytes(parseSpec(s)));
     t.log(`784-128-10 at batch 32 on the emulated Pico: ${info.freeMemory} bytes of linear memory left; 784-129-10 needs ${needWider - need} more`);
     t.true(info.freeMemory < needWider - need, "it fills SRAM0-3");
     t.deepEqual(device.faults, []);
